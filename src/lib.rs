@@ -1,0 +1,11 @@
+//! trilogin: log in with Twitter (OAuth 1.0a), GitHub (OAuth 2.0) and Google
+//! (OpenID Connect); provider tokens kept in SQLite, encrypted at rest, and
+//! refreshed on access.
+//!
+//! The modules follow the layers of `docs/ARCHITECTURE.md`; a dependency only
+//! points downwards (`web` → `app` → `providers` → `oauth`, and `db`).
+
+/// The built-in local Twitter, GitHub and Google emulations (demo mode).
+pub mod demo;
+/// The reusable OAuth 1.0a / OAuth 2.0 / OpenID Connect client layer.
+pub mod oauth;

@@ -1,0 +1,17 @@
+//! The reusable OAuth client layer, modelled on Authlib's web clients: an
+//! [`OAuth`](registry) registry of named clients, one API for OAuth 1.0a and
+//! OAuth 2.0 where only the configuration differs, OpenID Connect on top.
+//!
+//! This module knows nothing of actix handlers, Diesel or Tera. It reaches
+//! the browser's session through [`session::LoginSession`] and token storage
+//! through the `fetch_token` / `update_token` hooks.
+
+pub mod config;
+pub mod error;
+pub mod secret;
+pub mod session;
+pub mod token;
+
+pub use config::ClientConfig;
+pub use error::{Error, Result};
+pub use token::{OAuth1Token, OAuth2Token, Token};

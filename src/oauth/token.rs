@@ -1,0 +1,99 @@
+//! Token types: what a login yields and what storage keeps.
+//!
+//! These are plain data; parsing a provider's token response lives with the
+//! protocol that receives it (`oauth2`, `oauth1`).
+
+use std::collections::BTreeMap;
+
+use time::{Duration, OffsetDateTime};
+
+use super::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
+
+/// An OAuth 2 bearer token (RFC 6749 §5.1), with the ID token when the
+/// provider speaks OpenID Connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuth2Token {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// `token_type`, `Bearer` when the provider leaves it out.
+    pub token_type: String,
+    /// The refresh token, when the provider issued one.
+    pub refresh_token: Option<RefreshToken>,
+    /// When the access token stops working: receipt time plus `expires_in`.
+    /// `None` means the provider gave no lifetime (GitHub OAuth apps).
+    pub expires_at: Option<OffsetDateTime>,
+    /// The granted scope, space-separated, when the provider said.
+    pub scope: Option<String>,
+    /// The OpenID Connect ID token, as received.
+    pub id_token: Option<IdToken>,
+    /// Every other field of the token response, for provider-specific use.
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl OAuth2Token {
+    /// True when the token expires within `leeway` of `now` and should be
+    /// refreshed before use. Tokens without a lifetime never need refresh.
+    pub fn needs_refresh(&self, now: OffsetDateTime, leeway: Duration) -> bool {
+        self.expires_at.is_some_and(|at| at - leeway <= now)
+    }
+
+    /// True when the token carries a refresh token.
+    pub fn is_refreshable(&self) -> bool {
+        self.refresh_token.is_some()
+    }
+}
+
+/// OAuth 1 token credentials (RFC 5849 §2.3), plus the fields Twitter adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuth1Token {
+    /// `oauth_token`.
+    pub oauth_token: AccessToken,
+    /// `oauth_token_secret`.
+    pub oauth_token_secret: TokenSecret,
+    /// Every other field of the access-token answer (`user_id`, `screen_name` ...).
+    pub extra: BTreeMap<String, String>,
+}
+
+/// A stored token of either protocol, as the `fetch_token` hook returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    /// OAuth 1.0a token credentials.
+    OAuth1(OAuth1Token),
+    /// OAuth 2.0 bearer token.
+    OAuth2(OAuth2Token),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn token_expiring_at(at: Option<OffsetDateTime>) -> OAuth2Token {
+        OAuth2Token {
+            access_token: AccessToken::new("a"),
+            token_type: "Bearer".into(),
+            refresh_token: Some(RefreshToken::new("r")),
+            expires_at: at,
+            scope: None,
+            id_token: None,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn needs_refresh_inside_the_leeway_and_not_before() {
+        let now = datetime!(2026-01-01 12:00:00 UTC);
+        let leeway = Duration::seconds(60);
+        let at = |s: i64| token_expiring_at(Some(now + Duration::seconds(s)));
+        assert!(!at(61).needs_refresh(now, leeway), "61 s left is outside the leeway");
+        assert!(at(60).needs_refresh(now, leeway), "exactly at the leeway boundary refreshes");
+        assert!(at(59).needs_refresh(now, leeway));
+        assert!(at(-5).needs_refresh(now, leeway), "already expired");
+    }
+
+    #[test]
+    fn a_token_without_lifetime_never_needs_refresh() {
+        let now = datetime!(2026-01-01 12:00:00 UTC);
+        assert!(!token_expiring_at(None).needs_refresh(now, Duration::seconds(60)));
+    }
+}
