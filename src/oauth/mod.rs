@@ -8,6 +8,8 @@
 
 pub mod config;
 pub mod error;
+pub mod http;
+pub mod pending;
 pub mod secret;
 pub mod session;
 pub mod token;

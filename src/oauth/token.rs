@@ -85,8 +85,14 @@ mod tests {
         let now = datetime!(2026-01-01 12:00:00 UTC);
         let leeway = Duration::seconds(60);
         let at = |s: i64| token_expiring_at(Some(now + Duration::seconds(s)));
-        assert!(!at(61).needs_refresh(now, leeway), "61 s left is outside the leeway");
-        assert!(at(60).needs_refresh(now, leeway), "exactly at the leeway boundary refreshes");
+        assert!(
+            !at(61).needs_refresh(now, leeway),
+            "61 s left is outside the leeway"
+        );
+        assert!(
+            at(60).needs_refresh(now, leeway),
+            "exactly at the leeway boundary refreshes"
+        );
         assert!(at(59).needs_refresh(now, leeway));
         assert!(at(-5).needs_refresh(now, leeway), "already expired");
     }

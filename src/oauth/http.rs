@@ -1,0 +1,75 @@
+//! The outbound HTTP client and the endpoint rule every client obeys.
+
+use std::time::Duration;
+
+use url::{Host, Url};
+
+use super::error::{Error, Result};
+
+/// Builds the one `reqwest::Client` the app shares: redirects are never
+/// followed (a provider endpoint that redirects is an error, not a hop to
+/// somewhere a token could leak), connect and total timeouts are set, and the
+/// User-Agent names the app (GitHub refuses requests without one).
+pub fn build_client(user_agent: &str, timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5).min(timeout))
+        .timeout(timeout)
+        .user_agent(user_agent)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Endpoints must be https, except on loopback hosts (Authlib's rule) or
+/// when `allow_insecure_http` is set for a local test rig.
+pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure_http || is_loopback(url) => Ok(()),
+        _ => Err(Error::Config(format!(
+            "endpoint {url} must use https (plain http is allowed only for loopback hosts)"
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn https_is_always_allowed() {
+        assert!(check_endpoint(&url("https://github.com/login"), false).is_ok());
+    }
+
+    #[test]
+    fn plain_http_is_allowed_only_on_loopback() {
+        assert!(check_endpoint(&url("http://127.0.0.1:8080/x"), false).is_ok());
+        assert!(check_endpoint(&url("http://localhost/x"), false).is_ok());
+        assert!(check_endpoint(&url("http://[::1]:9/x"), false).is_ok());
+        assert!(check_endpoint(&url("http://example.com/x"), false).is_err());
+        assert!(check_endpoint(&url("http://10.0.0.1/x"), false).is_err());
+    }
+
+    #[test]
+    fn the_explicit_setting_allows_plain_http_anywhere() {
+        assert!(check_endpoint(&url("http://provider.test/x"), true).is_ok());
+    }
+
+    #[test]
+    fn other_schemes_are_refused() {
+        assert!(check_endpoint(&url("ftp://127.0.0.1/x"), true).is_err());
+    }
+}
