@@ -10,10 +10,12 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod pending;
+pub mod request;
 pub mod secret;
 pub mod session;
 pub mod token;
 
 pub use config::ClientConfig;
 pub use error::{Error, Result};
+pub use request::ApiRequest;
 pub use token::{OAuth1Token, OAuth2Token, Token};

@@ -1,0 +1,72 @@
+//! A protected-resource request, described once for OAuth 1 and OAuth 2:
+//! the OAuth 1 client signs its query and form parameters, the OAuth 2
+//! client places the bearer token, and both resolve `path` against the
+//! client's `api_base_url`.
+
+use reqwest::Method;
+
+/// A request to the provider's API, before authentication is added.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// A path relative to `api_base_url` (`user/repos`), or an absolute URL.
+    pub path: String,
+    /// Query parameters, in order (duplicates allowed).
+    pub query: Vec<(String, String)>,
+    /// Form-encoded body parameters; OAuth 1 signs them (RFC 5849 §3.4.1.3.1).
+    pub form: Option<Vec<(String, String)>>,
+    /// A JSON body; never signed by OAuth 1, as the RFC says.
+    pub json: Option<serde_json::Value>,
+    /// Extra headers, e.g. `If-None-Match`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ApiRequest {
+    /// A request with `method` to `path`.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            form: None,
+            json: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// `GET path`.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    /// `POST path`.
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a form body parameter.
+    pub fn form(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.form
+            .get_or_insert_with(Vec::new)
+            .push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
