@@ -9,3 +9,5 @@
 pub mod demo;
 /// The reusable OAuth 1.0a / OAuth 2.0 / OpenID Connect client layer.
 pub mod oauth;
+/// Presets for Twitter, GitHub and Google: endpoints, scopes, profiles, resources.
+pub mod providers;

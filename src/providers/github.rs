@@ -1,0 +1,341 @@
+//! GitHub: OAuth 2.0 login, `/user` (and `/user/emails` when the address is
+//! private) as the profile, `/user/repos` as the repositories page, with
+//! GitHub's `Link` paging and rate-limit headers.
+
+use reqwest::header::HeaderMap;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use url::Url;
+
+use super::{Profile, demo_url, id_field, malformed, str_field};
+use crate::demo::{self, DemoConfig};
+use crate::oauth::config::TokenEndpointAuthMethod;
+use crate::oauth::secret::{AccessToken, ClientSecret};
+use crate::oauth::{ApiRequest, ClientConfig, Error};
+
+/// Repositories per page.
+pub const PAGE_SIZE: u32 = 10;
+
+/// The real GitHub endpoints. GitHub takes the client secret in the body
+/// and answers JSON only when asked with `Accept: application/json`.
+pub fn preset() -> ClientConfig {
+    ClientConfig {
+        authorize_url: Url::parse("https://github.com/login/oauth/authorize").ok(),
+        access_token_url: Url::parse("https://github.com/login/oauth/access_token").ok(),
+        api_base_url: Url::parse("https://api.github.com/").ok(),
+        scope: Some("read:user user:email".to_owned()),
+        token_endpoint_auth_method: TokenEndpointAuthMethod::ClientSecretPost,
+        ..ClientConfig::default()
+    }
+}
+
+/// The same preset pointed at the built-in demo GitHub.
+pub fn demo_preset(demo: &DemoConfig) -> ClientConfig {
+    ClientConfig {
+        client_id: demo::GITHUB_CLIENT_ID.to_owned(),
+        client_secret: Some(ClientSecret::new(demo::GITHUB_CLIENT_SECRET)),
+        authorize_url: demo_url(demo, "github", "login/oauth/authorize"),
+        access_token_url: demo_url(demo, "github", "login/oauth/access_token"),
+        api_base_url: demo_url(demo, "github", "api/"),
+        ..preset()
+    }
+}
+
+/// GitHub's recommended media type and API version on every call.
+fn api_get(path: &str) -> ApiRequest {
+    ApiRequest::get(path)
+        .header("Accept", "application/vnd.github+json")
+        .header("X-GitHub-Api-Version", "2022-11-28")
+}
+
+/// The profile request.
+pub fn user_request() -> ApiRequest {
+    api_get("user")
+}
+
+/// The e-mail addresses request, for people whose `/user` e-mail is private.
+pub fn emails_request() -> ApiRequest {
+    api_get("user/emails")
+}
+
+/// Normalises `/user`. The e-mail is `None` when private; fill it from
+/// [`primary_email`].
+pub fn profile(user: &Value) -> Result<Profile, Error> {
+    let id = id_field(user, "id").ok_or_else(|| malformed("GitHub user", user))?;
+    let login = str_field(user, "login");
+    let display_name = str_field(user, "name")
+        .or_else(|| login.clone())
+        .unwrap_or_else(|| format!("GitHub user {id}"));
+    Ok(Profile {
+        provider_user_id: id,
+        display_name,
+        username: login,
+        email: str_field(user, "email"),
+        // `/user` shows only the public address; GitHub does not say whether
+        // it is verified, so only `/user/emails` can vouch for it.
+        email_verified: false,
+        avatar_url: str_field(user, "avatar_url"),
+    })
+}
+
+/// The primary address from `/user/emails`, with its verified flag.
+pub fn primary_email(emails: &Value) -> Option<(String, bool)> {
+    let list = emails.as_array()?;
+    let primary = list
+        .iter()
+        .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))?;
+    Some((
+        str_field(primary, "email")?,
+        primary.get("verified").and_then(Value::as_bool) == Some(true),
+    ))
+}
+
+/// One page of the person's repositories, most recently updated first.
+pub fn repos_request(page: u32) -> ApiRequest {
+    api_get("user/repos")
+        .query("sort", "updated")
+        .query("per_page", PAGE_SIZE.to_string())
+        .query("page", page.max(1).to_string())
+}
+
+/// A repository as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repo {
+    /// `owner/name`.
+    pub full_name: String,
+    /// The name alone.
+    pub name: String,
+    /// Link to the repository on GitHub.
+    pub html_url: String,
+    /// Description; `None` when GitHub has null.
+    pub description: Option<String>,
+    /// Main language.
+    pub language: Option<String>,
+    /// Stars.
+    pub stars: u64,
+    /// Whether it is private.
+    pub private: bool,
+    /// Whether it is a fork.
+    pub fork: bool,
+    /// Last update.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Parses `/user/repos`.
+pub fn repos(body: &Value) -> Result<Vec<Repo>, Error> {
+    body.as_array()
+        .ok_or_else(|| malformed("GitHub repository list", body))?
+        .iter()
+        .map(|item| repo(item).ok_or_else(|| malformed("GitHub repository", item)))
+        .collect()
+}
+
+fn repo(item: &Value) -> Option<Repo> {
+    let updated = item.get("updated_at")?.as_str()?;
+    Some(Repo {
+        full_name: str_field(item, "full_name")?,
+        name: str_field(item, "name")?,
+        html_url: str_field(item, "html_url")?,
+        description: str_field(item, "description"),
+        language: str_field(item, "language"),
+        stars: item
+            .get("stargazers_count")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        private: item
+            .get("private")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        fork: item.get("fork").and_then(Value::as_bool).unwrap_or(false),
+        updated_at: OffsetDateTime::parse(updated, &time::format_description::well_known::Rfc3339)
+            .ok()?,
+    })
+}
+
+/// Page numbers from GitHub's `Link` header (RFC 8288).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Pages {
+    /// `rel="prev"`.
+    pub prev: Option<u32>,
+    /// `rel="next"`.
+    pub next: Option<u32>,
+    /// `rel="last"`.
+    pub last: Option<u32>,
+}
+
+/// Reads the `page` parameter of each `rel` in a `Link` header.
+pub fn pages(link_header: Option<&str>) -> Pages {
+    let mut pages = Pages::default();
+    for part in link_header.unwrap_or_default().split(',') {
+        let mut pieces = part.split(';');
+        let Some(target) = pieces.next() else {
+            continue;
+        };
+        let target = target.trim().trim_start_matches('<').trim_end_matches('>');
+        let page = Url::parse(target).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "page")
+                .and_then(|(_, v)| v.parse().ok())
+        });
+        for param in pieces {
+            let param = param.trim();
+            let Some(rel) = param.strip_prefix("rel=") else {
+                continue;
+            };
+            for rel in rel.trim_matches('"').split_whitespace() {
+                match rel {
+                    "prev" => pages.prev = page,
+                    "next" => pages.next = page,
+                    "last" => pages.last = page,
+                    _ => {}
+                }
+            }
+        }
+    }
+    pages
+}
+
+/// GitHub's API budget, from the `X-RateLimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub limit: u64,
+    /// Requests left in this window.
+    pub remaining: u64,
+    /// When the window resets.
+    #[serde(with = "time::serde::rfc3339")]
+    pub reset: OffsetDateTime,
+}
+
+impl RateLimit {
+    /// The budget announced by `headers`, when all three headers are there.
+    pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
+        let num = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let reset = i64::try_from(num("x-ratelimit-reset")?).ok()?;
+        Some(RateLimit {
+            limit: num("x-ratelimit-limit")?,
+            remaining: num("x-ratelimit-remaining")?,
+            reset: OffsetDateTime::from_unix_timestamp(reset).ok()?,
+        })
+    }
+
+    /// True when no request is left before `reset`.
+    pub fn is_exhausted(&self) -> bool {
+        self.remaining == 0
+    }
+}
+
+/// Revokes the grant behind `token` (`DELETE /applications/{client_id}/grant`,
+/// GitHub's non-standard revocation, authenticated as the app).
+pub async fn revoke(
+    http: &reqwest::Client,
+    config: &ClientConfig,
+    token: &AccessToken,
+) -> Result<(), Error> {
+    let base = config
+        .api_base_url
+        .as_ref()
+        .ok_or_else(|| Error::Config("GitHub has no api_base_url".into()))?;
+    let url = base
+        .join(&format!("applications/{}/grant", config.client_id))
+        .map_err(|e| Error::Config(format!("GitHub revocation URL: {e}")))?;
+    let secret = config.client_secret.as_ref().map(|s| s.secret().to_owned());
+    let response = http
+        .delete(url)
+        .basic_auth(&config.client_id, secret)
+        .header("Accept", "application/vnd.github+json")
+        .json(&serde_json::json!({ "access_token": token.secret() }))
+        .send()
+        .await?;
+    let status = response.status();
+    // 404: the grant is already gone, which is what revocation wants.
+    if status.is_success() || status == reqwest::StatusCode::NOT_FOUND {
+        return Ok(());
+    }
+    Err(Error::UnexpectedResponse {
+        status: status.as_u16(),
+        reason: "GitHub refused to revoke the grant".into(),
+        body: response.text().await.unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn profile_reads_numeric_ids_and_falls_back_to_the_login() {
+        let p =
+            profile(&json!({"id": 1815001, "login": "ada", "name": null, "email": null})).unwrap();
+        assert_eq!(p.provider_user_id, "1815001");
+        assert_eq!(p.display_name, "ada");
+        assert_eq!(p.email, None);
+        assert!(!p.email_verified);
+    }
+
+    #[test]
+    fn primary_email_is_the_one_marked_primary() {
+        let emails = json!([
+            {"email": "old@example.com", "primary": false, "verified": true},
+            {"email": "grace@example.org", "primary": true, "verified": true}
+        ]);
+        assert_eq!(
+            primary_email(&emails),
+            Some(("grace@example.org".into(), true))
+        );
+        assert_eq!(primary_email(&json!([])), None);
+    }
+
+    #[test]
+    fn repos_keep_null_descriptions_as_none() {
+        let list = json!([{
+            "full_name": "ada/engine", "name": "engine", "html_url": "https://github.com/ada/engine",
+            "description": null, "language": "Rust", "stargazers_count": 7,
+            "private": false, "fork": false, "updated_at": "2026-01-02T03:04:05Z"
+        }]);
+        let repos = repos(&list).unwrap();
+        assert_eq!(repos[0].description, None);
+        assert_eq!(repos[0].stars, 7);
+        assert!(super::repos(&json!({"message": "Bad credentials"})).is_err());
+    }
+
+    #[test]
+    fn link_header_gives_prev_next_and_last_pages() {
+        let header = r#"<https://api.github.com/user/repos?page=3&per_page=10>; rel="next", <https://api.github.com/user/repos?page=5&per_page=10>; rel="last", <https://api.github.com/user/repos?page=1&per_page=10>; rel="prev""#;
+        assert_eq!(
+            pages(Some(header)),
+            Pages {
+                prev: Some(1),
+                next: Some(3),
+                last: Some(5)
+            }
+        );
+        assert_eq!(pages(None), Pages::default());
+        assert_eq!(pages(Some("garbage")), Pages::default());
+    }
+
+    #[test]
+    fn rate_limit_needs_all_three_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-limit", "5000".parse().unwrap());
+        headers.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        assert_eq!(RateLimit::from_headers(&headers), None);
+        headers.insert("x-ratelimit-reset", "1767225600".parse().unwrap());
+        let limit = RateLimit::from_headers(&headers).unwrap();
+        assert!(limit.is_exhausted());
+        assert_eq!(limit.reset.unix_timestamp(), 1_767_225_600);
+    }
+
+    #[test]
+    fn repos_request_asks_for_the_most_recently_updated() {
+        let req = repos_request(0);
+        assert!(req.query.contains(&("sort".into(), "updated".into())));
+        assert!(
+            req.query.contains(&("page".into(), "1".into())),
+            "page 0 means the first"
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! Twitter: OAuth 1.0a login, `account/verify_credentials.json` as the
+//! profile, `statuses/user_timeline.json` as the timeline.
+
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use url::Url;
+
+use super::{Profile, demo_url, id_field, malformed, str_field};
+use crate::demo::{self, DemoConfig};
+use crate::oauth::{ApiRequest, ClientConfig, Error, secret::ClientSecret};
+
+/// Tweets per timeline page.
+pub const PAGE_SIZE: u32 = 20;
+
+/// Twitter's `created_at`, e.g. `Wed Oct 10 20:19:24 +0000 2018`.
+const CREATED_AT: &[BorrowedFormatItem<'static>] = format_description!(
+    "[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute] [year]"
+);
+
+/// The real Twitter endpoints. `authenticate` rather than `authorize`:
+/// people who already granted access are sent straight back.
+pub fn preset() -> ClientConfig {
+    ClientConfig {
+        request_token_url: Url::parse("https://api.twitter.com/oauth/request_token").ok(),
+        authorize_url: Url::parse("https://api.twitter.com/oauth/authenticate").ok(),
+        access_token_url: Url::parse("https://api.twitter.com/oauth/access_token").ok(),
+        api_base_url: Url::parse("https://api.twitter.com/1.1/").ok(),
+        ..ClientConfig::default()
+    }
+}
+
+/// The same preset pointed at the built-in demo Twitter.
+pub fn demo_preset(demo: &DemoConfig) -> ClientConfig {
+    ClientConfig {
+        client_id: demo::TWITTER_CLIENT_ID.to_owned(),
+        client_secret: Some(ClientSecret::new(demo::TWITTER_CLIENT_SECRET)),
+        request_token_url: demo_url(demo, "twitter", "oauth/request_token"),
+        authorize_url: demo_url(demo, "twitter", "oauth/authenticate"),
+        access_token_url: demo_url(demo, "twitter", "oauth/access_token"),
+        api_base_url: demo_url(demo, "twitter", "1.1/"),
+        ..ClientConfig::default()
+    }
+}
+
+/// The profile request; `include_email` needs the app's e-mail permission.
+pub fn credentials_request() -> ApiRequest {
+    ApiRequest::get("account/verify_credentials.json")
+        .query("include_email", "true")
+        .query("skip_status", "true")
+}
+
+/// Normalises `verify_credentials.json`.
+pub fn profile(body: &Value) -> Result<Profile, Error> {
+    let id = id_field(body, "id_str")
+        .or_else(|| id_field(body, "id"))
+        .ok_or_else(|| malformed("Twitter credentials", body))?;
+    let screen_name = str_field(body, "screen_name");
+    let display_name = str_field(body, "name")
+        .or_else(|| screen_name.clone())
+        .unwrap_or_else(|| format!("Twitter user {id}"));
+    let email = str_field(body, "email");
+    Ok(Profile {
+        provider_user_id: id,
+        display_name,
+        username: screen_name,
+        // Twitter only returns addresses it has verified.
+        email_verified: email.is_some(),
+        email,
+        avatar_url: str_field(body, "profile_image_url_https"),
+    })
+}
+
+/// One page of the person's own timeline, newest first, older than `max_id`
+/// when paging back.
+pub fn timeline_request(max_id: Option<u64>) -> ApiRequest {
+    let mut req = ApiRequest::get("statuses/user_timeline.json")
+        .query("count", PAGE_SIZE.to_string())
+        .query("tweet_mode", "extended");
+    if let Some(max_id) = max_id {
+        req = req.query("max_id", max_id.to_string());
+    }
+    req
+}
+
+/// The token revocation request (`POST oauth/invalidate_token`).
+pub fn revoke_request() -> ApiRequest {
+    ApiRequest::post("oauth/invalidate_token")
+}
+
+/// A tweet as the timeline page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tweet {
+    /// The id; above 2^53, so read from `id_str`, never from the float-prone `id`.
+    pub id: u64,
+    /// The text (`full_text` in extended mode), newlines kept.
+    pub text: String,
+    /// When it was posted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Author's display name.
+    pub author_name: String,
+    /// Author's handle, without `@`.
+    pub author_screen_name: String,
+    /// Author's avatar.
+    pub author_avatar_url: Option<String>,
+}
+
+/// Parses `statuses/*_timeline.json` and sorts newest first.
+pub fn timeline(body: &Value) -> Result<Vec<Tweet>, Error> {
+    let items = body
+        .as_array()
+        .ok_or_else(|| malformed("Twitter timeline", body))?;
+    let mut tweets = items
+        .iter()
+        .map(|item| tweet(item).ok_or_else(|| malformed("tweet", item)))
+        .collect::<Result<Vec<_>, _>>()?;
+    tweets.sort_by_key(|t| std::cmp::Reverse(t.id));
+    Ok(tweets)
+}
+
+fn tweet(item: &Value) -> Option<Tweet> {
+    let id = id_field(item, "id_str")?.parse().ok()?;
+    let text = str_field(item, "full_text").or_else(|| str_field(item, "text"))?;
+    let created_at = OffsetDateTime::parse(item.get("created_at")?.as_str()?, CREATED_AT).ok()?;
+    let user = item.get("user")?;
+    let author_screen_name = str_field(user, "screen_name")?;
+    Some(Tweet {
+        id,
+        text,
+        created_at,
+        author_name: str_field(user, "name").unwrap_or_else(|| author_screen_name.clone()),
+        author_screen_name,
+        author_avatar_url: str_field(user, "profile_image_url_https"),
+    })
+}
+
+/// The `max_id` of the next, older page: one below the oldest tweet shown
+/// (`max_id` is inclusive). `None` when the page was not full.
+pub fn older_max_id(tweets: &[Tweet]) -> Option<u64> {
+    if tweets.len() < PAGE_SIZE as usize {
+        return None;
+    }
+    tweets.iter().map(|t| t.id).min()?.checked_sub(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    fn sample(id: u64) -> Value {
+        json!({
+            "id": id as f64,
+            "id_str": id.to_string(),
+            "full_text": "line one\nline <two> & three",
+            "created_at": "Wed Oct 10 20:19:24 +0000 2018",
+            "user": {"name": "Ada Lovelace", "screen_name": "ada", "profile_image_url_https": "https://x/a.png"}
+        })
+    }
+
+    #[test]
+    fn ids_above_two_to_the_53_come_from_id_str() {
+        let big = (1u64 << 53) + 1;
+        let tweets = timeline(&json!([sample(big)])).unwrap();
+        assert_eq!(
+            tweets[0].id, big,
+            "the float `id` would have rounded to 2^53"
+        );
+    }
+
+    #[test]
+    fn timeline_keeps_text_as_is_and_parses_twitter_dates() {
+        let tweets = timeline(&json!([sample(5)])).unwrap();
+        assert_eq!(tweets[0].text, "line one\nline <two> & three");
+        assert_eq!(tweets[0].created_at, datetime!(2018-10-10 20:19:24 UTC));
+        assert_eq!(tweets[0].author_screen_name, "ada");
+    }
+
+    #[test]
+    fn timeline_is_sorted_newest_first() {
+        let tweets = timeline(&json!([sample(5), sample(9), sample(7)])).unwrap();
+        let ids: Vec<u64> = tweets.iter().map(|t| t.id).collect();
+        assert_eq!(ids, [9, 7, 5]);
+    }
+
+    #[test]
+    fn plain_text_mode_is_accepted_too() {
+        let mut t = sample(5);
+        t.as_object_mut().unwrap().remove("full_text");
+        t["text"] = json!("short");
+        assert_eq!(timeline(&json!([t])).unwrap()[0].text, "short");
+    }
+
+    #[test]
+    fn a_malformed_timeline_is_an_unexpected_response() {
+        assert!(matches!(
+            timeline(&json!({"errors": []})),
+            Err(Error::UnexpectedResponse { .. })
+        ));
+        assert!(timeline(&json!([{"id_str": "1"}])).is_err());
+    }
+
+    #[test]
+    fn older_page_starts_below_the_oldest_tweet_of_a_full_page() {
+        let full: Vec<Tweet> = (100..100 + u64::from(PAGE_SIZE))
+            .map(|id| tweet(&sample(id)).unwrap())
+            .collect();
+        assert_eq!(older_max_id(&full), Some(99));
+        assert_eq!(
+            older_max_id(&full[..3]),
+            None,
+            "a short page is the last one"
+        );
+    }
+
+    #[test]
+    fn profile_uses_id_str_and_screen_name() {
+        let p = profile(&json!({
+            "id": 1.0, "id_str": "1457812345678901249", "name": "Ada", "screen_name": "ada",
+            "email": "ada@example.com", "profile_image_url_https": "https://x/a.png"
+        }))
+        .unwrap();
+        assert_eq!(p.provider_user_id, "1457812345678901249");
+        assert_eq!(p.username.as_deref(), Some("ada"));
+        assert!(p.email_verified);
+    }
+
+    #[test]
+    fn profile_without_id_is_refused() {
+        assert!(profile(&json!({"name": "x"})).is_err());
+    }
+
+    #[test]
+    fn timeline_request_pages_with_max_id() {
+        let req = timeline_request(Some(42));
+        assert!(req.query.contains(&("max_id".into(), "42".into())));
+        assert!(
+            !timeline_request(None)
+                .query
+                .iter()
+                .any(|(k, _)| k == "max_id")
+        );
+    }
+}
