@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use time::Duration;
 use url::Url;
 
+use super::compliance::ComplianceHooks;
 use super::secret::ClientSecret;
 
 /// How the client authenticates at the token endpoint (RFC 6749 §2.3,
@@ -153,6 +154,10 @@ pub struct ClientConfig {
     /// `allow_insecure_http`: permit `http://` endpoints on non-loopback hosts
     /// (local test rigs only). Loopback hosts are always allowed.
     pub allow_insecure_http: bool,
+
+    /// Fixes for a provider that bends the standard; set by presets in code,
+    /// never from the environment.
+    pub compliance: ComplianceHooks,
 }
 
 impl Default for ClientConfig {
@@ -190,6 +195,7 @@ impl Default for ClientConfig {
             metadata_ttl: Duration::hours(24),
             timeout: std::time::Duration::from_secs(10),
             allow_insecure_http: false,
+            compliance: ComplianceHooks::default(),
         }
     }
 }

@@ -6,16 +6,23 @@
 //! the browser's session through [`session::LoginSession`] and token storage
 //! through the `fetch_token` / `update_token` hooks.
 
+pub mod client_auth;
+pub mod compliance;
 pub mod config;
+pub mod env;
 pub mod error;
+pub mod hooks;
 pub mod http;
 pub mod pending;
+pub mod pkce;
 pub mod request;
 pub mod secret;
 pub mod session;
 pub mod token;
 
+pub use compliance::ComplianceHooks;
 pub use config::ClientConfig;
 pub use error::{Error, Result};
+pub use hooks::{RefreshClaim, TokenHooks, UpdateOutcome};
 pub use request::ApiRequest;
 pub use token::{OAuth1Token, OAuth2Token, Token};
