@@ -13,6 +13,7 @@ pub mod env;
 pub mod error;
 pub mod hooks;
 pub mod http;
+pub mod oauth1;
 pub mod pending;
 pub mod pkce;
 pub mod request;
