@@ -5,9 +5,23 @@
 //! The modules follow the layers of `docs/ARCHITECTURE.md`; a dependency only
 //! points downwards (`web` → `app` → `providers` → `oauth`, and `db`).
 
+/// Settings from the environment (`.env` via dotenvy).
+pub mod config;
+/// Encryption at rest of secret columns.
+pub mod crypto;
+/// SQLite storage: pool, migrations, schema, models, queries.
+pub mod db;
 /// The built-in local Twitter, GitHub and Google emulations (demo mode).
 pub mod demo;
+/// `AppError`, the handlers' error, rendered as an error page.
+pub mod error;
 /// The reusable OAuth 1.0a / OAuth 2.0 / OpenID Connect client layer.
 pub mod oauth;
 /// Presets for Twitter, GitHub and Google: endpoints, scopes, profiles, resources.
 pub mod providers;
+/// `Application` and `AppState`: building and running the server.
+pub mod startup;
+/// Logging set-up.
+pub mod telemetry;
+/// Routes, handlers, sessions, templates glue.
+pub mod web;

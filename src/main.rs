@@ -1,1 +1,28 @@
-fn main() {}
+//! The `trilogin` server: read the configuration, start, serve until
+//! SIGINT / SIGTERM.
+
+use std::process::ExitCode;
+
+use trilogin::config::Config;
+use trilogin::startup::Application;
+use trilogin::telemetry;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let result = async {
+        let config = Config::from_env()?;
+        telemetry::init(&config.log_filter).map_err(anyhow::Error::msg)?;
+        let app = Application::build(config).await?;
+        tracing::info!(address = app.address(), "listening");
+        app.run_until_stopped().await?;
+        anyhow::Ok(())
+    };
+    match result.await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, no backtrace: configuration mistakes are the usual cause.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE oauth2_tokens;
+DROP TABLE oauth1_tokens;
+DROP TABLE users;

@@ -1,0 +1,611 @@
+//! Settings from the environment, typed and checked once at start-up.
+//!
+//! `.env` is read by dotenvy, then every value is parsed here; a bad value
+//! stops start-up with one line naming the variable. Defaults make
+//! `cargo run` work with no `.env` at all. `.env.example` documents every key.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+/// The providers the site knows, by the name used in routes and variables.
+pub const PROVIDERS: [&str; 3] = ["twitter", "github", "google"];
+
+/// Every `register()` parameter, as the `<NAME>_<PARAM>` suffix that sets it.
+/// [`Config::from_lookup`] asks for each of them; [`Config::from_env`] also
+/// keeps any other variable with a provider prefix.
+pub const PROVIDER_PARAMS: [&str; 32] = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "REQUEST_TOKEN_URL",
+    "REQUEST_TOKEN_PARAMS",
+    "SIGNATURE_METHOD",
+    "SIGNATURE_TYPE",
+    "REALM",
+    "RSA_KEY_FILE",
+    "AUTHORIZE_URL",
+    "AUTHORIZE_PARAMS",
+    "ACCESS_TOKEN_URL",
+    "ACCESS_TOKEN_PARAMS",
+    "REFRESH_TOKEN_URL",
+    "API_BASE_URL",
+    "SCOPE",
+    "SERVER_METADATA_URL",
+    "ISSUER",
+    "USERINFO_ENDPOINT",
+    "JWKS_URI",
+    "JWKS",
+    "REVOCATION_ENDPOINT",
+    "END_SESSION_ENDPOINT",
+    "TOKEN_ENDPOINT_AUTH_METHOD",
+    "PRIVATE_KEY_FILE",
+    "TOKEN_PLACEMENT",
+    "CODE_CHALLENGE_METHOD",
+    "LEEWAY",
+    "ID_TOKEN_LEEWAY",
+    "ID_TOKEN_SIGNING_ALG_VALUES",
+    "METADATA_TTL",
+    "TIMEOUT",
+    "ALLOW_INSECURE_HTTP",
+];
+
+/// The shortest `SECRET_KEY` accepted, in bytes.
+pub const MIN_SECRET_KEY_LEN: usize = 32;
+
+/// Name of the generated key file inside the data directory.
+pub const SECRET_KEY_FILE: &str = "secret.key";
+
+/// A configuration value that stops start-up. `Display` is one line naming
+/// the variable, printed as `error: ...` by `main`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable holds a value that cannot be used.
+    #[error("{var}: {reason}")]
+    Invalid {
+        /// The variable's name.
+        var: &'static str,
+        /// What is wrong with it, and what is expected.
+        reason: String,
+    },
+    /// `.env` exists but cannot be read.
+    #[error(".env: {0}")]
+    DotEnv(String),
+    /// The generated key file cannot be read or written.
+    #[error("{path}: {reason}")]
+    KeyFile {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O failure.
+        reason: String,
+    },
+}
+
+/// Which providers the built-in demo emulations serve (`DEMO_PROVIDERS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DemoMode {
+    /// `auto`: the demo serves each provider that has no client id.
+    #[default]
+    Auto,
+    /// `on`: the demo serves all three providers, configured or not.
+    On,
+    /// `off`: no demo provider; only configured providers are offered.
+    Off,
+}
+
+/// The key that signs session cookies and derives the token-encryption key.
+/// `Debug` is redacted; the bytes are reached through [`SecretKey::secret`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    /// Wraps a key, refusing one shorter than [`MIN_SECRET_KEY_LEN`] bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, ConfigError> {
+        let bytes = bytes.into();
+        if bytes.len() < MIN_SECRET_KEY_LEN {
+            return Err(ConfigError::Invalid {
+                var: "SECRET_KEY",
+                reason: format!(
+                    "must be at least {MIN_SECRET_KEY_LEN} bytes long (got {}); generate one with `openssl rand -base64 48`",
+                    bytes.len()
+                ),
+            });
+        }
+        Ok(Self(bytes))
+    }
+
+    /// The key material.
+    pub fn secret(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+/// Everything the app reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `APP_URL`: the site's public origin; callback URLs are built from it.
+    /// A port of 0 is replaced by the bound port at start-up.
+    pub app_url: Url,
+    /// `BIND`: the socket address to listen on (default: APP_URL's host when
+    /// it is an IP address, else 127.0.0.1, and APP_URL's port).
+    pub bind: SocketAddr,
+    /// `DATABASE_URL`: path of the SQLite file (default `data/app.db`).
+    pub database_url: String,
+    /// Where generated state lives (the secret key file, demo keys): the
+    /// folder holding the database file.
+    pub data_dir: PathBuf,
+    /// `SECRET_KEY`; `None` means a key generated once and kept in
+    /// `<data_dir>/secret.key` (development only).
+    pub secret_key: Option<SecretKey>,
+    /// `RUST_LOG`: the tracing filter (default `info`).
+    pub log_filter: String,
+    /// `SESSION_TTL`: how long an idle session lives (default 14 days).
+    pub session_ttl: Duration,
+    /// `HTTP_TIMEOUT`: total timeout of outbound calls to providers (default 10 s).
+    pub http_timeout: Duration,
+    /// `DEMO_PROVIDERS`: `auto` (default), `on` or `off`.
+    pub demo_providers: DemoMode,
+    /// `DEMO_ACCESS_TOKEN_TTL`: access token lifetime at the demo providers (default 8 h).
+    pub demo_access_token_ttl: Duration,
+    /// `DEMO_REFRESH_TOKEN_TTL`: refresh token lifetime at the demo providers (default 180 d).
+    pub demo_refresh_token_ttl: Duration,
+    /// Every `TWITTER_*`, `GITHUB_*` and `GOOGLE_*` variable, for the OAuth
+    /// layer to read as `<NAME>_<PARAM>`.
+    pub provider_env: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Reads `.env` (when present) and the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError::DotEnv(e.to_string())),
+        }
+        let vars: BTreeMap<String, String> = std::env::vars().collect();
+        let mut config = Self::from_lookup(|key| vars.get(key).cloned())?;
+        config.provider_env.extend(
+            vars.into_iter()
+                .filter(|(key, _)| provider_prefix(key).is_some()),
+        );
+        Ok(config)
+    }
+
+    /// Builds the configuration from `lookup` (a map in tests, the process
+    /// environment in [`Config::from_env`]). Provider variables are the
+    /// `<NAME>_<PARAM>` names of [`PROVIDER_PARAMS`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+
+        let app_url = parse_app_url(get("APP_URL").as_deref().unwrap_or("http://127.0.0.1:8080"))?;
+        let bind = match get("BIND") {
+            Some(bind) => bind.trim().parse().map_err(|_| ConfigError::Invalid {
+                var: "BIND",
+                reason: format!("{bind:?} is not a socket address such as 127.0.0.1:8080"),
+            })?,
+            None => default_bind(&app_url),
+        };
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "data/app.db".to_owned());
+        let database_url = database_url
+            .strip_prefix("sqlite://")
+            .unwrap_or(&database_url)
+            .to_owned();
+        let data_dir = data_dir_of(&database_url);
+        let secret_key = get("SECRET_KEY").map(SecretKey::new).transpose()?;
+        let duration = |var: &'static str, default: Duration| {
+            get(var).map_or(Ok(default), |v| parse_duration(var, &v))
+        };
+        let demo_providers = match get("DEMO_PROVIDERS") {
+            None => DemoMode::Auto,
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "auto" => DemoMode::Auto,
+                "on" => DemoMode::On,
+                "off" => DemoMode::Off,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: "DEMO_PROVIDERS",
+                        reason: format!("{v:?} is not one of auto, on, off"),
+                    });
+                }
+            },
+        };
+
+        let provider_env = PROVIDERS
+            .iter()
+            .flat_map(|name| {
+                PROVIDER_PARAMS
+                    .iter()
+                    .map(move |param| format!("{}_{param}", name.to_ascii_uppercase()))
+            })
+            .filter_map(|key| lookup(&key).map(|value| (key, value)))
+            .collect();
+
+        Ok(Self {
+            bind,
+            database_url,
+            data_dir,
+            secret_key,
+            log_filter: get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
+            session_ttl: duration("SESSION_TTL", Duration::from_secs(14 * DAY))?,
+            http_timeout: duration("HTTP_TIMEOUT", Duration::from_secs(10))?,
+            demo_providers,
+            demo_access_token_ttl: duration(
+                "DEMO_ACCESS_TOKEN_TTL",
+                Duration::from_secs(8 * HOUR),
+            )?,
+            demo_refresh_token_ttl: duration(
+                "DEMO_REFRESH_TOKEN_TTL",
+                Duration::from_secs(180 * DAY),
+            )?,
+            provider_env,
+            app_url,
+        })
+    }
+
+    /// True when `provider` has a client id of its own (`<NAME>_CLIENT_ID`).
+    pub fn is_configured(&self, provider: &str) -> bool {
+        self.provider_env
+            .get(&format!("{}_CLIENT_ID", provider.to_ascii_uppercase()))
+            .is_some_and(|id| !id.trim().is_empty())
+    }
+
+    /// The providers the demo emulations serve, in [`PROVIDERS`] order.
+    pub fn demo_served(&self) -> Vec<&'static str> {
+        PROVIDERS
+            .into_iter()
+            .filter(|name| match self.demo_providers {
+                DemoMode::On => true,
+                DemoMode::Off => false,
+                DemoMode::Auto => !self.is_configured(name),
+            })
+            .collect()
+    }
+
+    /// True when a person can log in with `provider`: it is configured or a
+    /// demo serves it.
+    pub fn is_available(&self, provider: &str) -> bool {
+        self.is_configured(provider) || self.demo_served().contains(&provider)
+    }
+
+    /// True when the site is served over TLS (session cookies are `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.app_url.scheme() == "https"
+    }
+
+    /// The configured `SECRET_KEY`, or the development key kept in
+    /// `<data_dir>/secret.key`, generated on first use (64 random bytes,
+    /// readable by the owner only).
+    pub fn resolve_secret_key(&self) -> Result<SecretKey, ConfigError> {
+        match &self.secret_key {
+            Some(key) => Ok(key.clone()),
+            None => load_or_create_key_file(&self.data_dir.join(SECRET_KEY_FILE)),
+        }
+    }
+}
+
+const HOUR: u64 = 60 * 60;
+const DAY: u64 = 24 * HOUR;
+
+fn parse_app_url(value: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        var: "APP_URL",
+        reason,
+    };
+    let url = Url::parse(value.trim())
+        .map_err(|e| invalid(format!("{value:?} is not a valid URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid(format!(
+            "{value:?} must be an http:// or https:// origin such as http://127.0.0.1:8080"
+        )));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(format!(
+            "{value:?} must be an origin without path, query or fragment"
+        )));
+    }
+    Ok(url)
+}
+
+fn default_bind(app_url: &Url) -> SocketAddr {
+    let ip = match app_url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        // A named host is usually a proxy in front: listen on loopback only.
+        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    SocketAddr::new(ip, app_url.port_or_known_default().unwrap_or(8080))
+}
+
+fn data_dir_of(database_url: &str) -> PathBuf {
+    match Path::new(database_url).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Parses `30s`, `15m`, `8h` or `180d`.
+fn parse_duration(var: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    let invalid = || ConfigError::Invalid {
+        var,
+        reason: format!("{value:?} is not a duration such as 30s, 15m, 8h or 180d"),
+    };
+    let value = value.trim();
+    let split = value.len().saturating_sub(1);
+    let (number, unit) = (value.get(..split), value.get(split..));
+    let number: u64 = number.and_then(|n| n.parse().ok()).ok_or_else(invalid)?;
+    let unit = match unit {
+        Some("s") => 1,
+        Some("m") => 60,
+        Some("h") => HOUR,
+        Some("d") => DAY,
+        _ => return Err(invalid()),
+    };
+    match number.checked_mul(unit) {
+        Some(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+        _ => Err(invalid()),
+    }
+}
+
+fn provider_prefix(key: &str) -> Option<&'static str> {
+    PROVIDERS.into_iter().find(|name| {
+        key.strip_prefix(name.to_ascii_uppercase().as_str())
+            .and_then(|rest| rest.strip_prefix('_'))
+            .is_some_and(|param| !param.is_empty())
+    })
+}
+
+fn load_or_create_key_file(path: &Path) -> Result<SecretKey, ConfigError> {
+    use std::io::Write as _;
+
+    let key_file_error = |e: std::io::Error| ConfigError::KeyFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            return SecretKey::new(bytes.trim_ascii()).map_err(|_| ConfigError::KeyFile {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "holds fewer than {MIN_SECRET_KEY_LEN} bytes; delete it to generate a new key"
+                ),
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(key_file_error(e)),
+    }
+
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(key_file_error)?;
+    }
+    let key = {
+        use base64::Engine as _;
+        use rand::RngCore as _;
+        let mut bytes = [0u8; 64];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(key.as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(key_file_error)?;
+            tracing::warn!(
+                path = %path.display(),
+                "SECRET_KEY is not set: generated a development key; production must set SECRET_KEY"
+            );
+            SecretKey::new(key.into_bytes())
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_key_file(path),
+        Err(e) => Err(key_file_error(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|key| map.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_variable_at_all() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.app_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(config.bind, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.database_url, "data/app.db");
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert!(config.secret_key.is_none());
+        assert_eq!(config.demo_providers, DemoMode::Auto);
+        assert_eq!(config.demo_access_token_ttl, Duration::from_secs(8 * 3600));
+        assert_eq!(
+            config.demo_refresh_token_ttl,
+            Duration::from_secs(180 * 86400)
+        );
+        assert_eq!(config.session_ttl, Duration::from_secs(14 * 86400));
+        assert!(!config.is_https());
+    }
+
+    #[test]
+    fn bind_follows_app_url_unless_set() {
+        let config1 = config(&[("APP_URL", "http://0.0.0.0:3000")]).unwrap();
+        assert_eq!(config1.bind, "0.0.0.0:3000".parse().unwrap());
+        let config2 = config(&[("APP_URL", "https://login.example.com")]).unwrap();
+        assert_eq!(config2.bind, "127.0.0.1:443".parse().unwrap());
+        assert!(config2.is_https());
+        let config3 = config(&[("BIND", "[::1]:9000")]).unwrap();
+        assert_eq!(config3.bind, "[::1]:9000".parse().unwrap());
+    }
+
+    #[test]
+    fn a_malformed_app_url_names_the_variable() {
+        for bad in [
+            "not a url",
+            "ftp://example.com",
+            "http://127.0.0.1:8080/app",
+            "mailto:a@b",
+        ] {
+            let err = config(&[("APP_URL", bad)]).unwrap_err().to_string();
+            assert!(err.starts_with("APP_URL: "), "{err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn an_unparsable_bind_address_names_the_variable() {
+        let err = config(&[("BIND", "localhost")]).unwrap_err().to_string();
+        assert!(err.starts_with("BIND: "), "{err}");
+    }
+
+    #[test]
+    fn a_short_secret_key_is_refused_and_a_long_one_kept() {
+        let err = config(&[("SECRET_KEY", "too-short")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("SECRET_KEY: must be at least 32 bytes"),
+            "{err}"
+        );
+        let key = "k".repeat(32);
+        let config = config(&[("SECRET_KEY", &key)]).unwrap();
+        assert_eq!(config.secret_key.unwrap().secret(), key.as_bytes());
+    }
+
+    #[test]
+    fn the_secret_key_never_shows_in_debug_output() {
+        let key = "s3cr3t-".repeat(6);
+        let config = config(&[("SECRET_KEY", &key)]).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("SecretKey([redacted])"));
+    }
+
+    #[test]
+    fn durations_accept_seconds_minutes_hours_and_days() {
+        assert_eq!(parse_duration("X", "30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(
+            parse_duration("X", "15m").unwrap(),
+            Duration::from_secs(900)
+        );
+        assert_eq!(
+            parse_duration("X", "8h").unwrap(),
+            Duration::from_secs(28_800)
+        );
+        assert_eq!(
+            parse_duration("X", "180d").unwrap(),
+            Duration::from_secs(15_552_000)
+        );
+        for bad in [
+            "",
+            "8",
+            "h",
+            "-1h",
+            "1.5h",
+            "0s",
+            "10w",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_duration("X", bad).is_err(), "{bad:?} was accepted");
+        }
+        let err = config(&[("DEMO_ACCESS_TOKEN_TTL", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("DEMO_ACCESS_TOKEN_TTL: "), "{err}");
+    }
+
+    #[test]
+    fn demo_mode_auto_serves_exactly_the_unconfigured_providers() {
+        let config1 = config(&[
+            ("GITHUB_CLIENT_ID", "Iv1.real"),
+            ("GITHUB_CLIENT_SECRET", "x"),
+        ])
+        .unwrap();
+        assert!(config1.is_configured("github"));
+        assert_eq!(config1.demo_served(), ["twitter", "google"]);
+        assert!(PROVIDERS.iter().all(|p| config1.is_available(p)));
+        assert_eq!(
+            config1
+                .provider_env
+                .get("GITHUB_CLIENT_SECRET")
+                .map(String::as_str),
+            Some("x")
+        );
+
+        let on = config(&[("GITHUB_CLIENT_ID", "Iv1.real"), ("DEMO_PROVIDERS", "on")]).unwrap();
+        assert_eq!(on.demo_served(), PROVIDERS);
+
+        let off = config(&[("GITHUB_CLIENT_ID", "Iv1.real"), ("DEMO_PROVIDERS", "OFF")]).unwrap();
+        assert!(off.demo_served().is_empty());
+        assert!(off.is_available("github"));
+        assert!(!off.is_available("google"));
+
+        let err = config(&[("DEMO_PROVIDERS", "maybe")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("DEMO_PROVIDERS: "), "{err}");
+    }
+
+    #[test]
+    fn provider_variables_are_recognised_by_their_upper_case_prefix() {
+        assert_eq!(provider_prefix("GITHUB_AUTHORIZE_URL"), Some("github"));
+        assert_eq!(provider_prefix("TWITTER_SIGNATURE_METHOD"), Some("twitter"));
+        assert_eq!(
+            provider_prefix("GOOGLE_SERVER_METADATA_URL"),
+            Some("google")
+        );
+        assert_eq!(provider_prefix("GITHUB_"), None);
+        assert_eq!(provider_prefix("GITHUBX_ID"), None);
+        assert_eq!(provider_prefix("github_client_id"), None);
+        assert_eq!(provider_prefix("APP_URL"), None);
+    }
+
+    #[test]
+    fn the_database_folder_holds_the_data_directory() {
+        let config = config(&[("DATABASE_URL", "sqlite:///var/lib/trilogin/app.db")]).unwrap();
+        assert_eq!(config.database_url, "/var/lib/trilogin/app.db");
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/trilogin"));
+        let bare = super::data_dir_of("app.db");
+        assert_eq!(bare, PathBuf::from("."));
+    }
+
+    #[test]
+    fn a_missing_secret_key_is_generated_once_privately_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("nested").join("app.db");
+        let config = config(&[("DATABASE_URL", db.to_str().unwrap())]).unwrap();
+        let first = config.resolve_secret_key().unwrap();
+        let second = config.resolve_secret_key().unwrap();
+        assert_eq!(first, second);
+        assert!(first.secret().len() >= 64);
+        let file = dir.path().join("nested").join(SECRET_KEY_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&file, "short").unwrap();
+        let err = config.resolve_secret_key().unwrap_err().to_string();
+        assert!(err.contains("secret.key"), "{err}");
+    }
+}

@@ -1,0 +1,149 @@
+//! SQLite storage through Diesel: the connection pool and its pragmas,
+//! embedded migrations, the generated schema, row types and the queries.
+//!
+//! Query functions take `&mut SqliteConnection` and return
+//! `diesel::QueryResult` (or [`tokens::StoreError`] where secrets are
+//! opened); handlers call them inside `web::block`, never on the async
+//! executor. SQLite-only SQL stays here (pragmas) and in `migrations/`.
+
+pub mod models;
+pub mod schema;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection as _;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// The migrations under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The shared pool of SQLite connections.
+pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+/// A connection checked out of [`DbPool`].
+pub type DbConnection = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// Connections in the pool. SQLite serialises writers anyway; a few
+/// connections let readers proceed beside one writer (WAL).
+const POOL_SIZE: u32 = 8;
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The folder of the database file cannot be created.
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: String,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+    /// No connection could be opened.
+    #[error("cannot open the database {url}: {source}")]
+    Pool {
+        /// `DATABASE_URL`.
+        url: String,
+        /// The pool's error.
+        source: diesel::r2d2::PoolError,
+    },
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+}
+
+/// Sets the pragmas every connection needs: write-ahead logging so readers
+/// do not block the writer, foreign keys (SQLite leaves them off by
+/// default, which would ignore `ON DELETE CASCADE`), a busy timeout instead
+/// of immediate `SQLITE_BUSY`, and `synchronous=NORMAL`, which is durable
+/// enough under WAL.
+#[derive(Debug, Clone, Copy)]
+struct Pragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Opens the pool on `database_url` (a file path), creating its folder.
+pub fn build_pool(database_url: &str) -> Result<DbPool, DbError> {
+    if let Some(dir) = Path::new(database_url)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::Folder {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    Pool::builder()
+        .max_size(POOL_SIZE)
+        // Open connections on demand: start-up stays fast, tests stay light.
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(Pragmas))
+        .build(ConnectionManager::new(database_url))
+        .map_err(|source| DbError::Pool {
+            url: database_url.to_owned(),
+            source,
+        })
+}
+
+/// Brings the schema up to date.
+pub fn run_migrations(pool: &DbPool) -> Result<(), DbError> {
+    let mut conn = pool.get().map_err(|source| DbError::Pool {
+        url: "(pool)".to_owned(),
+        source,
+    })?;
+    conn.run_pending_migrations(MIGRATIONS)
+        .map(|_| ())
+        .map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// The current time as stored: UTC, whole seconds (so that stored values
+/// compare correctly as text).
+pub fn now() -> PrimitiveDateTime {
+    to_db_time(OffsetDateTime::now_utc())
+}
+
+/// Converts a point in time to the stored form (UTC, whole seconds).
+pub fn to_db_time(at: OffsetDateTime) -> PrimitiveDateTime {
+    let utc = at.to_offset(UtcOffset::UTC);
+    let utc = utc.replace_nanosecond(0).unwrap_or(utc);
+    PrimitiveDateTime::new(utc.date(), utc.time())
+}
+
+/// Reads a stored time back (it is always UTC).
+pub fn from_db_time(at: PrimitiveDateTime) -> OffsetDateTime {
+    at.assume_utc()
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool, so that
+/// Diesel never stalls the async executor. Pool and query failures come back
+/// as `anyhow::Error`; a caller that must tell failures apart returns its
+/// own `Result` inside `Ok`.
+pub async fn call<T, E, F>(pool: &DbPool, f: F) -> anyhow::Result<T>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<T> {
+        let mut conn = pool.get()?;
+        Ok(f(&mut conn)?)
+    })
+    .await?
+}

@@ -1,0 +1,228 @@
+//! Start-up: [`Application::build`] turns a [`Config`] into a bound,
+//! ready-to-run server. `main` and the integration tests share this path.
+//!
+//! Everything shared is built once, before `HttpServer::new`: the pool
+//! (and migrations), the templates, the session cookie key, the HTTP client
+//! and the demo providers. The server factory closure only clones handles;
+//! building them inside it would give each worker its own copy (and its own
+//! cookie key).
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_files::Files;
+use actix_session::SessionMiddleware;
+use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_web::cookie::SameSite;
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse, fn_service};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context as _;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Config;
+use crate::crypto::Cipher;
+use crate::db::{self, DbPool};
+use crate::demo::{DemoConfig, DemoProviders};
+use crate::error::AppError;
+use crate::oauth::http::build_client;
+use crate::web::session_store::{SqliteSessionStore, cookie_key};
+use crate::web::templates::Templates;
+use crate::web::{self as site, error_pages, headers};
+
+/// Folder of the Tera templates, relative to the working directory.
+pub const TEMPLATES_DIR: &str = "templates";
+/// Folder served at `/static`, relative to the working directory.
+pub const STATIC_DIR: &str = "static";
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "trilogin_session";
+/// How often expired sessions are deleted.
+const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// How long in-flight requests may finish after SIGINT / SIGTERM.
+const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
+
+/// What every handler can reach, shared by all workers.
+#[derive(Debug)]
+pub struct AppState {
+    /// The configuration, with `app_url` holding the real port.
+    pub config: Config,
+    /// The SQLite pool.
+    pub pool: DbPool,
+    /// Seals and opens secret columns.
+    pub cipher: Cipher,
+    /// The compiled templates.
+    pub templates: Templates,
+    /// The one outbound HTTP client: no redirects, timeouts, a User-Agent.
+    pub http: reqwest::Client,
+    /// The demo providers that are served (possibly none).
+    pub demo: DemoProviders,
+    /// The server-side session store.
+    pub sessions: SqliteSessionStore,
+}
+
+impl AppState {
+    /// True when any demo provider is served (pages show the demo banner).
+    pub fn demo_mode(&self) -> bool {
+        !self.demo.is_empty()
+    }
+}
+
+/// A bound server, ready to run.
+pub struct Application {
+    port: u16,
+    address: String,
+    state: web::Data<AppState>,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `config.bind` (port 0 picks a free port; an `APP_URL` port of
+    /// 0 is then replaced by it), opens and migrates the database, and
+    /// builds the shared state and the server.
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
+        let secret = config.resolve_secret_key()?;
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("BIND: cannot listen on {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        if config.app_url.port() == Some(0) {
+            config
+                .app_url
+                .set_port(Some(port))
+                .map_err(|()| anyhow::anyhow!("APP_URL: cannot take port {port}"))?;
+        }
+        let address = config.app_url.as_str().trim_end_matches('/').to_owned();
+
+        let pool = db::build_pool(&config.database_url)?;
+        db::run_migrations(&pool)?;
+        let templates = Templates::load(Path::new(TEMPLATES_DIR))?;
+        let user_agent = format!("trilogin/{} (+{address})", env!("CARGO_PKG_VERSION"));
+        let http = build_client(&user_agent, config.http_timeout)?;
+        let demo = DemoProviders::new(
+            &DemoConfig {
+                app_url: config.app_url.clone(),
+                data_dir: config.data_dir.clone(),
+                access_token_ttl: config.demo_access_token_ttl,
+                refresh_token_ttl: config.demo_refresh_token_ttl,
+            },
+            &config.demo_served(),
+        )
+        .context("cannot start the demo providers")?;
+        if !demo.is_empty() {
+            tracing::info!(providers = ?config.demo_served(), "demo providers are served");
+        }
+
+        let state = web::Data::new(AppState {
+            cipher: Cipher::new(&secret),
+            sessions: SqliteSessionStore::new(pool.clone()),
+            pool,
+            templates,
+            http,
+            demo,
+            config,
+        });
+        let server = server(listener, state.clone(), &secret)?;
+        Ok(Self {
+            port,
+            address,
+            state,
+            server,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The site's origin without trailing slash, e.g. `http://127.0.0.1:41234`.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The shared state (pool, configuration, demo providers ...).
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone().into_inner()
+    }
+
+    /// A handle that stops the server (what SIGINT / SIGTERM also do).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped, purging expired sessions meanwhile.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let purge = tokio::spawn(purge_sessions(self.state.sessions.clone()));
+        let result = self.server.await;
+        purge.abort();
+        result
+    }
+}
+
+fn server(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    secret: &crate::config::SecretKey,
+) -> anyhow::Result<Server> {
+    let key = cookie_key(secret);
+    let secure = state.config.is_https();
+    let session_ttl =
+        time::Duration::try_from(state.config.session_ttl).context("SESSION_TTL: too long")?;
+    let server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(state.sessions.clone(), key.clone())
+            .cookie_name(SESSION_COOKIE.to_owned())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_secure(secure)
+            .cookie_path("/".to_owned())
+            .session_lifecycle(
+                PersistentSession::default()
+                    .session_ttl(session_ttl)
+                    .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+            )
+            .build();
+        let demo = state.demo.clone();
+        // The first `wrap` is the innermost: pages are rendered before the
+        // session middleware sets its cookie, and the security headers go
+        // on last, onto every response.
+        App::new()
+            .app_data(state.clone())
+            .wrap(ErrorHandlers::new().default_handler(error_pages::render))
+            .wrap(sessions)
+            .wrap_fn(headers::request_id)
+            .wrap(TracingLogger::default())
+            .wrap(headers::security_headers())
+            .configure(site::routes)
+            .configure(|cfg| demo.configure(cfg))
+            .service(
+                Files::new("/static", STATIC_DIR).default_handler(fn_service(
+                    |req: ServiceRequest| async {
+                        let (req, _) = req.into_parts();
+                        Ok(ServiceResponse::new(
+                            req,
+                            HttpResponse::from_error(AppError::NotFound),
+                        ))
+                    },
+                )),
+            )
+            .default_service(web::to(error_pages::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+    .run();
+    Ok(server)
+}
+
+async fn purge_sessions(store: SqliteSessionStore) {
+    let first = tokio::time::Instant::now() + SESSION_PURGE_INTERVAL;
+    let mut interval = tokio::time::interval_at(first, SESSION_PURGE_INTERVAL);
+    loop {
+        interval.tick().await;
+        match store.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sessions = n, "purged expired sessions"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "cannot purge expired sessions"),
+        }
+    }
+}

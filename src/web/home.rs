@@ -1,0 +1,74 @@
+//! `GET /`: the log-in buttons.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+use super::session::TypedSession;
+use super::templates::Layout;
+use crate::config::PROVIDERS;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// One provider's log-in button.
+#[derive(Debug, Serialize)]
+pub struct ProviderButton {
+    /// Route name: `twitter`, `github`, `google`.
+    pub name: &'static str,
+    /// Brand name as written.
+    pub label: &'static str,
+    /// False when the provider has no client id and no demo serves it.
+    pub available: bool,
+    /// True when the built-in demo answers instead of the real provider.
+    pub demo: bool,
+    /// The variable that enables the provider, shown on a disabled button.
+    pub client_id_var: String,
+}
+
+/// The fields of `home.html`.
+#[derive(Debug, Serialize)]
+pub struct HomeView {
+    /// Shared layout fields.
+    #[serde(flatten)]
+    pub layout: Layout,
+    /// One button per provider, in a fixed order.
+    pub providers: Vec<ProviderButton>,
+    /// False when no provider can be used at all.
+    pub any_available: bool,
+}
+
+/// Brand name of a provider.
+pub fn label(provider: &str) -> &'static str {
+    match provider {
+        "twitter" => "Twitter",
+        "github" => "GitHub",
+        "google" => "Google",
+        _ => "Unknown provider",
+    }
+}
+
+/// Renders the home page.
+pub async fn home(
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> Result<HttpResponse, AppError> {
+    let served = state.config.demo_served();
+    let providers: Vec<ProviderButton> = PROVIDERS
+        .into_iter()
+        .map(|name| ProviderButton {
+            name,
+            label: label(name),
+            available: state.config.is_available(name),
+            demo: served.contains(&name),
+            client_id_var: format!("{}_CLIENT_ID", name.to_ascii_uppercase()),
+        })
+        .collect();
+    let view = HomeView {
+        layout: Layout::for_session("Log in", state.demo_mode(), &session)?,
+        any_available: providers.iter().any(|p| p.available),
+        providers,
+    };
+    let body = state.templates.render("home.html", &view)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}

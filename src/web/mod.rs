@@ -1,0 +1,19 @@
+//! The web layer: the route table, middleware, handlers, the typed session
+//! and the templates glue. Handlers parse input, call one use case and
+//! render one view struct; they never write SQL.
+
+pub mod error_pages;
+pub mod headers;
+pub mod health;
+pub mod home;
+pub mod session;
+pub mod session_store;
+pub mod templates;
+
+use actix_web::web;
+
+/// The site's own routes (the demo providers mount theirs separately).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .route("/healthz", web::get().to(health::healthz));
+}

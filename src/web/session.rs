@@ -1,0 +1,231 @@
+//! `TypedSession`: the only way handlers touch the session, through named
+//! keys: the logged-in user, flash messages, the CSRF token, and the
+//! pending logins of the OAuth layer (via [`LoginSession`]).
+
+use std::future::{Ready, ready};
+
+use actix_session::{Session, SessionExt as _};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq as _;
+
+use crate::error::AppError;
+use crate::oauth::secret::random_token;
+use crate::oauth::session::LoginSession;
+
+const USER_ID: &str = "user_id";
+const FLASH: &str = "flash";
+const CSRF_TOKEN: &str = "csrf_token";
+
+/// How a flash message is styled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlashKind {
+    /// Neutral news.
+    Info,
+    /// Something worked.
+    Success,
+    /// Something failed; the text says what to do.
+    Error,
+}
+
+/// A one-time message shown on the next page the browser renders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    /// Style of the message.
+    pub kind: FlashKind,
+    /// The message (escaped when rendered).
+    pub text: String,
+}
+
+/// The current browser's session, with typed accessors.
+#[derive(Clone)]
+pub struct TypedSession(Session);
+
+impl TypedSession {
+    /// Wraps the session of a request.
+    pub fn new(session: Session) -> Self {
+        Self(session)
+    }
+
+    /// The logged-in user's id, if someone is logged in.
+    pub fn user_id(&self) -> Result<Option<i32>, AppError> {
+        self.0.get(USER_ID).map_err(AppError::internal)
+    }
+
+    /// Records who is logged in. Call [`TypedSession::renew`] first at login.
+    pub fn set_user_id(&self, user_id: i32) -> Result<(), AppError> {
+        self.0.insert(USER_ID, user_id).map_err(AppError::internal)
+    }
+
+    /// Gives the session a new key, keeping its state: done at login so a
+    /// key planted before login (session fixation) is worth nothing after it.
+    pub fn renew(&self) {
+        self.0.renew();
+    }
+
+    /// Ends the session: state deleted server-side, cookie removed.
+    pub fn purge(&self) {
+        self.0.purge();
+    }
+
+    /// Queues a message for the next rendered page.
+    pub fn flash(&self, kind: FlashKind, text: impl Into<String>) -> Result<(), AppError> {
+        let mut flashes = self.peek_flashes();
+        flashes.push(Flash {
+            kind,
+            text: text.into(),
+        });
+        self.0.insert(FLASH, flashes).map_err(AppError::internal)
+    }
+
+    /// Takes the queued messages; each is shown once.
+    pub fn take_flashes(&self) -> Vec<Flash> {
+        let flashes = self.peek_flashes();
+        if !flashes.is_empty() {
+            self.0.remove(FLASH);
+        }
+        flashes
+    }
+
+    fn peek_flashes(&self) -> Vec<Flash> {
+        // A state that no longer parses (older format) is dropped, not fatal.
+        self.0.get(FLASH).ok().flatten().unwrap_or_default()
+    }
+
+    /// This session's CSRF token for POST forms, created on first use.
+    pub fn csrf_token(&self) -> Result<String, AppError> {
+        if let Some(token) = self.0.get::<String>(CSRF_TOKEN).ok().flatten() {
+            return Ok(token);
+        }
+        let token = random_token(32);
+        self.0
+            .insert(CSRF_TOKEN, &token)
+            .map_err(AppError::internal)?;
+        Ok(token)
+    }
+
+    /// True when `submitted` is this session's CSRF token (constant time).
+    pub fn csrf_matches(&self, submitted: &str) -> bool {
+        match self.0.get::<String>(CSRF_TOKEN).ok().flatten() {
+            Some(token) => token.as_bytes().ct_eq(submitted.as_bytes()).into(),
+            None => false,
+        }
+    }
+
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn verify_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        if self.csrf_matches(submitted) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "This form has expired. Please go back, reload the page and try again.".to_owned(),
+            ))
+        }
+    }
+
+    /// The underlying actix session.
+    pub fn inner(&self) -> &Session {
+        &self.0
+    }
+}
+
+impl FromRequest for TypedSession {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(Ok(Self(req.get_session())))
+    }
+}
+
+impl LoginSession for TypedSession {
+    fn get(&self, key: &str) -> Result<Option<serde_json::Value>, String> {
+        self.0.get(key).map_err(|e| e.to_string())
+    }
+
+    fn insert(&self, key: &str, value: serde_json::Value) -> Result<(), String> {
+        self.0.insert(key, value).map_err(|e| e.to_string())
+    }
+
+    fn remove(&self, key: &str) -> Option<serde_json::Value> {
+        self.0
+            .remove(key)
+            .and_then(|raw| serde_json::from_str(&raw).ok())
+    }
+
+    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
+        self.0
+            .entries()
+            .keys()
+            .filter(|key| key.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+    use serde_json::json;
+
+    use super::*;
+
+    fn session() -> TypedSession {
+        TypedSession(TestRequest::default().to_http_request().get_session())
+    }
+
+    #[test]
+    fn flash_messages_are_taken_once_in_order() {
+        let session = session();
+        session.flash(FlashKind::Success, "Logged in.").unwrap();
+        session.flash(FlashKind::Error, "GitHub said no.").unwrap();
+        let taken = session.take_flashes();
+        assert_eq!(taken.len(), 2);
+        assert_eq!(taken[0].text, "Logged in.");
+        assert_eq!(taken[1].kind, FlashKind::Error);
+        assert!(session.take_flashes().is_empty());
+    }
+
+    #[test]
+    fn the_csrf_token_is_created_once_and_checked_exactly() {
+        let session = session();
+        assert!(!session.csrf_matches(""), "no token yet matches nothing");
+        let token = session.csrf_token().unwrap();
+        assert!(token.len() >= 43);
+        assert_eq!(session.csrf_token().unwrap(), token);
+        assert!(session.csrf_matches(&token));
+        assert!(!session.csrf_matches(&token[1..]));
+        assert!(session.verify_csrf("forged").is_err());
+        assert!(session.verify_csrf(&token).is_ok());
+    }
+
+    #[test]
+    fn the_user_id_round_trips() {
+        let session = session();
+        assert_eq!(session.user_id().unwrap(), None);
+        session.set_user_id(42).unwrap();
+        assert_eq!(session.user_id().unwrap(), Some(42));
+    }
+
+    #[test]
+    fn the_login_session_view_stores_json_and_lists_by_prefix() {
+        let session = session();
+        let login: &dyn LoginSession = &session;
+        login
+            .insert("_oauth:github:a", json!({"state": "a"}))
+            .unwrap();
+        login.insert("_oauth:github:b", json!(2)).unwrap();
+        login.insert("user_id", json!(1)).unwrap();
+        let mut keys = login.keys_with_prefix("_oauth:github:");
+        keys.sort();
+        assert_eq!(keys, ["_oauth:github:a", "_oauth:github:b"]);
+        assert_eq!(
+            login.get("_oauth:github:a").unwrap(),
+            Some(json!({"state": "a"}))
+        );
+        assert_eq!(login.remove("_oauth:github:b"), Some(json!(2)));
+        assert_eq!(login.remove("_oauth:github:b"), None);
+        assert_eq!(login.get("missing").unwrap(), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! Starting the real app for a test: a random loopback port, a temporary
+//! SQLite file and a fresh secret key, plus a client that keeps cookies and
+//! never follows redirects.
+
+#![allow(dead_code, reason = "each test module uses a different part")]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::cookie::{Cookie, CookieJar};
+use actix_web::dev::ServerHandle;
+use reqwest::cookie::Jar;
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+use trilogin::config::{Config, SecretKey};
+use trilogin::db::DbConnection;
+use trilogin::oauth::secret::random_token;
+use trilogin::startup::{AppState, Application, SESSION_COOKIE};
+use trilogin::web::session_store::cookie_key;
+
+/// A running app and what a test needs to poke at it.
+pub struct TestApp {
+    /// The origin, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub address: String,
+    /// The bound port.
+    pub port: u16,
+    /// Keeps cookies (see `cookies`), never follows redirects.
+    pub client: reqwest::Client,
+    /// The client's cookie jar, to plant cookies.
+    pub cookies: Arc<Jar>,
+    /// The folder holding the SQLite file and generated keys; removed on drop.
+    pub dir: Arc<TempDir>,
+    /// The configuration the app started with (before the port was filled in).
+    pub config: Config,
+    /// The running app's shared state.
+    pub state: Arc<AppState>,
+    handle: ServerHandle,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// A configuration for tests: loopback, port 0, a database in `dir`, a
+/// random `SECRET_KEY`, demo providers on for every unconfigured provider.
+pub fn test_config(dir: &TempDir) -> Config {
+    let vars = BTreeMap::from([
+        ("APP_URL".to_owned(), "http://127.0.0.1:0".to_owned()),
+        ("BIND".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "DATABASE_URL".to_owned(),
+            dir.path().join("app.db").to_string_lossy().into_owned(),
+        ),
+        ("SECRET_KEY".to_owned(), random_token(48)),
+    ]);
+    Config::from_lookup(|key| vars.get(key).cloned()).expect("test configuration")
+}
+
+/// Starts the app with the test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with the test configuration changed by `change`.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("temporary folder"));
+    let mut config = test_config(&dir);
+    change(&mut config);
+    let cookies = Arc::new(Jar::default());
+    start(config, dir, cookies).await
+}
+
+async fn start(config: Config, dir: Arc<TempDir>, cookies: Arc<Jar>) -> TestApp {
+    let app = Application::build(config.clone())
+        .await
+        .expect("the app starts");
+    let client = reqwest::Client::builder()
+        .cookie_provider(cookies.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("test client");
+    let address = app.address().to_owned();
+    let port = app.port();
+    let state = app.state();
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        port,
+        client,
+        cookies,
+        dir,
+        config,
+        state,
+        handle,
+        task,
+    }
+}
+
+impl TestApp {
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// `GET path` with the test client.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the app")
+    }
+
+    /// `GET path` and the body, asserting the status.
+    pub async fn get_page(&self, path: &str, status: u16) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status().as_u16(), status, "GET {path}");
+        response.text().await.expect("body")
+    }
+
+    /// A connection to the app's database.
+    pub fn db(&self) -> DbConnection {
+        self.state.pool.get().expect("database connection")
+    }
+
+    /// The session cookie value that carries `session_key`, encrypted the
+    /// way the app does it.
+    pub fn session_cookie_value(&self, session_key: &str) -> String {
+        let secret: SecretKey = self.config.resolve_secret_key().expect("secret key");
+        let mut jar = CookieJar::new();
+        jar.private_mut(&cookie_key(&secret))
+            .add(Cookie::new(SESSION_COOKIE, session_key.to_owned()));
+        jar.get(SESSION_COOKIE)
+            .expect("cookie just added")
+            .value()
+            .to_owned()
+    }
+
+    /// Puts `value` into the client's cookie jar as the session cookie.
+    pub fn plant_session_cookie(&self, value: &str) {
+        let url = self.address.parse().expect("app address");
+        self.cookies
+            .add_cookie_str(&format!("{SESSION_COOKIE}={value}; Path=/"), &url);
+    }
+
+    /// Stops the server and waits until it has let go of its port.
+    pub async fn stop(self) -> (Config, Arc<TempDir>, Arc<Jar>) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+        (self.config, self.dir, self.cookies)
+    }
+
+    /// Stops the app and starts it again on the same database and key;
+    /// the client keeps its cookies.
+    pub async fn restart(self) -> TestApp {
+        let (config, dir, cookies) = self.stop().await;
+        start(config, dir, cookies).await
+    }
+}

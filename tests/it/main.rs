@@ -1,0 +1,18 @@
+//! Integration tests of the site shell: start-up, pages, headers, health,
+//! storage and sessions, each against the real app on a random port.
+
+// A failed set-up step should stop the test where it happened.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test set-up helpers fail loudly"
+)]
+
+mod helpers;
+
+mod headers;
+mod health;
+mod pages;
+mod sessions;
+mod startup;
+mod storage;

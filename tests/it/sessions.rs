@@ -1,0 +1,213 @@
+//! The server-side session store and the session cookie.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{SessionKey, SessionStore};
+use diesel::prelude::*;
+use trilogin::db::schema::sessions;
+use trilogin::web::session::{Flash, FlashKind};
+use trilogin::web::session_store::session_id;
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+const DAY: time::Duration = time::Duration::days(1);
+
+fn state_with_flash(text: &str) -> HashMap<String, String> {
+    let flashes = vec![Flash {
+        kind: FlashKind::Success,
+        text: text.to_owned(),
+    }];
+    HashMap::from([("flash".to_owned(), serde_json::to_string(&flashes).unwrap())])
+}
+
+/// Stores a session holding one flash message and gives the browser its cookie.
+async fn plant_session(app: &TestApp, text: &str) -> SessionKey {
+    let key = app
+        .state
+        .sessions
+        .save(state_with_flash(text), &DAY)
+        .await
+        .unwrap();
+    app.plant_session_cookie(&app.session_cookie_value(key.as_ref()));
+    key
+}
+
+#[tokio::test]
+async fn the_store_keeps_state_under_the_hash_of_the_key_only() {
+    let app = spawn_app().await;
+    let store = &app.state.sessions;
+    let key = store.save(state_with_flash("hi"), &DAY).await.unwrap();
+    assert_eq!(
+        store.load(&key).await.unwrap(),
+        Some(state_with_flash("hi"))
+    );
+
+    let ids: Vec<String> = sessions::table
+        .select(sessions::id)
+        .load(&mut app.db())
+        .unwrap();
+    assert_eq!(ids, [session_id(key.as_ref())]);
+    assert_ne!(ids[0], key.as_ref());
+    assert_eq!(ids[0].len(), 64);
+
+    store.delete(&key).await.unwrap();
+    assert_eq!(store.load(&key).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_session_survives_an_app_restart_on_the_same_database() {
+    let app = spawn_app().await;
+    let key = plant_session(&app, "Remembered across restarts").await;
+    let app = app.restart().await;
+
+    assert!(app.state.sessions.load(&key).await.unwrap().is_some());
+    let body = app.get_page("/", 200).await;
+    assert!(body.contains("Remembered across restarts"), "{body}");
+}
+
+#[tokio::test]
+async fn a_flash_message_is_shown_once() {
+    let app = spawn_app().await;
+    plant_session(&app, "Logged out.").await;
+    assert!(app.get_page("/", 200).await.contains("Logged out."));
+    assert!(!app.get_page("/", 200).await.contains("Logged out."));
+}
+
+#[tokio::test]
+async fn a_tampered_session_cookie_gives_a_fresh_empty_session() {
+    let app = spawn_app().await;
+    let key = app
+        .state
+        .sessions
+        .save(state_with_flash("Secret state"), &DAY)
+        .await
+        .unwrap();
+    let value = app.session_cookie_value(key.as_ref());
+    // Flip one character in the middle of the encrypted value.
+    let mut chars: Vec<char> = value.chars().collect();
+    let middle = chars.len() / 2;
+    chars[middle] = if chars[middle] == 'A' { 'B' } else { 'A' };
+    app.plant_session_cookie(&chars.into_iter().collect::<String>());
+
+    let body = app.get_page("/", 200).await;
+    assert!(!body.contains("Secret state"));
+    // The real session is untouched.
+    assert!(app.state.sessions.load(&key).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn an_unknown_session_key_gives_a_fresh_empty_session() {
+    let app = spawn_app().await;
+    app.plant_session_cookie(&app.session_cookie_value(&"x".repeat(64)));
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers().get("set-cookie").is_none(),
+        "an empty session is not stored"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_session_is_gone_and_purged() {
+    let app = spawn_app().await;
+    let key = plant_session(&app, "Too late").await;
+    let past = trilogin::db::now() - time::Duration::minutes(1);
+    diesel::update(sessions::table)
+        .set(sessions::expires_at.eq(past))
+        .execute(&mut app.db())
+        .unwrap();
+
+    assert_eq!(app.state.sessions.load(&key).await.unwrap(), None);
+    assert!(!app.get_page("/", 200).await.contains("Too late"));
+    assert_eq!(app.state.sessions.purge_expired().await.unwrap(), 1);
+    let left: i64 = sessions::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn an_update_to_an_expired_session_starts_a_new_one() {
+    let app = spawn_app().await;
+    let store = &app.state.sessions;
+    let old = store
+        .save(state_with_flash("a"), &time::Duration::seconds(-1))
+        .await
+        .unwrap();
+    let old_text = old.as_ref().to_owned();
+    let new = store
+        .update(old, state_with_flash("b"), &DAY)
+        .await
+        .unwrap();
+    assert_ne!(new.as_ref(), old_text);
+    assert_eq!(store.load(&new).await.unwrap(), Some(state_with_flash("b")));
+}
+
+#[tokio::test]
+async fn using_a_session_slides_its_expiry_forward() {
+    let app = spawn_app().await;
+    plant_session(&app, "hello").await;
+    let soon = trilogin::db::now() + time::Duration::hours(1);
+    diesel::update(sessions::table)
+        .set(sessions::expires_at.eq(soon))
+        .execute(&mut app.db())
+        .unwrap();
+    // Render once to consume the flash (a state change), once more unchanged.
+    app.get_page("/", 200).await;
+    diesel::update(sessions::table)
+        .set(sessions::expires_at.eq(soon))
+        .execute(&mut app.db())
+        .unwrap();
+    app.get_page("/", 200).await;
+    let expires: time::PrimitiveDateTime = sessions::table
+        .select(sessions::expires_at)
+        .first(&mut app.db())
+        .unwrap();
+    assert!(
+        expires > trilogin::db::now() + time::Duration::days(13),
+        "{expires}"
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_lax_and_scoped_to_the_site() {
+    let app = spawn_app().await;
+    plant_session(&app, "x").await;
+    let response = app.get("/").await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("trilogin_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_site_is_https() {
+    let app =
+        spawn_app_with(|config| config.app_url = "https://127.0.0.1:0".parse().unwrap()).await;
+    assert!(app.address.starts_with("https://"));
+    let key = app
+        .state
+        .sessions
+        .save(state_with_flash("x"), &DAY)
+        .await
+        .unwrap();
+    let cookie = format!(
+        "trilogin_session={}",
+        app.session_cookie_value(key.as_ref())
+    );
+    // The test server itself speaks plain http on the bound port.
+    let response = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{}/", app.port))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(set_cookie.contains("Secure"), "{set_cookie}");
+}
