@@ -14,44 +14,6 @@ use url::Url;
 /// The providers the site knows, by the name used in routes and variables.
 pub const PROVIDERS: [&str; 3] = ["twitter", "github", "google"];
 
-/// Every `register()` parameter, as the `<NAME>_<PARAM>` suffix that sets it.
-/// [`Config::from_lookup`] asks for each of them; [`Config::from_env`] also
-/// keeps any other variable with a provider prefix.
-pub const PROVIDER_PARAMS: [&str; 32] = [
-    "CLIENT_ID",
-    "CLIENT_SECRET",
-    "REQUEST_TOKEN_URL",
-    "REQUEST_TOKEN_PARAMS",
-    "SIGNATURE_METHOD",
-    "SIGNATURE_TYPE",
-    "REALM",
-    "RSA_KEY_FILE",
-    "AUTHORIZE_URL",
-    "AUTHORIZE_PARAMS",
-    "ACCESS_TOKEN_URL",
-    "ACCESS_TOKEN_PARAMS",
-    "REFRESH_TOKEN_URL",
-    "API_BASE_URL",
-    "SCOPE",
-    "SERVER_METADATA_URL",
-    "ISSUER",
-    "USERINFO_ENDPOINT",
-    "JWKS_URI",
-    "JWKS",
-    "REVOCATION_ENDPOINT",
-    "END_SESSION_ENDPOINT",
-    "TOKEN_ENDPOINT_AUTH_METHOD",
-    "PRIVATE_KEY_FILE",
-    "TOKEN_PLACEMENT",
-    "CODE_CHALLENGE_METHOD",
-    "LEEWAY",
-    "ID_TOKEN_LEEWAY",
-    "ID_TOKEN_SIGNING_ALG_VALUES",
-    "METADATA_TTL",
-    "TIMEOUT",
-    "ALLOW_INSECURE_HTTP",
-];
-
 /// The shortest `SECRET_KEY` accepted, in bytes.
 pub const MIN_SECRET_KEY_LEN: usize = 32;
 
@@ -181,7 +143,7 @@ impl Config {
 
     /// Builds the configuration from `lookup` (a map in tests, the process
     /// environment in [`Config::from_env`]). Provider variables are the
-    /// `<NAME>_<PARAM>` names of [`PROVIDER_PARAMS`].
+    /// `<NAME>_<PARAM>` names of [`oauth::env::PARAMS`](crate::oauth::env::PARAMS).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
 
@@ -221,7 +183,7 @@ impl Config {
         let provider_env = PROVIDERS
             .iter()
             .flat_map(|name| {
-                PROVIDER_PARAMS
+                crate::oauth::env::PARAMS
                     .iter()
                     .map(move |param| format!("{}_{param}", name.to_ascii_uppercase()))
             })
