@@ -96,6 +96,13 @@ impl Application {
 
         let pool = db::build_pool(&config.database_url)?;
         db::run_migrations(&pool)?;
+        let sessions = SqliteSessionStore::new(pool.clone());
+        // Sessions that expired while the app was down go now; the
+        // background task takes over from here.
+        sessions
+            .purge_expired()
+            .await
+            .context("cannot purge expired sessions")?;
         let templates = Templates::load(Path::new(TEMPLATES_DIR))?;
         let user_agent = format!("trilogin/{} (+{address})", env!("CARGO_PKG_VERSION"));
         let http = build_client(&user_agent, config.http_timeout)?;
@@ -115,7 +122,7 @@ impl Application {
 
         let state = web::Data::new(AppState {
             cipher: Cipher::new(&secret),
-            sessions: SqliteSessionStore::new(pool.clone()),
+            sessions,
             pool,
             templates,
             http,
@@ -192,7 +199,7 @@ fn server(
             .wrap(sessions)
             .wrap_fn(headers::request_id)
             .wrap(TracingLogger::default())
-            .wrap(headers::security_headers())
+            .wrap_fn(headers::security_headers)
             .configure(site::routes)
             .configure(|cfg| demo.configure(cfg))
             .service(
@@ -215,6 +222,7 @@ fn server(
 }
 
 async fn purge_sessions(store: SqliteSessionStore) {
+    // Start-up has just purged: the first round is one interval away.
     let first = tokio::time::Instant::now() + SESSION_PURGE_INTERVAL;
     let mut interval = tokio::time::interval_at(first, SESSION_PURGE_INTERVAL);
     loop {

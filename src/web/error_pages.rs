@@ -102,3 +102,75 @@ fn page_for(
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use actix_web::{App, test};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::startup::Application;
+
+    async fn state(dir: &tempfile::TempDir) -> web::Data<AppState> {
+        let vars = BTreeMap::from([
+            ("BIND", "127.0.0.1:0".to_owned()),
+            ("APP_URL", "http://127.0.0.1:0".to_owned()),
+            (
+                "DATABASE_URL",
+                dir.path().join("app.db").to_string_lossy().into_owned(),
+            ),
+            ("SECRET_KEY", "k".repeat(32)),
+        ]);
+        let config = Config::from_lookup(|key| vars.get(key).cloned()).unwrap();
+        web::Data::from(Application::build(config).await.unwrap().state())
+    }
+
+    async fn failing(error: fn() -> AppError) -> (StatusCode, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let app = test::init_service(
+            App::new()
+                .app_data(state(&dir).await)
+                .wrap(actix_web::middleware::ErrorHandlers::new().default_handler(render))
+                .route(
+                    "/fail",
+                    web::get().to(move || async move { Err::<HttpResponse, _>(error()) }),
+                ),
+        )
+        .await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/fail").to_request()).await;
+        let status = response.status();
+        let body = test::read_body(response).await;
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[actix_web::test]
+    async fn a_server_error_renders_a_generic_page_without_its_cause() {
+        let (status, body) =
+            failing(|| AppError::internal(anyhow::anyhow!("password=hunter2 in /etc/secret")))
+                .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("Something went wrong on our side"), "{body}");
+        assert!(
+            !body.contains("hunter2") && !body.contains("/etc/secret"),
+            "{body}"
+        );
+        assert!(body.contains("<html"), "{body}");
+    }
+
+    #[actix_web::test]
+    async fn a_client_error_renders_its_message_escaped_with_its_status() {
+        let (status, body) =
+            failing(|| AppError::BadRequest("Bad <script>x</script> input".into())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            body.contains("Bad &lt;script&gt;x&lt;&#x2F;script&gt; input"),
+            "{body}"
+        );
+        let (status, body) = failing(|| AppError::Forbidden("This form has expired.".into())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("This form has expired."), "{body}");
+    }
+}

@@ -59,7 +59,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts the app with the test configuration changed by `change`.
+/// Set `TEST_LOG=debug` (any `RUST_LOG` filter) to see the app's logs.
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        trilogin::telemetry::init(&filter).expect("TEST_LOG is a log filter");
+    }
     let dir = Arc::new(tempfile::tempdir().expect("temporary folder"));
     let mut config = test_config(&dir);
     change(&mut config);
