@@ -28,6 +28,7 @@ use crate::db::{self, DbPool};
 use crate::demo::{DemoConfig, DemoProviders};
 use crate::error::AppError;
 use crate::oauth::http::build_client;
+use crate::web::request_log::RequestSpan;
 use crate::web::session_store::{SqliteSessionStore, cookie_key};
 use crate::web::templates::Templates;
 use crate::web::{self as site, error_pages, headers};
@@ -198,7 +199,7 @@ fn server(
             .wrap(ErrorHandlers::new().default_handler(error_pages::render))
             .wrap(sessions)
             .wrap_fn(headers::request_id)
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .wrap_fn(headers::security_headers)
             .configure(site::routes)
             .configure(|cfg| demo.configure(cfg))

@@ -6,6 +6,7 @@ pub mod error_pages;
 pub mod headers;
 pub mod health;
 pub mod home;
+pub mod request_log;
 pub mod session;
 pub mod session_store;
 pub mod templates;
