@@ -1,0 +1,12 @@
+//! Demo Twitter as a protocol server on its own: the three OAuth 1.0a legs
+//! through the consent form, every refusal Twitter makes, the API and its
+//! paging, the knobs, and tokens kept across a restart.
+//!
+//! Requests are signed by a small signer in `helpers`, written for these
+//! tests alone: neither the provider's verifier nor the site's client.
+
+mod api;
+mod flow;
+mod helpers;
+mod persistence;
+mod signatures;
