@@ -5,6 +5,13 @@
 //! Requests are signed by a small signer in `helpers`, written for these
 //! tests alone: neither the provider's verifier nor the site's client.
 
+// A failed set-up step should stop the test where it happened.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test set-up helpers fail loudly"
+)]
+
 mod api;
 mod flow;
 mod helpers;
