@@ -269,3 +269,31 @@ async fn a_failing_token_endpoint_keeps_the_providers_status_and_body() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_callback_without_a_verifier_is_refused_and_spends_the_request_token() {
+    let server = MockServer::start().await;
+    mount_refusal(&server).await;
+    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
+    mount_access_token(&server, 0).await;
+    let client = client(&server, SignatureType::Header);
+    let session = MemorySession::default();
+    client.authorize_redirect(&session, CALLBACK).await.unwrap();
+
+    let err = client
+        .authorize_access_token(&session, &callback(&[("oauth_token", REQUEST_TOKEN)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Provider { ref error, .. } if error == "invalid_callback"),
+        "{err:?}"
+    );
+    let err = client
+        .authorize_access_token(
+            &session,
+            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::StateMismatch), "{err:?}");
+}

@@ -8,5 +8,6 @@
 
 mod flow;
 mod helpers;
+mod methods;
 mod provider;
 mod signatures;

@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use percent_encoding::percent_decode_str;
+use rsa::RsaPublicKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier as _;
 use sha1::Sha1;
+use sha2::Sha256;
 use url::Url;
 use wiremock::{Match, Request};
 
@@ -60,15 +64,40 @@ pub struct Verified {
     pub realm: Option<String>,
 }
 
-/// Recomputes an HMAC-SHA1 signature per RFC 5849 §3.4.1 and §3.4.2 and
-/// compares it with the one sent.
+/// What the provider knows to check a signature: the shared secrets, and
+/// the client's public key for RSA-SHA1.
+#[derive(Debug, Clone, Copy)]
+pub struct Keys<'a> {
+    pub consumer_secret: &'a str,
+    pub token_secret: &'a str,
+    pub rsa: Option<&'a RsaPublicKey>,
+}
+
+impl<'a> Keys<'a> {
+    pub fn shared(consumer_secret: &'a str, token_secret: &'a str) -> Self {
+        Self {
+            consumer_secret,
+            token_secret,
+            rsa: None,
+        }
+    }
+}
+
+fn hmac_b64<M: Mac + hmac::digest::KeyInit>(key: &str, text: &str) -> Result<String, String> {
+    let mut mac =
+        <M as hmac::digest::KeyInit>::new_from_slice(key.as_bytes()).map_err(|e| e.to_string())?;
+    mac.update(text.as_bytes());
+    Ok(base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+/// Recomputes the signature per RFC 5849 §3.4 (HMAC-SHA1, HMAC-SHA256,
+/// PLAINTEXT, RSA-SHA1) and compares it with the one sent.
 pub fn verify(
     method: &str,
     url: &Url,
     authorization: Option<&str>,
     form_body: Option<&str>,
-    consumer_secret: &str,
-    token_secret: &str,
+    keys: &Keys<'_>,
 ) -> Result<Verified, String> {
     let query = form_pairs(url.query().unwrap_or(""));
     let body = form_body.map(form_pairs).unwrap_or_default();
@@ -106,9 +135,6 @@ pub fn verify(
         .get("oauth_signature")
         .ok_or("no oauth_signature")?
         .clone();
-    if oauth.get("oauth_signature_method").map(String::as_str) != Some("HMAC-SHA1") {
-        return Err("this provider speaks HMAC-SHA1 only".into());
-    }
 
     let mut encoded: Vec<(String, String)> = all
         .iter()
@@ -133,16 +159,33 @@ pub fn verify(
         rfc_encode(&base_uri),
         rfc_encode(&normalized)
     );
-    let key = format!(
+    let shared_key = format!(
         "{}&{}",
-        rfc_encode(consumer_secret),
-        rfc_encode(token_secret)
+        rfc_encode(keys.consumer_secret),
+        rfc_encode(keys.token_secret)
     );
-    let mut mac = Hmac::<Sha1>::new_from_slice(key.as_bytes()).map_err(|e| e.to_string())?;
-    mac.update(base.as_bytes());
-    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    if expected != sent {
-        return Err(format!("signature mismatch over {base}"));
+    let method = oauth
+        .get("oauth_signature_method")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let valid = match method {
+        "HMAC-SHA1" => hmac_b64::<Hmac<Sha1>>(&shared_key, &base)? == sent,
+        "HMAC-SHA256" => hmac_b64::<Hmac<Sha256>>(&shared_key, &base)? == sent,
+        "PLAINTEXT" => shared_key == sent,
+        "RSA-SHA1" => {
+            let public = keys.rsa.ok_or("no RSA key registered for this client")?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&sent)
+                .map_err(|e| e.to_string())?;
+            let signature = Signature::try_from(bytes.as_slice()).map_err(|e| e.to_string())?;
+            VerifyingKey::<Sha1>::new(public.clone())
+                .verify(base.as_bytes(), &signature)
+                .is_ok()
+        }
+        other => return Err(format!("unknown signature method {other:?}")),
+    };
+    if !valid {
+        return Err(format!("{method} signature mismatch over {base}"));
     }
     Ok(Verified {
         placement,
@@ -151,11 +194,7 @@ pub fn verify(
     })
 }
 
-fn verify_request(
-    request: &Request,
-    consumer_secret: &str,
-    token_secret: &str,
-) -> Result<Verified, String> {
+fn verify_request(request: &Request, keys: &Keys<'_>) -> Result<Verified, String> {
     // §3.4.1.2: host and port come from the Host header field.
     let host = request
         .headers
@@ -185,8 +224,7 @@ fn verify_request(
         &url,
         authorization,
         is_form.then_some(body.as_str()),
-        consumer_secret,
-        token_secret,
+        keys,
     )
 }
 
@@ -197,6 +235,7 @@ pub struct SignedWith {
     pub consumer_key: String,
     pub consumer_secret: String,
     pub token_secret: String,
+    pub rsa: Option<RsaPublicKey>,
     pub expected: BTreeMap<String, String>,
 }
 
@@ -206,6 +245,7 @@ impl SignedWith {
             consumer_key: consumer_key.into(),
             consumer_secret: consumer_secret.into(),
             token_secret: token_secret.into(),
+            rsa: None,
             expected: BTreeMap::new(),
         }
     }
@@ -215,8 +255,18 @@ impl SignedWith {
         self
     }
 
+    pub fn with_rsa(mut self, public: RsaPublicKey) -> Self {
+        self.rsa = Some(public);
+        self
+    }
+
     pub fn check(&self, request: &Request) -> Result<Verified, String> {
-        let verified = verify_request(request, &self.consumer_secret, &self.token_secret)?;
+        let keys = Keys {
+            consumer_secret: &self.consumer_secret,
+            token_secret: &self.token_secret,
+            rsa: self.rsa.as_ref(),
+        };
+        let verified = verify_request(request, &keys)?;
         let oauth = &verified.oauth;
         if oauth.get("oauth_consumer_key") != Some(&self.consumer_key) {
             return Err("wrong consumer key".into());
