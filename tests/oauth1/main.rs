@@ -6,6 +6,7 @@
     reason = "test helpers outside #[test] functions fail the test by panicking"
 )]
 
+mod demo;
 mod flow;
 mod helpers;
 mod methods;
