@@ -9,6 +9,7 @@
 pub mod github;
 pub mod google;
 pub mod knobs;
+pub mod oauth2_server;
 pub mod people;
 pub mod twitter;
 
