@@ -1,0 +1,204 @@
+//! The `OAuth` registry (Authlib's `OAuth()` object): clients registered by
+//! name, each OAuth 1 or OAuth 2 by its configuration, all called the same
+//! way by the site.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use reqwest::Method;
+use url::Url;
+
+use super::config::ClientConfig;
+use super::error::{Error, Result};
+use super::hooks::TokenHooks;
+use super::oauth1::OAuth1Client;
+use super::oauth2::OAuth2Client;
+use super::request::ApiRequest;
+use super::session::LoginSession;
+use super::token::Token;
+
+/// The registry of named clients, sharing one HTTP client.
+#[derive(Debug)]
+pub struct OAuth {
+    http: reqwest::Client,
+    clients: BTreeMap<String, Client>,
+}
+
+/// A registered client of either protocol.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Client {
+    /// An OAuth 1.0a client (its configuration has a `request_token_url`).
+    OAuth1(Arc<OAuth1Client>),
+    /// An OAuth 2.0 / OpenID Connect client.
+    OAuth2(Arc<OAuth2Client>),
+}
+
+impl OAuth {
+    /// An empty registry whose clients send through `http` (see
+    /// [`build_client`](super::http::build_client): no redirects, timeouts).
+    pub fn new(http: reqwest::Client) -> Self {
+        Self {
+            http,
+            clients: BTreeMap::new(),
+        }
+    }
+
+    /// Registers `config` under `name`, replacing any client of that name.
+    /// Endpoints are checked (https, or loopback), keys are loaded; a bad
+    /// configuration fails here, at start-up.
+    pub fn register(&mut self, name: &str, config: ClientConfig) -> Result<()> {
+        let http = self.http.clone();
+        let client = if config.is_oauth1() {
+            Client::OAuth1(Arc::new(OAuth1Client::new(name, config, http)?))
+        } else {
+            Client::OAuth2(Arc::new(OAuth2Client::new(name, config, http)?))
+        };
+        self.clients.insert(name.to_owned(), client);
+        Ok(())
+    }
+
+    /// The client registered as `name`.
+    pub fn client(&self, name: &str) -> Option<&Client> {
+        self.clients.get(name)
+    }
+
+    /// The names of the registered clients.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.clients.keys().map(String::as_str)
+    }
+}
+
+impl Client {
+    /// The name the client was registered under.
+    pub fn name(&self) -> &str {
+        match self {
+            Client::OAuth1(c) => c.name(),
+            Client::OAuth2(c) => c.name(),
+        }
+    }
+
+    /// The client's configuration.
+    pub fn config(&self) -> &ClientConfig {
+        match self {
+            Client::OAuth1(c) => c.config(),
+            Client::OAuth2(c) => c.config(),
+        }
+    }
+
+    /// The OAuth 2.0 client, for OpenID Connect and refresh calls.
+    pub fn as_oauth2(&self) -> Option<&Arc<OAuth2Client>> {
+        match self {
+            Client::OAuth2(c) => Some(c),
+            Client::OAuth1(_) => None,
+        }
+    }
+
+    /// The OAuth 1.0a client.
+    pub fn as_oauth1(&self) -> Option<&Arc<OAuth1Client>> {
+        match self {
+            Client::OAuth1(c) => Some(c),
+            Client::OAuth2(_) => None,
+        }
+    }
+
+    /// Starts a login: saves what the callback must match in `session` and
+    /// returns the provider URL to redirect the browser to, with `extra`
+    /// parameters added to it.
+    pub async fn authorize_redirect(
+        &self,
+        session: &dyn LoginSession,
+        redirect_uri: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Url> {
+        match self {
+            Client::OAuth1(c) => {
+                let mut url = c.authorize_redirect(session, redirect_uri).await?;
+                if !extra.is_empty() {
+                    url.query_pairs_mut().extend_pairs(extra);
+                }
+                Ok(url)
+            }
+            Client::OAuth2(c) => c.authorize_redirect(session, redirect_uri, extra).await,
+        }
+    }
+
+    /// Finishes a login from the callback's query (or `form_post` form)
+    /// parameters and returns the new token.
+    pub async fn authorize_access_token(
+        &self,
+        session: &dyn LoginSession,
+        callback_params: &BTreeMap<String, String>,
+    ) -> Result<Token> {
+        match self {
+            Client::OAuth1(c) => c
+                .authorize_access_token(session, callback_params)
+                .await
+                .map(Token::OAuth1),
+            Client::OAuth2(c) => c
+                .authorize_access_token(session, callback_params)
+                .await
+                .map(Token::OAuth2),
+        }
+    }
+
+    /// Sends `request` with the person's token from `hooks`; OAuth 2 tokens
+    /// are refreshed on access, OAuth 1 tokens are signed with.
+    pub async fn request(
+        &self,
+        request: &ApiRequest,
+        hooks: &dyn TokenHooks,
+    ) -> Result<reqwest::Response> {
+        match self {
+            Client::OAuth1(c) => match hooks.fetch_token(c.name()).await? {
+                Some(Token::OAuth1(token)) => c.request(request, &token).await,
+                Some(Token::OAuth2(_)) => Err(Error::Storage(format!(
+                    "the stored {} token is an OAuth 2 token",
+                    c.name()
+                ))),
+                None => Err(Error::NotConnected(c.name().to_owned())),
+            },
+            Client::OAuth2(c) => c.request(request, hooks).await,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::get(path), hooks).await
+    }
+
+    /// `POST path`.
+    pub async fn post(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::post(path), hooks).await
+    }
+
+    /// `PUT path`.
+    pub async fn put(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::new(Method::PUT, path), hooks)
+            .await
+    }
+
+    /// `PATCH path`.
+    pub async fn patch(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::new(Method::PATCH, path), hooks)
+            .await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::delete(path), hooks).await
+    }
+
+    /// Revokes `token` at the provider where it offers revocation (RFC 7009
+    /// for OAuth 2; OAuth 1.0a defines none); `false` when it does not.
+    pub async fn revoke_token(&self, token: &Token) -> Result<bool> {
+        match (self, token) {
+            (Client::OAuth2(c), Token::OAuth2(t)) => c.revoke_token(t).await,
+            (Client::OAuth1(_), Token::OAuth1(_)) => Ok(false),
+            _ => Err(Error::Config(format!(
+                "the {} client cannot revoke a token of the other OAuth version",
+                self.name()
+            ))),
+        }
+    }
+}

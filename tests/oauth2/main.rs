@@ -1,0 +1,14 @@
+//! The OAuth 2.0 / OpenID Connect client against a mock provider: every
+//! request it sends and every answer it must refuse.
+
+// A failed set-up step should stop the test where it happened.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test set-up helpers fail loudly"
+)]
+
+mod code_flow;
+mod oidc;
+mod refresh;
+mod support;
