@@ -132,7 +132,11 @@ impl Config {
             Err(e) if e.not_found() => {}
             Err(e) => return Err(ConfigError::DotEnv(e.to_string())),
         }
-        let vars: BTreeMap<String, String> = std::env::vars().collect();
+        // `std::env::vars` panics on a non-UTF-8 variable; such a variable
+        // is none of ours, so it is skipped.
+        let vars: BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+            .collect();
         let mut config = Self::from_lookup(|key| vars.get(key).cloned())?;
         config.provider_env.extend(
             vars.into_iter()

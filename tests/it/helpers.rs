@@ -120,6 +120,30 @@ impl TestApp {
         response.text().await.expect("body")
     }
 
+    /// `POST path` with a form body.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request reaches the app")
+    }
+
+    /// Gives the browser a session in which `user_id` is logged in, as a
+    /// finished login would, without going through a provider.
+    pub async fn plant_logged_in_session(&self, user_id: i32) {
+        use actix_session::storage::SessionStore as _;
+        let state = std::collections::HashMap::from([("user_id".to_owned(), user_id.to_string())]);
+        let key = self
+            .state
+            .sessions
+            .save(state, &time::Duration::days(1))
+            .await
+            .expect("session saved");
+        self.plant_session_cookie(&self.session_cookie_value(key.as_ref()));
+    }
+
     /// A connection to the app's database.
     pub fn db(&self) -> DbConnection {
         self.state.pool.get().expect("database connection")
@@ -158,4 +182,25 @@ impl TestApp {
         let (config, dir, cookies) = self.stop().await;
         start(config, dir, cookies).await
     }
+}
+
+/// Where a redirect points (the `Location` header), asserting a 3xx status.
+pub fn location(response: &reqwest::Response) -> String {
+    assert!(
+        response.status().is_redirection(),
+        "expected a redirect, got {}",
+        response.status()
+    );
+    response.headers()["location"]
+        .to_str()
+        .expect("ASCII location")
+        .to_owned()
+}
+
+/// The CSRF token of the first form in `page` (`name="csrf_token" value="..."`).
+pub fn csrf_token_in(page: &str) -> Option<String> {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = page.find(marker)? + marker.len();
+    let end = page[start..].find('"')? + start;
+    Some(page[start..end].to_owned())
 }

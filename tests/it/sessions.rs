@@ -211,3 +211,32 @@ async fn the_session_cookie_is_secure_when_the_site_is_https() {
         .to_owned();
     assert!(set_cookie.contains("Secure"), "{set_cookie}");
 }
+
+#[tokio::test]
+async fn a_logged_in_page_carries_a_stable_csrf_token_in_its_log_out_form() {
+    let app = spawn_app().await;
+    app.plant_logged_in_session(1).await;
+    let first = app.get_page("/", 200).await;
+    let token = crate::helpers::csrf_token_in(&first).expect("log-out form with a CSRF token");
+    assert!(token.len() >= 43, "{token}");
+    assert!(first.contains(r#"action="/logout""#));
+    let second = app.get_page("/", 200).await;
+    assert_eq!(crate::helpers::csrf_token_in(&second), Some(token));
+}
+
+#[tokio::test]
+async fn an_anonymous_page_has_no_log_out_form() {
+    let app = spawn_app().await;
+    let page = app.get_page("/", 200).await;
+    assert_eq!(crate::helpers::csrf_token_in(&page), None);
+}
+
+#[tokio::test]
+async fn a_csrf_token_made_before_a_restart_is_still_the_sessions_after_it() {
+    let app = spawn_app().await;
+    app.plant_logged_in_session(7).await;
+    let before = crate::helpers::csrf_token_in(&app.get_page("/", 200).await).unwrap();
+    let app = app.restart().await;
+    let after = crate::helpers::csrf_token_in(&app.get_page("/", 200).await);
+    assert_eq!(after, Some(before));
+}
