@@ -19,6 +19,14 @@ pub enum AppError {
     /// 403: the error page with this message (e.g. an expired form).
     #[error("{0}")]
     Forbidden(String),
+    /// 405: the error page with this message (e.g. log out by link).
+    #[error("{message}")]
+    MethodNotAllowed {
+        /// The method the address accepts, sent as `Allow`.
+        allow: &'static str,
+        /// What the person reads.
+        message: String,
+    },
     /// 500: a generic "something went wrong" page; the cause is logged.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -36,6 +44,7 @@ impl AppError {
             Self::NotFound => "Page not found",
             Self::BadRequest(_) => "Bad request",
             Self::Forbidden(_) => "Not allowed",
+            Self::MethodNotAllowed { .. } => "Not allowed this way",
             Self::Internal(_) => "Something went wrong",
         }
     }
@@ -44,7 +53,9 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             Self::NotFound => "There is nothing at this address.".to_owned(),
-            Self::BadRequest(message) | Self::Forbidden(message) => message.clone(),
+            Self::BadRequest(message)
+            | Self::Forbidden(message)
+            | Self::MethodNotAllowed { message, .. } => message.clone(),
             Self::Internal(_) => {
                 "Something went wrong on our side. Please try again in a moment.".to_owned()
             }
@@ -76,6 +87,7 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,7 +98,11 @@ impl ResponseError for AppError {
         if let Self::Internal(cause) = self {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((actix_web::http::header::ALLOW, *allow));
+        }
+        response
             .content_type("text/plain; charset=utf-8")
             .body(self.public_message())
     }

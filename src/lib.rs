@@ -5,6 +5,8 @@
 //! The modules follow the layers of `docs/ARCHITECTURE.md`; a dependency only
 //! points downwards (`web` → `app` → `providers` → `oauth`, and `db`).
 
+/// Use cases: logging in and connecting providers.
+pub mod app;
 /// Settings from the environment (`.env` via dotenvy).
 pub mod config;
 /// Encryption at rest of secret columns.

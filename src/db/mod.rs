@@ -9,6 +9,7 @@
 pub mod models;
 pub mod schema;
 pub mod sessions;
+pub mod token_hooks;
 pub mod tokens;
 pub mod users;
 

@@ -6,6 +6,8 @@ pub mod error_pages;
 pub mod headers;
 pub mod health;
 pub mod home;
+pub mod logout;
+pub mod next;
 pub mod request_log;
 pub mod session;
 pub mod session_store;
@@ -16,5 +18,10 @@ use actix_web::web;
 /// The site's own routes (the demo providers mount theirs separately).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
-        .route("/healthz", web::get().to(health::healthz));
+        .route("/healthz", web::get().to(health::healthz))
+        .service(
+            web::resource("/logout")
+                .route(web::post().to(logout::logout))
+                .default_service(web::to(logout::logout_by_link)),
+        );
 }

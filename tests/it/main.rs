@@ -12,6 +12,7 @@ mod helpers;
 
 mod headers;
 mod health;
+mod login;
 mod pages;
 mod sessions;
 mod startup;

@@ -1,0 +1,449 @@
+//! Logging in and connecting a provider: after the provider's callback
+//! yields a token, find out who the person is there, then record the
+//! login in one transaction.
+//!
+//! A person is recognised by the pair (provider, provider user id) and by
+//! nothing else: accounts are never linked by e-mail address, because
+//! anyone can claim an address at some provider.
+
+use diesel::prelude::*;
+
+use crate::crypto::Cipher;
+use crate::db::models::{NewUser, User};
+use crate::db::schema::{oauth1_tokens, oauth2_tokens};
+use crate::db::tokens::{self, StoreError};
+use crate::db::users;
+use crate::oauth::Token;
+use crate::providers::{Profile, Provider};
+
+/// What a login did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginKind {
+    /// Someone logged in with an identity the site knew.
+    Returning,
+    /// Someone logged in for the first time: a new account.
+    NewAccount,
+    /// A logged-in person connected this provider to their account (or
+    /// connected it again).
+    Connected,
+}
+
+/// The result of a recorded login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedIn {
+    /// The account now logged in.
+    pub user: User,
+    /// How the login went.
+    pub kind: LoginKind,
+}
+
+/// Why a login was refused after the provider said yes. Nothing was
+/// written; each variant's text is what the person reads.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginRefused {
+    /// The identity is connected to a different account of this site.
+    #[error(
+        "This {0} account is already connected to another account here. Log out and log in with {0} to use that account."
+    )]
+    IdentityTaken(Provider),
+    /// The logged-in person has a different identity of this provider
+    /// connected already.
+    #[error(
+        "Your account is already connected to a different {0} account. Disconnect it on the account page first."
+    )]
+    OtherIdentityConnected(Provider),
+}
+
+/// A login could not be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The login was refused (see [`LoginRefused`]).
+    #[error(transparent)]
+    Refused(#[from] LoginRefused),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for RecordError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(StoreError::Query(error))
+    }
+}
+
+/// Records a login with `provider` as `profile`, holding `token`, in one
+/// transaction.
+///
+/// Not logged in (`current_user` is `None`): the owner of the identity, or
+/// a new account. Logged in: the provider is connected to the current
+/// account, unless the identity belongs to another account or the account
+/// has another identity of this provider; then nothing changes. A stored
+/// token of the identity is replaced (its refresh token kept when the new
+/// token brings none) and its "needs reconnect" mark cleared.
+pub fn record_login(
+    conn: &mut SqliteConnection,
+    cipher: &Cipher,
+    provider: Provider,
+    profile: &Profile,
+    token: &Token,
+    current_user: Option<i32>,
+) -> Result<LoggedIn, RecordError> {
+    conn.transaction(|conn| {
+        let owner = users::find_by_identity(conn, provider.name(), &profile.provider_user_id)?;
+        let current = match current_user {
+            // A session of a deleted account counts as logged out.
+            Some(id) => users::find_user(conn, id)?,
+            None => None,
+        };
+        let (user, kind) = match (current, owner) {
+            (None, Some(owner)) => (owner, LoginKind::Returning),
+            (None, None) => (create_user(conn, profile)?, LoginKind::NewAccount),
+            (Some(current), Some(owner)) if owner.id != current.id => {
+                return Err(LoginRefused::IdentityTaken(provider).into());
+            }
+            (Some(current), Some(_)) => (current, LoginKind::Connected),
+            (Some(current), None) => {
+                if has_other_identity(conn, current.id, provider, &profile.provider_user_id)? {
+                    return Err(LoginRefused::OtherIdentityConnected(provider).into());
+                }
+                (current, LoginKind::Connected)
+            }
+        };
+        save_token(conn, cipher, user.id, provider, profile, token)?;
+        let user = fill_empty_profile(conn, user, profile)?;
+        Ok(LoggedIn { user, kind })
+    })
+}
+
+fn create_user(conn: &mut SqliteConnection, profile: &Profile) -> QueryResult<User> {
+    users::insert_user(
+        conn,
+        &NewUser {
+            display_name: &profile.display_name,
+            email: profile.email.as_deref(),
+            avatar_url: profile.avatar_url.as_deref(),
+        },
+    )
+}
+
+/// True when user `user_id` has an identity of `provider` other than
+/// `provider_user_id` connected.
+fn has_other_identity(
+    conn: &mut SqliteConnection,
+    user_id: i32,
+    provider: Provider,
+    provider_user_id: &str,
+) -> QueryResult<bool> {
+    let oauth2 = oauth2_tokens::table
+        .filter(oauth2_tokens::user_id.eq(user_id))
+        .filter(oauth2_tokens::name.eq(provider.name()))
+        .filter(oauth2_tokens::provider_user_id.ne(provider_user_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    let oauth1 = oauth1_tokens::table
+        .filter(oauth1_tokens::user_id.eq(user_id))
+        .filter(oauth1_tokens::name.eq(provider.name()))
+        .filter(oauth1_tokens::provider_user_id.ne(provider_user_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(oauth2 + oauth1 > 0)
+}
+
+fn save_token(
+    conn: &mut SqliteConnection,
+    cipher: &Cipher,
+    user_id: i32,
+    provider: Provider,
+    profile: &Profile,
+    token: &Token,
+) -> Result<(), StoreError> {
+    let name = provider.name();
+    let id = profile.provider_user_id.as_str();
+    match token {
+        Token::OAuth1(token) => {
+            let screen_name = profile.username.as_deref();
+            tokens::save_oauth1_token(conn, cipher, user_id, name, id, screen_name, token)
+        }
+        Token::OAuth2(token) if token.refresh_token.is_none() => {
+            // Providers send a refresh token only at the first consent
+            // (Google without `prompt=consent`): keep the one we have.
+            let mut token = token.clone();
+            token.refresh_token = tokens::load_oauth2_token(conn, cipher, user_id, name)?
+                .filter(|stored| stored.provider_user_id == id)
+                .and_then(|stored| stored.token.refresh_token);
+            tokens::save_oauth2_token(conn, cipher, user_id, name, id, &token)
+        }
+        Token::OAuth2(token) => tokens::save_oauth2_token(conn, cipher, user_id, name, id, token),
+    }
+}
+
+/// Fills the account's display name and avatar from `profile` where they
+/// are empty; what the person already has is kept.
+fn fill_empty_profile(
+    conn: &mut SqliteConnection,
+    user: User,
+    profile: &Profile,
+) -> QueryResult<User> {
+    let name_empty = user.display_name.trim().is_empty();
+    let avatar_empty = user.avatar_url.is_none() && profile.avatar_url.is_some();
+    if !name_empty && !avatar_empty {
+        return Ok(user);
+    }
+    let display_name = if name_empty {
+        profile.display_name.as_str()
+    } else {
+        user.display_name.as_str()
+    };
+    let update = NewUser {
+        display_name,
+        email: user.email.as_deref(),
+        avatar_url: user.avatar_url.as_deref().or(profile.avatar_url.as_deref()),
+    };
+    users::update_profile(conn, user.id, &update)?;
+    Ok(users::find_user(conn, user.id)?.unwrap_or(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::config::SecretKey;
+    use crate::db::{DbPool, build_pool, run_migrations};
+    use crate::oauth::OAuth2Token;
+    use crate::oauth::secret::{AccessToken, RefreshToken};
+
+    fn database() -> (tempfile::TempDir, DbPool, Cipher) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = build_pool(&dir.path().join("t.db").to_string_lossy()).unwrap();
+        run_migrations(&pool).unwrap();
+        (
+            dir,
+            pool,
+            Cipher::new(&SecretKey::new(vec![9u8; 32]).unwrap()),
+        )
+    }
+
+    fn profile(id: &str, name: &str) -> Profile {
+        Profile {
+            provider_user_id: id.into(),
+            display_name: name.into(),
+            username: None,
+            email: Some("same@example.com".into()),
+            email_verified: true,
+            avatar_url: Some(format!("https://img.example/{id}.png")),
+        }
+    }
+
+    fn token(access: &str, refresh: Option<&str>) -> Token {
+        Token::OAuth2(OAuth2Token {
+            access_token: AccessToken::new(access),
+            token_type: "bearer".into(),
+            refresh_token: refresh.map(RefreshToken::new),
+            expires_at: None,
+            scope: None,
+            id_token: None,
+            extra: BTreeMap::new(),
+        })
+    }
+
+    fn count_users(conn: &mut SqliteConnection) -> i64 {
+        crate::db::schema::users::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_same_identity_finds_the_same_account_and_keeps_its_refresh_token() {
+        let (_dir, pool, cipher) = database();
+        let conn = &mut pool.get().unwrap();
+        let gh = Provider::GitHub;
+        let first = record_login(
+            conn,
+            &cipher,
+            gh,
+            &profile("1", "Ada"),
+            &token("a1", Some("r1")),
+            None,
+        )
+        .unwrap();
+        assert_eq!(first.kind, LoginKind::NewAccount);
+        let again = record_login(
+            conn,
+            &cipher,
+            gh,
+            &profile("1", "Ada"),
+            &token("a2", None),
+            None,
+        )
+        .unwrap();
+        assert_eq!(again.kind, LoginKind::Returning);
+        assert_eq!(again.user.id, first.user.id);
+        let stored = tokens::load_oauth2_token(conn, &cipher, first.user.id, "github")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.token.access_token.secret(), "a2");
+        assert_eq!(stored.token.refresh_token.unwrap().secret(), "r1");
+        assert_eq!(count_users(conn), 1);
+    }
+
+    #[test]
+    fn a_second_provider_is_connected_but_an_equal_email_never_links_accounts() {
+        let (_dir, pool, cipher) = database();
+        let conn = &mut pool.get().unwrap();
+        let ada = record_login(
+            conn,
+            &cipher,
+            Provider::GitHub,
+            &profile("1", "Ada"),
+            &token("a", None),
+            None,
+        )
+        .unwrap();
+        let stranger = record_login(
+            conn,
+            &cipher,
+            Provider::Google,
+            &profile("g1", "Ada?"),
+            &token("b", None),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            stranger.kind,
+            LoginKind::NewAccount,
+            "same e-mail, other account"
+        );
+        assert_ne!(stranger.user.id, ada.user.id);
+        let connected = record_login(
+            conn,
+            &cipher,
+            Provider::Google,
+            &profile("g2", "Ada G"),
+            &token("c", None),
+            Some(ada.user.id),
+        )
+        .unwrap();
+        assert_eq!(connected.kind, LoginKind::Connected);
+        assert_eq!(connected.user.id, ada.user.id);
+        assert_eq!(
+            connected.user.display_name, "Ada",
+            "a name already set is kept"
+        );
+    }
+
+    #[test]
+    fn connecting_an_identity_of_another_account_changes_nothing() {
+        let (_dir, pool, cipher) = database();
+        let conn = &mut pool.get().unwrap();
+        let ada = record_login(
+            conn,
+            &cipher,
+            Provider::GitHub,
+            &profile("1", "Ada"),
+            &token("a", None),
+            None,
+        )
+        .unwrap();
+        let grace = record_login(
+            conn,
+            &cipher,
+            Provider::Google,
+            &profile("g", "Grace"),
+            &token("g", None),
+            None,
+        )
+        .unwrap();
+        let err = record_login(
+            conn,
+            &cipher,
+            Provider::GitHub,
+            &profile("1", "Ada"),
+            &token("stolen", None),
+            Some(grace.user.id),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RecordError::Refused(LoginRefused::IdentityTaken(Provider::GitHub))
+            ),
+            "{err:?}"
+        );
+        let stored = tokens::load_oauth2_token(conn, &cipher, ada.user.id, "github")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.token.access_token.secret(), "a");
+        assert!(
+            tokens::load_oauth2_token(conn, &cipher, grace.user.id, "github")
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_second_identity_of_a_connected_provider_is_refused() {
+        let (_dir, pool, cipher) = database();
+        let conn = &mut pool.get().unwrap();
+        let ada = record_login(
+            conn,
+            &cipher,
+            Provider::GitHub,
+            &profile("1", "Ada"),
+            &token("a", None),
+            None,
+        )
+        .unwrap();
+        let err = record_login(
+            conn,
+            &cipher,
+            Provider::GitHub,
+            &profile("2", "Alt"),
+            &token("b", None),
+            Some(ada.user.id),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RecordError::Refused(LoginRefused::OtherIdentityConnected(_))
+            ),
+            "{err:?}"
+        );
+        assert_eq!(count_users(conn), 1);
+        let stored = tokens::load_oauth2_token(conn, &cipher, ada.user.id, "github")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.provider_user_id, "1");
+    }
+
+    #[test]
+    fn re_login_clears_the_needs_reconnect_mark() {
+        let (_dir, pool, cipher) = database();
+        let conn = &mut pool.get().unwrap();
+        let ada = record_login(
+            conn,
+            &cipher,
+            Provider::GitHub,
+            &profile("1", "Ada"),
+            &token("a", Some("r")),
+            None,
+        )
+        .unwrap();
+        tokens::mark_oauth2_needs_reconnect(conn, ada.user.id, "github").unwrap();
+        record_login(
+            conn,
+            &cipher,
+            Provider::GitHub,
+            &profile("1", "Ada"),
+            &token("a2", Some("r2")),
+            None,
+        )
+        .unwrap();
+        let stored = tokens::load_oauth2_token(conn, &cipher, ada.user.id, "github")
+            .unwrap()
+            .unwrap();
+        assert!(!stored.needs_reconnect);
+    }
+}

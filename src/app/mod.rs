@@ -1,0 +1,4 @@
+//! Use cases: what the site does for a person, between the web layer and
+//! the client layer and storage. Handlers call one function here.
+
+pub mod login;

@@ -1,0 +1,481 @@
+//! [`DbTokenHooks`]: the client layer's `fetch_token` / `update_token` /
+//! `claim_refresh` hooks over the token tables, for one person.
+//!
+//! Several app processes may share the database, so the guarantees rest on
+//! the database, not on process memory:
+//!
+//! - `update_token` is a compare-and-swap: the `UPDATE` only matches while
+//!   the row still holds the sealed access token that was read and opened
+//!   as `old`. Sealing uses a fresh nonce, so that ciphertext names exactly
+//!   one write of the row; a concurrent refresh changes it and the loser's
+//!   `UPDATE` matches nothing.
+//! - `claim_refresh` is a short lease in `refresh_lease_until`, taken by
+//!   one conditional `UPDATE`, so one process refreshes and the others wait
+//!   for its token instead of spending a rotating refresh token twice.
+//!
+//! Neither step needs an explicit transaction: each decision is one
+//! conditional `UPDATE`, atomic on any database Diesel speaks to. (Under
+//! SQLite's WAL, a read-then-write transaction that loses a race fails with
+//! `SQLITE_BUSY` instead of waiting, which would turn a lost race into an
+//! error.)
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+
+use super::models::OAuth2TokenRow;
+use super::schema::oauth2_tokens;
+use super::tokens::{self, SEALED_ACCESS_TOKEN, SEALED_ID_TOKEN, SEALED_REFRESH_TOKEN, StoreError};
+use super::{DbPool, now, to_db_time};
+use crate::crypto::Cipher;
+use crate::oauth::{self, OAuth2Token, RefreshClaim, Token, TokenHooks, UpdateOutcome};
+
+/// How long a claimed refresh keeps other processes waiting. Longer than a
+/// token request may take (client timeouts are seconds), short enough that
+/// a process that died mid-refresh does not lock the token out for long.
+pub const REFRESH_LEASE: Duration = Duration::seconds(30);
+
+/// Token storage of one logged-in person.
+#[derive(Clone)]
+pub struct DbTokenHooks {
+    /// The pool the queries run on (off the async executor).
+    pub pool: DbPool,
+    /// Opens and seals the secret columns.
+    pub cipher: Cipher,
+    /// Whose tokens these are.
+    pub user_id: i32,
+}
+
+impl std::fmt::Debug for DbTokenHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbTokenHooks")
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbTokenHooks {
+    /// The hooks of user `user_id`.
+    pub fn new(pool: DbPool, cipher: Cipher, user_id: i32) -> Self {
+        Self {
+            pool,
+            cipher,
+            user_id,
+        }
+    }
+
+    async fn run<T, F>(&self, f: F) -> oauth::Result<T>
+    where
+        F: FnOnce(&mut SqliteConnection, &Cipher, i32) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (cipher, user_id) = (self.cipher.clone(), self.user_id);
+        super::call(&self.pool, move |conn| f(conn, &cipher, user_id))
+            .await
+            .map_err(|e| oauth::Error::Storage(format!("{e:#}")))
+    }
+}
+
+#[async_trait]
+impl TokenHooks for DbTokenHooks {
+    async fn fetch_token(&self, client_name: &str) -> oauth::Result<Option<Token>> {
+        let name = client_name.to_owned();
+        self.run(move |conn, cipher, user_id| {
+            if let Some(stored) = tokens::load_oauth2_token(conn, cipher, user_id, &name)? {
+                return Ok(Some(Token::OAuth2(stored.token)));
+            }
+            let stored = tokens::load_oauth1_token(conn, cipher, user_id, &name)?;
+            Ok(stored.map(|s| Token::OAuth1(s.token)))
+        })
+        .await
+    }
+
+    async fn update_token(
+        &self,
+        client_name: &str,
+        new: &OAuth2Token,
+        old: &OAuth2Token,
+    ) -> oauth::Result<UpdateOutcome> {
+        let (name, new, old) = (client_name.to_owned(), new.clone(), old.clone());
+        let outcome = self
+            .run(move |conn, cipher, user_id| {
+                swap_oauth2_token(conn, cipher, user_id, &name, &new, &old)
+            })
+            .await?;
+        outcome.ok_or_else(|| oauth::Error::NotConnected(client_name.to_owned()))
+    }
+
+    async fn claim_refresh(
+        &self,
+        client_name: &str,
+        old: &OAuth2Token,
+    ) -> oauth::Result<RefreshClaim> {
+        let (name, old) = (client_name.to_owned(), old.clone());
+        self.run(move |conn, cipher, user_id| {
+            claim_oauth2_refresh(
+                conn,
+                cipher,
+                user_id,
+                &name,
+                &old,
+                OffsetDateTime::now_utc(),
+            )
+        })
+        .await
+    }
+}
+
+/// The row of user `user_id`'s connection to `name`, secrets sealed.
+fn oauth2_row(
+    conn: &mut SqliteConnection,
+    user_id: i32,
+    name: &str,
+) -> QueryResult<Option<OAuth2TokenRow>> {
+    oauth2_tokens::table
+        .filter(oauth2_tokens::user_id.eq(user_id))
+        .filter(oauth2_tokens::name.eq(name))
+        .select(OAuth2TokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// True when the opened `current` is still the token `old`: same access
+/// token and same refresh token (compared in constant time).
+fn still_holds(current: &OAuth2Token, old: &OAuth2Token) -> bool {
+    let refresh_same = match (&current.refresh_token, &old.refresh_token) {
+        (Some(a), Some(b)) => a.matches(b.secret()),
+        (None, None) => true,
+        _ => false,
+    };
+    current.access_token.matches(old.access_token.secret()) && refresh_same
+}
+
+/// Replaces `old` by `new` if the row still holds `old`. `None` when the
+/// connection is gone; `Superseded` with the stored token when another
+/// refresh won. The refresh token is kept when `new` brings none; the
+/// lease and any "needs reconnect" mark are cleared.
+pub fn swap_oauth2_token(
+    conn: &mut SqliteConnection,
+    cipher: &Cipher,
+    user_id: i32,
+    name: &str,
+    new: &OAuth2Token,
+    old: &OAuth2Token,
+) -> Result<Option<UpdateOutcome>, StoreError> {
+    let Some(row) = oauth2_row(conn, user_id, name)? else {
+        return Ok(None);
+    };
+    let (seen, stored_id_token) = (row.access_token.clone(), row.id_token.clone());
+    let current = tokens::open_oauth2_row(cipher, row)?;
+    if !still_holds(&current.token, old) {
+        return Ok(Some(UpdateOutcome::Superseded(current.token)));
+    }
+    let access_token = cipher.seal(SEALED_ACCESS_TOKEN, new.access_token.secret())?;
+    let refresh_token = new
+        .refresh_token
+        .as_ref()
+        .or(old.refresh_token.as_ref())
+        .map(|t| cipher.seal(SEALED_REFRESH_TOKEN, t.secret()))
+        .transpose()?;
+    // A refresh answer without an ID token keeps the login's one.
+    let id_token = match &new.id_token {
+        Some(t) => Some(cipher.seal(SEALED_ID_TOKEN, t.secret())?),
+        None => stored_id_token,
+    };
+    let at = now();
+    let refreshed = RefreshedColumns {
+        access_token: &access_token,
+        refresh_token: refresh_token.as_deref(),
+        token_type: &new.token_type,
+        expires_at: new.expires_at.map(to_db_time),
+        scope: new.scope.as_deref().or(old.scope.as_deref()),
+        id_token: id_token.as_deref(),
+        needs_reconnect: false,
+        refreshed_at: Some(at),
+        refresh_lease_until: None,
+        updated_at: at,
+    };
+    if replace_if_unchanged(conn, user_id, name, &seen, &refreshed)? {
+        return Ok(Some(UpdateOutcome::Saved));
+    }
+    // Another process wrote between our read and our update: its token wins.
+    match tokens::load_oauth2_token(conn, cipher, user_id, name)? {
+        Some(winner) => Ok(Some(UpdateOutcome::Superseded(winner.token))),
+        None => Ok(None),
+    }
+}
+
+/// The columns a refresh rewrites, secrets sealed.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = oauth2_tokens)]
+#[diesel(treat_none_as_null = true)]
+struct RefreshedColumns<'a> {
+    access_token: &'a str,
+    refresh_token: Option<&'a str>,
+    token_type: &'a str,
+    expires_at: Option<PrimitiveDateTime>,
+    scope: Option<&'a str>,
+    id_token: Option<&'a str>,
+    needs_reconnect: bool,
+    refreshed_at: Option<PrimitiveDateTime>,
+    refresh_lease_until: Option<PrimitiveDateTime>,
+    updated_at: PrimitiveDateTime,
+}
+
+/// The swap itself: writes `columns` only while the row's sealed access
+/// token is still `seen`, the text read before deciding. False when
+/// another write came in between.
+fn replace_if_unchanged(
+    conn: &mut SqliteConnection,
+    user_id: i32,
+    name: &str,
+    seen: &str,
+    columns: &RefreshedColumns<'_>,
+) -> QueryResult<bool> {
+    diesel::update(
+        oauth2_tokens::table
+            .filter(oauth2_tokens::user_id.eq(user_id))
+            .filter(oauth2_tokens::name.eq(name))
+            .filter(oauth2_tokens::access_token.eq(seen)),
+    )
+    .set(columns)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Takes the refresh lease of user `user_id`'s `name` token for
+/// [`REFRESH_LEASE`], if the row still holds `old` and nobody else holds an
+/// unexpired lease. `Busy` otherwise (also when `old` was already replaced:
+/// the caller then fetches the new token).
+pub fn claim_oauth2_refresh(
+    conn: &mut SqliteConnection,
+    cipher: &Cipher,
+    user_id: i32,
+    name: &str,
+    old: &OAuth2Token,
+    at: OffsetDateTime,
+) -> Result<RefreshClaim, StoreError> {
+    let Some(row) = oauth2_row(conn, user_id, name)? else {
+        return Ok(RefreshClaim::Busy);
+    };
+    let seen = row.access_token.clone();
+    let current = tokens::open_oauth2_row(cipher, row)?;
+    if !still_holds(&current.token, old) {
+        return Ok(RefreshClaim::Busy);
+    }
+    let now = to_db_time(at);
+    let claimed = diesel::update(
+        oauth2_tokens::table
+            .filter(oauth2_tokens::user_id.eq(user_id))
+            .filter(oauth2_tokens::name.eq(name))
+            .filter(oauth2_tokens::access_token.eq(&seen))
+            .filter(
+                oauth2_tokens::refresh_lease_until
+                    .is_null()
+                    .or(oauth2_tokens::refresh_lease_until.lt(now)),
+            ),
+    )
+    .set(oauth2_tokens::refresh_lease_until.eq(Some(to_db_time(at + REFRESH_LEASE))))
+    .execute(conn)?;
+    Ok(if claimed == 1 {
+        RefreshClaim::Granted
+    } else {
+        RefreshClaim::Busy
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::config::SecretKey;
+    use crate::db::models::NewUser;
+    use crate::db::{build_pool, run_migrations, users};
+    use crate::oauth::secret::{AccessToken, IdToken, RefreshToken};
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        hooks: DbTokenHooks,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = build_pool(&dir.path().join("t.db").to_string_lossy()).unwrap();
+        run_migrations(&pool).unwrap();
+        let cipher = Cipher::new(&SecretKey::new(vec![7u8; 32]).unwrap());
+        let mut conn = pool.get().unwrap();
+        let user = users::insert_user(
+            &mut conn,
+            &NewUser {
+                display_name: "Ada",
+                email: None,
+                avatar_url: None,
+            },
+        )
+        .unwrap();
+        tokens::save_oauth2_token(
+            &mut conn,
+            &cipher,
+            user.id,
+            "github",
+            "1",
+            &token("a1", "r1"),
+        )
+        .unwrap();
+        Fixture {
+            _dir: dir,
+            hooks: DbTokenHooks::new(pool.clone(), cipher, user.id),
+        }
+    }
+
+    fn token(access: &str, refresh: &str) -> OAuth2Token {
+        OAuth2Token {
+            access_token: AccessToken::new(access),
+            token_type: "bearer".into(),
+            refresh_token: (!refresh.is_empty()).then(|| RefreshToken::new(refresh)),
+            expires_at: Some(OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap()),
+            scope: Some("read:user".into()),
+            id_token: Some(IdToken::new("id-1")),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    fn stored(f: &Fixture) -> tokens::StoredOAuth2Token {
+        let mut conn = f.hooks.pool.get().unwrap();
+        tokens::load_oauth2_token(&mut conn, &f.hooks.cipher, f.hooks.user_id, "github")
+            .unwrap()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn fetch_token_opens_the_stored_row_and_knows_nothing_of_other_providers() {
+        let f = fixture();
+        let fetched = f.hooks.fetch_token("github").await.unwrap();
+        assert_eq!(fetched, Some(Token::OAuth2(token("a1", "r1"))));
+        assert_eq!(f.hooks.fetch_token("google").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn update_token_replaces_the_token_it_was_given_and_stamps_the_refresh() {
+        let f = fixture();
+        let mut new = token("a2", "");
+        new.id_token = None;
+        let outcome = f
+            .hooks
+            .update_token("github", &new, &token("a1", "r1"))
+            .await
+            .unwrap();
+        assert_eq!(outcome, UpdateOutcome::Saved);
+        let row = stored(&f);
+        assert_eq!(row.token.access_token.secret(), "a2");
+        assert_eq!(
+            row.token.refresh_token.as_ref().map(RefreshToken::secret),
+            Some("r1"),
+            "a refresh answer without refresh token keeps the old one"
+        );
+        assert_eq!(row.token.id_token, Some(IdToken::new("id-1")));
+        assert!(row.refreshed_at.is_some());
+    }
+
+    #[tokio::test]
+    async fn update_token_with_a_stale_old_token_returns_the_winner_and_writes_nothing() {
+        let f = fixture();
+        let old = token("a1", "r1");
+        let winner = token("a2", "r2");
+        assert_eq!(
+            f.hooks.update_token("github", &winner, &old).await.unwrap(),
+            UpdateOutcome::Saved
+        );
+        let loser = token("a3", "r3");
+        let outcome = f.hooks.update_token("github", &loser, &old).await.unwrap();
+        assert_eq!(outcome, UpdateOutcome::Superseded(winner));
+        assert_eq!(stored(&f).token.access_token.secret(), "a2");
+    }
+
+    #[tokio::test]
+    async fn the_swap_misses_when_another_write_came_after_the_read() {
+        let f = fixture();
+        let mut conn = f.hooks.pool.get().unwrap();
+        let seen: String = oauth2_tokens::table
+            .select(oauth2_tokens::access_token)
+            .first(&mut conn)
+            .unwrap();
+        // Another process rewrites the row, even with the same plaintext:
+        // a new seal, so the stored text no longer matches what was read.
+        let (cipher, user) = (&f.hooks.cipher, f.hooks.user_id);
+        let same = token("a1", "r1");
+        tokens::save_oauth2_token(&mut conn, cipher, user, "github", "1", &same).unwrap();
+        let at = now();
+        let columns = RefreshedColumns {
+            access_token: "sealed-a2",
+            refresh_token: None,
+            token_type: "bearer",
+            expires_at: None,
+            scope: None,
+            id_token: None,
+            needs_reconnect: false,
+            refreshed_at: Some(at),
+            refresh_lease_until: None,
+            updated_at: at,
+        };
+        assert!(!replace_if_unchanged(&mut conn, user, "github", &seen, &columns).unwrap());
+        drop(conn);
+        assert_eq!(stored(&f).token.access_token.secret(), "a1");
+    }
+
+    #[tokio::test]
+    async fn one_refresh_lease_at_a_time_until_it_expires_or_the_token_is_saved() {
+        let f = fixture();
+        let old = token("a1", "r1");
+        let mut conn = f.hooks.pool.get().unwrap();
+        let (cipher, user) = (&f.hooks.cipher, f.hooks.user_id);
+        let t0 = OffsetDateTime::now_utc();
+        let claim = |conn: &mut SqliteConnection, at| {
+            claim_oauth2_refresh(conn, cipher, user, "github", &old, at).unwrap()
+        };
+        assert_eq!(claim(&mut conn, t0), RefreshClaim::Granted);
+        assert_eq!(claim(&mut conn, t0), RefreshClaim::Busy);
+        assert_eq!(
+            claim(&mut conn, t0 + Duration::seconds(10)),
+            RefreshClaim::Busy
+        );
+        assert_eq!(
+            claim(&mut conn, t0 + REFRESH_LEASE + Duration::seconds(1)),
+            RefreshClaim::Granted,
+            "a lease whose holder died expires"
+        );
+        drop(conn);
+        f.hooks
+            .update_token("github", &token("a2", "r2"), &old)
+            .await
+            .unwrap();
+        assert_eq!(
+            f.hooks.claim_refresh("github", &old).await.unwrap(),
+            RefreshClaim::Busy,
+            "a replaced token is not refreshed again"
+        );
+        assert_eq!(
+            f.hooks
+                .claim_refresh("github", &token("a2", "r2"))
+                .await
+                .unwrap(),
+            RefreshClaim::Granted,
+            "saving the new token released the lease"
+        );
+    }
+
+    #[tokio::test]
+    async fn updating_a_connection_that_is_gone_says_not_connected() {
+        let f = fixture();
+        let mut conn = f.hooks.pool.get().unwrap();
+        tokens::delete_oauth2_token(&mut conn, f.hooks.user_id, "github").unwrap();
+        drop(conn);
+        let err = f
+            .hooks
+            .update_token("github", &token("a2", "r2"), &token("a1", "r1"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, oauth::Error::NotConnected(_)), "{err:?}");
+    }
+}

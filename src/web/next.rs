@@ -1,0 +1,62 @@
+//! The `next` parameter of `/login/{provider}`: where to go after login.
+//! Only a path of this site is kept, so the login cannot be used to send
+//! people to another site (open redirect).
+
+/// `next` when it is a path of this site, `None` otherwise.
+///
+/// Accepted: one leading `/` followed by no second `/` or `\` (browsers
+/// read `//host` and `/\host` as another host), no control characters or
+/// spaces (which browsers strip before parsing), and no scheme.
+pub fn same_site_path(next: &str) -> Option<&str> {
+    let rest = next.strip_prefix('/')?;
+    if rest.starts_with(['/', '\\']) {
+        return None;
+    }
+    if next
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    if next.len() > 2048 {
+        return None;
+    }
+    Some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_of_this_site_are_kept() {
+        for ok in [
+            "/",
+            "/repos",
+            "/timeline?max_id=12",
+            "/account#github",
+            "/a/b//c",
+        ] {
+            assert_eq!(same_site_path(ok), Some(ok));
+        }
+    }
+
+    #[test]
+    fn anything_that_leaves_the_site_is_dropped() {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/ /evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "http:/evil.example",
+            "/x\\y",
+        ] {
+            assert_eq!(same_site_path(bad), None, "{bad:?} was kept");
+        }
+    }
+}
