@@ -11,4 +11,5 @@ mod flow;
 mod helpers;
 mod methods;
 mod provider;
+mod registry;
 mod signatures;
