@@ -13,6 +13,7 @@
 )]
 
 mod api;
+mod client;
 mod flow;
 mod helpers;
 mod persistence;

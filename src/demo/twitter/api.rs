@@ -1,8 +1,8 @@
 //! The v1.1 API endpoints, each signed with an access token: the account
 //! and two timelines.
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::Value;
 
 use super::DemoTwitter;
 use super::auth::{Authenticated, Credential};
@@ -23,7 +23,7 @@ pub async fn verify_credentials(
     let person = owner(&signed)?;
     let request = &signed.request;
     let email = flag(request, "include_email").then_some(person.email);
-    let avatars = twitter.avatar_base();
+    let avatars = super::avatar_base(&twitter.config);
     let mut user = tweets::user_json(person, &avatars, email);
     if !flag(request, "skip_status")
         && let Some(latest) = twitter.timeline_of(person).first()
@@ -92,12 +92,14 @@ fn timeline_response(
     page: &[&super::seed::Tweet],
     rendering: Rendering,
 ) -> HttpResponse {
-    let avatars = twitter.avatar_base();
-    let tweets: Vec<Value> = page
-        .iter()
-        .map(|tweet| tweets::tweet_json(tweet, rendering, &avatars))
-        .collect();
-    HttpResponse::Ok().json(tweets)
+    let body = tweets::json_array(
+        page.iter()
+            .filter_map(|tweet| twitter.rendered.get(&tweet.id))
+            .map(|rendered| rendered.get(rendering)),
+    );
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body)
 }
 
 /// The person behind the access token the request was signed with.

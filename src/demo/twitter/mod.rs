@@ -27,6 +27,7 @@ mod signed_request;
 mod state;
 mod tweets;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -42,6 +43,7 @@ use super::knobs::Knobs;
 pub use errors::TwitterError;
 use seed::Tweet;
 use state::TwitterState;
+use tweets::Prerendered;
 
 /// The file in the data directory holding the demo consumer's RSA public
 /// key (PEM, SPKI or PKCS#1), which RSA-SHA1 signatures are checked against.
@@ -62,6 +64,8 @@ pub struct DemoTwitter {
     timelines: Vec<Vec<Tweet>>,
     /// Everyone's tweets, newest first: the home timeline.
     home: Vec<Tweet>,
+    /// Every tweet's JSON, by id.
+    rendered: HashMap<u64, Prerendered>,
 }
 
 impl DemoTwitter {
@@ -75,6 +79,11 @@ impl DemoTwitter {
         let timelines = seed::timelines();
         let mut home: Vec<Tweet> = timelines.iter().flatten().cloned().collect();
         home.sort_by_key(|tweet| std::cmp::Reverse(tweet.id));
+        let avatars = avatar_base(config);
+        let rendered = home
+            .iter()
+            .map(|tweet| (tweet.id, Prerendered::new(tweet, &avatars)))
+            .collect();
         Ok(Self {
             config: config.clone(),
             knobs: Knobs::default(),
@@ -83,6 +92,7 @@ impl DemoTwitter {
             pages: consent::templates()?,
             timelines,
             home,
+            rendered,
         })
     }
 
@@ -150,20 +160,20 @@ impl DemoTwitter {
         }
     }
 
-    /// The base URL of the demo avatars, for `profile_image_url_https`.
-    fn avatar_base(&self) -> String {
-        let mut url = self.config.app_url.clone();
-        url.set_path("/_demo/avatars/");
-        url.set_query(None);
-        url.to_string()
-    }
-
     fn consumer_rsa_key(&self) -> Option<RsaPublicKey> {
         self.consumer_rsa_key
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
+}
+
+/// The base URL of the demo avatars, for `profile_image_url_https`.
+fn avatar_base(config: &DemoConfig) -> String {
+    let mut url = config.app_url.clone();
+    url.set_path("/_demo/avatars/");
+    url.set_query(None);
+    url.to_string()
 }
 
 async fn stylesheet() -> HttpResponse {

@@ -41,6 +41,52 @@ pub struct Rendering {
     pub trim_user: bool,
 }
 
+/// A tweet serialised once in each of its four renderings, so a timeline
+/// answer is a concatenation rather than a fresh JSON build per request.
+#[derive(Debug, Clone)]
+pub struct Prerendered {
+    variants: [String; 4],
+}
+
+impl Prerendered {
+    /// Renders `tweet` every way it can be asked for.
+    pub fn new(tweet: &Tweet, avatar_base: &str) -> Self {
+        let variants = [(false, false), (false, true), (true, false), (true, true)].map(
+            |(extended, trim_user)| {
+                tweet_json(
+                    tweet,
+                    Rendering {
+                        extended,
+                        trim_user,
+                    },
+                    avatar_base,
+                )
+                .to_string()
+            },
+        );
+        Self { variants }
+    }
+
+    /// The JSON text of the tweet rendered as asked.
+    pub fn get(&self, rendering: Rendering) -> &str {
+        let index = usize::from(rendering.extended) * 2 + usize::from(rendering.trim_user);
+        self.variants.get(index).map_or("", String::as_str)
+    }
+}
+
+/// The JSON array of the pre-rendered tweets.
+pub fn json_array<'a>(tweets: impl Iterator<Item = &'a str>) -> String {
+    let mut body = String::from("[");
+    for (i, tweet) in tweets.enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(tweet);
+    }
+    body.push(']');
+    body
+}
+
 /// The page of `tweets` (newest first) that `page` asks for.
 pub fn page<'a>(tweets: impl Iterator<Item = &'a Tweet>, page: Page) -> Vec<&'a Tweet> {
     let count = page.count.unwrap_or(DEFAULT_COUNT).clamp(1, MAX_COUNT);
@@ -320,5 +366,24 @@ mod tests {
         );
         assert!(extended["user"].get("name").is_none());
         assert_eq!(extended["id_str"], long.id.to_string());
+    }
+
+    #[test]
+    fn prerendered_tweets_match_a_fresh_rendering() {
+        let all = timelines();
+        let tweet = &all[2][0];
+        let prerendered = Prerendered::new(tweet, "/a/");
+        for (extended, trim_user) in [(false, false), (false, true), (true, false), (true, true)] {
+            let rendering = Rendering {
+                extended,
+                trim_user,
+            };
+            let parsed: Value = serde_json::from_str(prerendered.get(rendering)).unwrap();
+            assert_eq!(parsed, tweet_json(tweet, rendering, "/a/"));
+        }
+        let array = json_array([prerendered.get(Rendering::default()); 2].into_iter());
+        let parsed: Vec<Value> = serde_json::from_str(&array).unwrap();
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(json_array(std::iter::empty()), "[]");
     }
 }
