@@ -16,7 +16,7 @@ use super::{DemoTwitter, now};
 use crate::demo::knobs::Fault;
 
 /// How long a [`Fault::Timeout`] holds the request: longer than any client waits.
-const FAULT_TIMEOUT: Duration = Duration::from_secs(120);
+const FAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `POST oauth/request_token`: temporary credentials for the registered callback.
 pub async fn request_token(
