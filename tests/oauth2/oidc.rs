@@ -499,3 +499,99 @@ async fn the_logout_url_names_the_id_token_and_where_to_come_back() {
     assert_eq!(q["state"], "st");
     assert_eq!(q["client_id"], CLIENT_ID);
 }
+
+#[tokio::test]
+async fn discovery_is_fetched_again_once_its_time_to_live_has_passed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": issuer(&server),
+            "authorization_endpoint": format!("{}/authorize", server.uri()),
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let config = ClientConfig {
+        metadata_ttl: time::Duration::ZERO,
+        ..oidc_config(&server)
+    };
+    let client = client(config);
+    let session = MemorySession::default();
+    client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_form_post_callback_is_finished_from_its_form_fields() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let config = ClientConfig {
+        authorize_params: [("response_mode".to_owned(), "form_post".to_owned())].into(),
+        ..oidc_config(&server)
+    };
+    let client = client(config);
+    let session = MemorySession::default();
+    let url = client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    let q = query(&url);
+    assert_eq!(q["response_mode"], "form_post");
+    mount_token_with_id_token(
+        &server,
+        sign(key1(), Some("key-1"), &claims(&server, &q["nonce"])),
+    )
+    .await;
+    // The form of the POST, decoded as the web layer hands it over.
+    let form_body = format!("code=c&state={}&iss={}", q["state"], issuer(&server));
+    let params: std::collections::BTreeMap<String, String> =
+        url::form_urlencoded::parse(form_body.as_bytes())
+            .into_owned()
+            .collect();
+    client
+        .authorize_access_token(&session, &params)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_is_validated_and_must_name_the_same_person() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let client = client(oidc_config(&server));
+    let token = oidc_login(&server, &client, |n| {
+        sign(key1(), Some("key-1"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+
+    let mut same = claims(&server, "ignored");
+    same.as_object_mut().unwrap().remove("nonce");
+    let mut other = same.clone();
+    other["sub"] = json!("user-2");
+    for (claims, ok) in [(same, true), (other, false)] {
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": "at-2",
+                "expires_in": 3600,
+                "id_token": sign(key1(), Some("key-1"), &claims),
+            })))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        let mut old = token.clone();
+        old.refresh_token = Some(trilogin::oauth::secret::RefreshToken::new("rt-1"));
+        let result = client.refresh_token(&old).await;
+        assert_eq!(result.is_ok(), ok, "{result:?}");
+    }
+}

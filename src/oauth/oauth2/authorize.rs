@@ -43,6 +43,7 @@ impl OAuth2Client {
     /// provider's authorization URL to redirect the browser to (RFC 6749
     /// §4.1.1), with `state`, the PKCE challenge, the `nonce` for OpenID
     /// Connect, `authorize_params`, then `extra`.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn authorize_redirect(
         &self,
         session: &dyn LoginSession,
@@ -107,6 +108,7 @@ impl OAuth2Client {
     /// `iss`, exchanges the code (RFC 6749 §4.1.3), and for OpenID Connect
     /// validates the ID token, whose claims it puts under
     /// [`USERINFO_KEY`] in the token's `extra`.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn authorize_access_token(
         &self,
         session: &dyn LoginSession,

@@ -14,9 +14,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{Endpoints, OAuth2Client};
+use super::{Endpoints, OAuth2Client, USERINFO_KEY};
 use crate::oauth::error::{Error, Result};
 use crate::oauth::hooks::{RefreshClaim, TokenHooks, UpdateOutcome};
+use crate::oauth::oidc::id_token::stored_subject;
 use crate::oauth::token::{OAuth2Token, Token};
 
 /// How often a refresh that another process holds is waited for.
@@ -58,6 +59,7 @@ impl OAuth2Client {
     ///
     /// This alone does not save the new token nor guard against concurrent
     /// refreshes; resource requests use [`token`](Self::token), which does.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn refresh_token(&self, token: &OAuth2Token) -> Result<OAuth2Token> {
         let refresh_token =
             token
@@ -83,7 +85,7 @@ impl OAuth2Client {
                 self.config.compliance.refresh_token_response.as_ref(),
             )
             .await;
-        let new = match result {
+        let mut new = match result {
             Err(Error::Provider {
                 error, description, ..
             }) if error == "invalid_grant" => {
@@ -93,6 +95,28 @@ impl OAuth2Client {
             }
             other => other?,
         };
+        // OIDC Core §12.2: an ID token from a refresh is validated like the
+        // first (without a nonce) and must be about the same person.
+        if let Some(id_token) = &new.id_token
+            && self.is_oidc()
+        {
+            let claims = self
+                .validate_id_token(
+                    id_token,
+                    None,
+                    Some(&new.access_token),
+                    OffsetDateTime::now_utc(),
+                )
+                .await?;
+            if let Some(sub) = stored_subject(token)?
+                && sub != claims.sub
+            {
+                return Err(Error::InvalidIdToken(
+                    "the refreshed ID token names another subject".into(),
+                ));
+            }
+            new.extra.insert(USERINFO_KEY.into(), claims.to_json());
+        }
         Ok(OAuth2Token {
             refresh_token: new.refresh_token.or_else(|| token.refresh_token.clone()),
             scope: new.scope.or_else(|| token.scope.clone()),
@@ -103,6 +127,7 @@ impl OAuth2Client {
 
     /// The person's current token through `hooks`, refreshed first when it
     /// expires within `leeway` and can be refreshed.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn token(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
         let token = self.stored_token(hooks).await?;
         if token.needs_refresh(OffsetDateTime::now_utc(), self.config.leeway)
@@ -159,6 +184,7 @@ impl OAuth2Client {
         loop {
             let current = self.stored_token(hooks).await?;
             if replaced(&current, old) {
+                tracing::debug!("the token was refreshed by another request meanwhile");
                 return Ok(current);
             }
             match hooks.claim_refresh(&self.name, old).await? {
@@ -177,8 +203,14 @@ impl OAuth2Client {
         }
         let new = self.refresh_token(old).await?;
         match hooks.update_token(&self.name, &new, old).await? {
-            UpdateOutcome::Saved => Ok(new),
-            UpdateOutcome::Superseded(winner) => Ok(winner),
+            UpdateOutcome::Saved => {
+                tracing::info!("refreshed the access token");
+                Ok(new)
+            }
+            UpdateOutcome::Superseded(winner) => {
+                tracing::info!("another process refreshed first; using its token");
+                Ok(winner)
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ impl OAuth2Client {
     /// first when it is about to expire, and once more after a 401. A second
     /// 401, or a 401 without a refresh token, is
     /// [`Error::ReauthorizationRequired`].
+    #[tracing::instrument(skip_all, fields(client = %self.name(), path = %request.path))]
     pub async fn request(
         &self,
         request: &ApiRequest,
@@ -34,6 +35,7 @@ impl OAuth2Client {
                 reason: format!("{} refused the access token", self.name),
             });
         }
+        tracing::info!("the provider answered 401; refreshing once and retrying");
         let token = self.refresh_once(hooks, &token).await?;
         let response = self.request_with_token(request, &token).await?;
         if response.status() == StatusCode::UNAUTHORIZED {
@@ -73,6 +75,7 @@ impl OAuth2Client {
 
     /// Sends `request` once with `token`, placed per `token_placement`,
     /// without refreshing. Redirects come back as they are.
+    #[tracing::instrument(skip_all, fields(client = %self.name(), path = %request.path))]
     pub async fn request_with_token(
         &self,
         request: &ApiRequest,

@@ -14,6 +14,7 @@ use super::jwks::KeySource;
 use crate::oauth::error::{Error, Result};
 use crate::oauth::oauth2::OAuth2Client;
 use crate::oauth::secret::{AccessToken, IdToken, Nonce};
+use crate::oauth::token::OAuth2Token;
 
 /// The validated claims of an ID token.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -182,6 +183,7 @@ impl OAuth2Client {
     /// allow-list, signature, then the claims. `nonce` is the login's
     /// nonce (`None` for an ID token from a refresh, OIDC Core §12.2);
     /// `access_token`, when given, is checked against `at_hash`.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn validate_id_token(
         &self,
         id_token: &IdToken,
@@ -253,6 +255,34 @@ impl OAuth2Client {
             now,
         )
     }
+}
+
+/// The `sub` of the token's ID token. The ID token was validated when the
+/// token was received, so its payload is read here without checking the
+/// signature again (its `exp` may well have passed by now).
+pub(crate) fn stored_subject(token: &OAuth2Token) -> Result<Option<String>> {
+    if let Some(sub) = token
+        .extra
+        .get(crate::oauth::oauth2::USERINFO_KEY)
+        .and_then(|claims| claims.get("sub"))
+        .and_then(Value::as_str)
+    {
+        return Ok(Some(sub.to_owned()));
+    }
+    let Some(id_token) = &token.id_token else {
+        return Ok(None);
+    };
+    let unreadable = || Error::InvalidIdToken("the stored ID token is unreadable".into());
+    let payload = id_token.secret().split('.').nth(1).ok_or_else(unreadable)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|_| unreadable())?;
+    let claims: Value = serde_json::from_slice(&bytes).map_err(|_| unreadable())?;
+    claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .map(|s| Some(s.to_owned()))
+        .ok_or_else(unreadable)
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! The UserInfo endpoint (OIDC Core §5.3).
 
-use base64::Engine as _;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use serde_json::{Map, Value};
@@ -14,6 +13,7 @@ impl OAuth2Client {
     /// compliance hook map the payload onto standard claims, and checks
     /// that its `sub` is the ID token's (OIDC Core §5.3.2): a userinfo
     /// answer about someone else must not become this person's profile.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn userinfo(&self, token: &OAuth2Token) -> Result<Map<String, Value>> {
         let endpoints = self.endpoints().await?;
         let url = endpoints
@@ -62,7 +62,7 @@ impl OAuth2Client {
             .get("sub")
             .and_then(Value::as_str)
             .ok_or_else(|| Error::InvalidUserinfo("no sub".into()))?;
-        if let Some(expected) = id_token_subject(token)?
+        if let Some(expected) = super::id_token::stored_subject(token)?
             && sub != expected
         {
             return Err(Error::InvalidUserinfo(format!(
@@ -71,32 +71,4 @@ impl OAuth2Client {
         }
         Ok(claims)
     }
-}
-
-/// The `sub` of the token's ID token. The ID token was validated when the
-/// token was received, so its payload is read here without checking the
-/// signature again (its `exp` may well have passed by now).
-fn id_token_subject(token: &OAuth2Token) -> Result<Option<String>> {
-    if let Some(sub) = token
-        .extra
-        .get(crate::oauth::oauth2::USERINFO_KEY)
-        .and_then(|claims| claims.get("sub"))
-        .and_then(Value::as_str)
-    {
-        return Ok(Some(sub.to_owned()));
-    }
-    let Some(id_token) = &token.id_token else {
-        return Ok(None);
-    };
-    let unreadable = || Error::InvalidIdToken("the stored ID token is unreadable".into());
-    let payload = id_token.secret().split('.').nth(1).ok_or_else(unreadable)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|_| unreadable())?;
-    let claims: Value = serde_json::from_slice(&bytes).map_err(|_| unreadable())?;
-    claims
-        .get("sub")
-        .and_then(Value::as_str)
-        .map(|s| Some(s.to_owned()))
-        .ok_or_else(unreadable)
 }
