@@ -5,7 +5,7 @@
 //! The modules follow the layers of `docs/ARCHITECTURE.md`; a dependency only
 //! points downwards (`web` → `app` → `providers` → `oauth`, and `db`).
 
-/// Use cases: logging in and connecting providers.
+/// Use cases: logging in, connecting, resource pages, refresh and disconnect.
 pub mod app;
 /// Settings from the environment (`.env` via dotenvy).
 pub mod config;

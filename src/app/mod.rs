@@ -1,4 +1,8 @@
 //! Use cases: what the site does for a person, between the web layer and
 //! the client layer and storage. Handlers call one function here.
 
+pub mod account;
+pub mod claims;
 pub mod login;
+pub mod problem;
+pub mod repos_cache;

@@ -1,4 +1,4 @@
-//! `GET /`: the log-in buttons.
+//! `GET /`: the log-in buttons, or the dashboard for a logged-in person.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -46,11 +46,14 @@ pub fn label(provider: &str) -> &'static str {
     }
 }
 
-/// Renders the home page.
+/// Renders the dashboard, or the log-in page when nobody is logged in.
 pub async fn home(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(dashboard) = super::dashboard::for_session(&state, &session).await? {
+        return Ok(dashboard);
+    }
     let served = state.config.demo_served();
     let providers: Vec<ProviderButton> = PROVIDERS
         .into_iter()

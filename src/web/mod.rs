@@ -2,7 +2,10 @@
 //! and the templates glue. Handlers parse input, call one use case and
 //! render one view struct; they never write SQL.
 
+pub mod account;
+pub mod dashboard;
 pub mod error_pages;
+pub mod format;
 pub mod headers;
 pub mod health;
 pub mod home;
@@ -11,6 +14,7 @@ pub mod next;
 pub mod request_log;
 pub mod session;
 pub mod session_store;
+pub mod signed_in;
 pub mod templates;
 
 use actix_web::web;
@@ -23,5 +27,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/logout")
                 .route(web::post().to(logout::logout))
                 .default_service(web::to(logout::logout_by_link)),
-        );
+        )
+        .route("/account", web::get().to(account::account));
 }

@@ -10,6 +10,7 @@
 
 mod helpers;
 
+mod account;
 mod headers;
 mod health;
 mod login;

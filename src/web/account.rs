@@ -1,0 +1,143 @@
+//! `/account`: every connection with its status, and the forms that
+//! refresh, reconnect or disconnect it.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::format;
+use super::signed_in::SignedIn;
+use super::templates::Layout;
+use crate::app::account::{self, Connection};
+use crate::db;
+use crate::error::AppError;
+use crate::providers::Provider;
+use crate::startup::AppState;
+
+/// One provider's row on the account page.
+#[derive(Debug, Serialize)]
+pub struct ConnectionView {
+    /// Route name.
+    pub name: &'static str,
+    /// Brand name.
+    pub label: &'static str,
+    /// The person connected it.
+    pub connected: bool,
+    /// "OAuth 1.0a", "OAuth 2.0" or "OpenID Connect".
+    pub protocol: &'static str,
+    /// The person's handle or id at the provider.
+    pub identity: Option<String>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// "23 Nov 2026, 14:05 UTC", when the token says.
+    pub expires_at: Option<String>,
+    /// "in 5 minutes" / "3 minutes ago".
+    pub expires_in: Option<String>,
+    /// True when the access token has expired.
+    pub expired: bool,
+    /// When it was last refreshed.
+    pub refreshed_at: Option<String>,
+    /// "2 minutes ago".
+    pub refreshed_ago: Option<String>,
+    /// When it was connected.
+    pub connected_at: Option<String>,
+    /// A refresh token is stored: "Refresh now" is offered.
+    pub refreshable: bool,
+    /// The provider refused the tokens: "Reconnect" is highlighted.
+    pub needs_reconnect: bool,
+    /// False when the provider can be neither used nor connected.
+    pub available: bool,
+}
+
+/// The fields of `account.html`.
+#[derive(Debug, Serialize)]
+pub struct AccountView {
+    /// Shared layout fields.
+    #[serde(flatten)]
+    pub layout: Layout,
+    /// One row per provider.
+    pub connections: Vec<ConnectionView>,
+    /// How many providers are connected (the last one cannot be removed).
+    pub connected_count: usize,
+    /// The CSRF token of the forms.
+    pub csrf_token: String,
+}
+
+/// Renders the account page.
+pub async fn account(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let user_id = signed_in.user_id;
+    let connections =
+        db::call(&state.pool, move |conn| account::connections(conn, user_id)).await?;
+    let now = OffsetDateTime::now_utc();
+    let rows: Vec<ConnectionView> = Provider::ALL
+        .into_iter()
+        .map(|provider| {
+            view(
+                provider,
+                connections.iter().find(|c| c.provider == provider),
+                state.config.is_available(provider.name()),
+                now,
+            )
+        })
+        .collect();
+    let session = &signed_in.session;
+    let view = AccountView {
+        layout: Layout::for_session("Account", state.demo_mode(), session)?,
+        connected_count: connections.len(),
+        connections: rows,
+        csrf_token: session.csrf_token()?,
+    };
+    let body = state.templates.render("account.html", &view)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+fn view(
+    provider: Provider,
+    connection: Option<&Connection>,
+    available: bool,
+    now: OffsetDateTime,
+) -> ConnectionView {
+    let protocol = match provider {
+        Provider::Twitter => "OAuth 1.0a",
+        Provider::GitHub => "OAuth 2.0",
+        Provider::Google => "OpenID Connect",
+    };
+    let c = connection;
+    let expires_at = c.and_then(|c| c.expires_at);
+    let refreshed_at = c.and_then(|c| c.refreshed_at);
+    ConnectionView {
+        name: provider.name(),
+        label: provider.label(),
+        connected: c.is_some(),
+        protocol,
+        identity: c.map(|c| {
+            c.screen_name.as_ref().map_or_else(
+                || c.provider_user_id.clone(),
+                |s| format!("@{s} ({})", c.provider_user_id),
+            )
+        }),
+        scopes: c
+            .and_then(|c| c.scope.as_deref())
+            .map(|s| {
+                s.split([' ', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        expires_at: expires_at.map(format::datetime),
+        expires_in: expires_at.map(|at| format::relative(at, now)),
+        expired: expires_at.is_some_and(|at| at <= now),
+        refreshed_at: refreshed_at.map(format::datetime),
+        refreshed_ago: refreshed_at.map(|at| format::relative(at, now)),
+        connected_at: c.map(|c| format::datetime(c.connected_at)),
+        refreshable: c.is_some_and(|c| c.refreshable),
+        needs_reconnect: c.is_some_and(|c| c.needs_reconnect),
+        available,
+    }
+}

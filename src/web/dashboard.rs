@@ -1,0 +1,130 @@
+//! `GET /` for a logged-in person: their name and avatar and a card per
+//! provider, connected (with what it gives) or offering to connect.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+use super::session::TypedSession;
+use super::templates::Layout;
+use crate::app::account::{self, Connection};
+use crate::db::{self, users};
+use crate::error::AppError;
+use crate::providers::Provider;
+use crate::startup::AppState;
+
+/// One provider's card.
+#[derive(Debug, Serialize)]
+pub struct ProviderCard {
+    /// Route name.
+    pub name: &'static str,
+    /// Brand name.
+    pub label: &'static str,
+    /// The person connected it.
+    pub connected: bool,
+    /// The connection needs a new login.
+    pub needs_reconnect: bool,
+    /// The person's handle or id there.
+    pub identity: Option<String>,
+    /// What the site shows from it.
+    pub gives: &'static str,
+    /// The path segment of the page that shows it (Tera escapes `/`).
+    pub page: &'static str,
+    /// False when the provider has no client id and no demo serves it.
+    pub available: bool,
+}
+
+/// The fields of `dashboard.html`.
+#[derive(Debug, Serialize)]
+pub struct DashboardView {
+    /// Shared layout fields.
+    #[serde(flatten)]
+    pub layout: Layout,
+    /// The person's name.
+    pub display_name: String,
+    /// Their e-mail address, when a provider shared it.
+    pub email: Option<String>,
+    /// Their avatar.
+    pub avatar_url: Option<String>,
+    /// One card per provider, in the site's order.
+    pub cards: Vec<ProviderCard>,
+}
+
+/// What each provider gives the site, and where it is shown.
+pub fn offering(provider: Provider) -> (&'static str, &'static str) {
+    match provider {
+        Provider::Twitter => ("Your latest tweets", "timeline"),
+        Provider::GitHub => ("Your repositories", "repos"),
+        Provider::Google => ("Your profile and ID token", "profile"),
+    }
+}
+
+/// Renders the dashboard of `user_id`; `None` when that user no longer
+/// exists (the caller then shows the logged-out page).
+pub async fn render(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: i32,
+) -> Result<Option<HttpResponse>, AppError> {
+    let found = db::call(&state.pool, move |conn| {
+        let Some(user) = users::find_user(conn, user_id)? else {
+            return Ok::<_, diesel::result::Error>(None);
+        };
+        Ok(Some((user, account::connections(conn, user_id)?)))
+    })
+    .await?;
+    let Some((user, connections)) = found else {
+        return Ok(None);
+    };
+    let cards = Provider::ALL
+        .into_iter()
+        .map(|provider| card(state, provider, &connections))
+        .collect();
+    let view = DashboardView {
+        layout: Layout::for_session("Dashboard", state.demo_mode(), session)?,
+        display_name: user.display_name,
+        email: user.email,
+        avatar_url: user.avatar_url,
+        cards,
+    };
+    let body = state.templates.render("dashboard.html", &view)?;
+    Ok(Some(
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+    ))
+}
+
+fn card(state: &AppState, provider: Provider, connections: &[Connection]) -> ProviderCard {
+    let connection = connections.iter().find(|c| c.provider == provider);
+    let (gives, page) = offering(provider);
+    ProviderCard {
+        name: provider.name(),
+        label: provider.label(),
+        connected: connection.is_some(),
+        needs_reconnect: connection.is_some_and(|c| c.needs_reconnect),
+        identity: connection.map(|c| {
+            c.screen_name
+                .as_ref()
+                .map_or_else(|| c.provider_user_id.clone(), |s| format!("@{s}"))
+        }),
+        gives,
+        page,
+        available: state.config.is_available(provider.name()),
+    }
+}
+
+/// The route handler helper: the dashboard when someone is logged in.
+pub async fn for_session(
+    state: &web::Data<AppState>,
+    session: &TypedSession,
+) -> Result<Option<HttpResponse>, AppError> {
+    let Some(user_id) = session.user_id()? else {
+        return Ok(None);
+    };
+    let page = render(state, session, user_id).await?;
+    if page.is_none() {
+        // The account is gone: the session no longer belongs to anyone.
+        session.purge();
+    }
+    Ok(page)
+}

@@ -1,0 +1,182 @@
+//! The dashboard and the account page: what a logged-in person sees about
+//! their connections, with the data seeded straight into the database.
+
+use std::collections::HashMap;
+
+use actix_session::storage::SessionStore;
+use trilogin::db::models::NewUser;
+use trilogin::db::tokens::{mark_oauth2_needs_reconnect, save_oauth1_token, save_oauth2_token};
+use trilogin::db::users::insert_user;
+use trilogin::oauth::secret::{AccessToken, RefreshToken, TokenSecret};
+use trilogin::oauth::{OAuth1Token, OAuth2Token};
+
+use crate::helpers::{TestApp, spawn_app};
+
+const HOSTILE: &str = r#"<script>alert("x")</script> & 'friends'"#;
+
+/// Logs the test client in as `user_id` by planting a server-side session.
+pub async fn sign_in_as(app: &TestApp, user_id: i32) {
+    let state = HashMap::from([("user_id".to_owned(), user_id.to_string())]);
+    let key = app
+        .state
+        .sessions
+        .save(state, &time::Duration::hours(1))
+        .await
+        .unwrap();
+    app.plant_session_cookie(&app.session_cookie_value(key.as_ref()));
+}
+
+/// A user named `name`, returning their id.
+pub fn seed_user(app: &TestApp, name: &str) -> i32 {
+    insert_user(
+        &mut app.db(),
+        &NewUser {
+            display_name: name,
+            email: Some("ada@example.com"),
+            avatar_url: Some("https://avatars.example/ada.png?a=1&b=2"),
+        },
+    )
+    .unwrap()
+    .id
+}
+
+/// An OAuth 2 token expiring at `expires_at`, with a refresh token.
+pub fn oauth2_token(access: &str, expires_at: time::OffsetDateTime) -> OAuth2Token {
+    OAuth2Token {
+        access_token: AccessToken::new(access),
+        token_type: "Bearer".into(),
+        refresh_token: Some(RefreshToken::new(format!("{access}-refresh"))),
+        expires_at: Some(expires_at),
+        scope: Some("read:user user:email".into()),
+        id_token: None,
+        extra: Default::default(),
+    }
+}
+
+fn seed_github(app: &TestApp, user_id: i32) {
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    save_oauth2_token(
+        &mut app.db(),
+        &app.state.cipher,
+        user_id,
+        "github",
+        "583231",
+        &oauth2_token("gho_seeded", expires),
+    )
+    .unwrap();
+}
+
+fn seed_twitter(app: &TestApp, user_id: i32, screen_name: &str) {
+    let token = OAuth1Token {
+        oauth_token: AccessToken::new("tw-token"),
+        oauth_token_secret: TokenSecret::new("tw-secret"),
+        extra: Default::default(),
+    };
+    save_oauth1_token(
+        &mut app.db(),
+        &app.state.cipher,
+        user_id,
+        "twitter",
+        "783214",
+        Some(screen_name),
+        &token,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_dashboard_greets_the_person_and_shows_a_card_per_provider() {
+    let app = spawn_app().await;
+    let user_id = seed_user(&app, HOSTILE);
+    seed_github(&app, user_id);
+    sign_in_as(&app, user_id).await;
+
+    let body = app.get_page("/", 200).await;
+    assert!(!body.contains("<script>alert"), "raw name in {body}");
+    assert!(
+        body.contains(
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2F;script&gt; &amp; &#x27;friends&#x27;"
+        ),
+        "{body}"
+    );
+    assert!(body.contains(r#"alt="Profile picture of &lt;script&gt;"#));
+    assert!(body.contains("ada@example.com"));
+    assert!(
+        body.contains(r#"href="/repos""#),
+        "GitHub card links its page"
+    );
+    assert!(body.contains("Connected as <span class=\"identity\">583231</span>"));
+    assert!(body.contains(r#"href="/login/twitter">Connect Twitter</a>"#));
+    assert!(body.contains(r#"href="/login/google">Connect Google</a>"#));
+    assert!(
+        !body.contains("Log in with GitHub"),
+        "no login buttons when logged in"
+    );
+}
+
+#[tokio::test]
+async fn a_session_of_a_deleted_account_shows_the_login_page_again() {
+    let app = spawn_app().await;
+    sign_in_as(&app, 4242).await;
+    let body = app.get_page("/", 200).await;
+    assert!(body.contains("Log in with GitHub"), "{body}");
+    let body = app.get_page("/", 200).await;
+    assert!(
+        !body.contains("Log out"),
+        "the stale session was ended: {body}"
+    );
+}
+
+#[tokio::test]
+async fn the_account_page_sends_strangers_home_with_a_message() {
+    let app = spawn_app().await;
+    for path in ["/account"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(response.headers()["location"], "/", "{path}");
+        let home = app.get_page("/", 200).await;
+        assert!(home.contains("Please log in first."), "{path}: {home}");
+    }
+}
+
+#[tokio::test]
+async fn the_account_page_shows_each_connection_with_its_status() {
+    let app = spawn_app().await;
+    let user_id = seed_user(&app, "Ada");
+    seed_github(&app, user_id);
+    seed_twitter(&app, user_id, "ada<b>");
+    mark_oauth2_needs_reconnect(&mut app.db(), user_id, "github").unwrap();
+    sign_in_as(&app, user_id).await;
+
+    let body = app.get_page("/account", 200).await;
+    assert!(body.contains("@ada&lt;b&gt; (783214)"), "{body}");
+    assert!(body.contains("<code>read:user</code> <code>user:email</code>"));
+    assert!(body.contains("Needs reconnect: GitHub refused the saved access"));
+    assert!(body.contains(r#"href="/login/github">Reconnect GitHub</a>"#));
+    assert!(
+        !body.contains(r#"action="/account/github/refresh""#),
+        "no refresh for a connection that needs a new login"
+    );
+    assert!(body.contains(r#"action="/account/twitter/disconnect""#));
+    assert!(body.contains("Never: Twitter gives no refresh token"));
+    assert!(body.contains(r#"href="/login/google">Connect Google</a>"#));
+    assert!(body.contains(r#"name="csrf_token""#));
+    assert!(!body.contains("gho_seeded"), "tokens never reach a page");
+}
+
+#[tokio::test]
+async fn the_only_connection_offers_no_disconnect_and_says_why() {
+    let app = spawn_app().await;
+    let user_id = seed_user(&app, "Ada");
+    seed_github(&app, user_id);
+    sign_in_as(&app, user_id).await;
+
+    let body = app.get_page("/account", 200).await;
+    assert!(
+        body.contains(r#"action="/account/github/refresh""#),
+        "{body}"
+    );
+    assert!(!body.contains(r#"action="/account/github/disconnect""#));
+    assert!(body.contains("This is your only connection, so it cannot be removed"));
+    assert!(body.contains("(in 60 minutes)") || body.contains("(in 59 minutes)"));
+}
