@@ -118,13 +118,8 @@ pub async fn for_session(
     state: &web::Data<AppState>,
     session: &TypedSession,
 ) -> Result<Option<HttpResponse>, AppError> {
-    let Some(user_id) = session.user_id()? else {
-        return Ok(None);
-    };
-    let page = render(state, session, user_id).await?;
-    if page.is_none() {
-        // The account is gone: the session no longer belongs to anyone.
-        session.purge();
+    match session.user_id()? {
+        Some(user_id) => render(state, session, user_id).await,
+        None => Ok(None),
     }
-    Ok(page)
 }
