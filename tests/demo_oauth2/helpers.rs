@@ -2,12 +2,14 @@
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use trilogin::demo::google::{DemoGoogle, KEYS_DIR};
 use trilogin::demo::{DemoConfig, DemoProviders};
 use url::Url;
 
@@ -21,9 +23,11 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server on a fresh data directory.
+    /// Starts a server on a fresh data directory (with a copy of a signing
+    /// key made once per test run: RSA key generation is the slow part).
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
+        copy_signing_key(dir.path());
         let path = dir.path().to_owned();
         let mut server = Self::start_on(&path).await;
         server._data_dir = Some(dir);
@@ -83,6 +87,28 @@ impl TestServer {
     /// The registered redirect URI of `provider`.
     pub fn redirect_uri(&self, provider: &str) -> String {
         self.config.redirect_uri(provider)
+    }
+}
+
+fn copy_signing_key(data_dir: &Path) {
+    static TEMPLATE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let template = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = DemoConfig {
+            app_url: Url::parse("http://127.0.0.1:1").unwrap(),
+            data_dir: dir.path().to_owned(),
+            access_token_ttl: Duration::from_secs(60),
+            refresh_token_ttl: Duration::from_secs(60),
+        };
+        DemoGoogle::new(&config).unwrap();
+        dir
+    });
+    let from = template.path().join(KEYS_DIR);
+    let to = data_dir.join(KEYS_DIR);
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
 

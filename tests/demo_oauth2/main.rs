@@ -8,4 +8,5 @@
 )]
 
 mod github;
+mod google;
 mod helpers;
