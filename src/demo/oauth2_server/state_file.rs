@@ -1,6 +1,6 @@
 //! JSON state files under the data directory, written atomically (a
-//! temporary file in the same directory, then a rename), so a crash mid-write
-//! leaves the previous state intact.
+//! temporary file in the same directory, then a rename), so a crash of the
+//! process mid-write leaves the previous state intact.
 
 use std::fs;
 use std::io::Write;
@@ -35,7 +35,10 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile_in(dir)?;
     tmp.1.write_all(bytes)?;
-    tmp.1.sync_all()?;
+    // No fsync: it costs milliseconds per token request, and losing the last
+    // grants in a power cut only means logging in again at a demo provider.
+    // The rename still means a reader never sees a half-written file.
+    drop(tmp.1);
     fs::rename(&tmp.0, path)
 }
 
