@@ -208,3 +208,23 @@ fn check_response_issuer(endpoints: &Endpoints, iss: Option<&String>) -> Result<
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_login_never_shows_its_secrets_in_debug_output() {
+        let pending = PendingLogin {
+            state: State::new("state-secret"),
+            verifier: Some(PkceVerifier::new("verifier-secret")),
+            nonce: Some(Nonce::new("nonce-secret")),
+            redirect_uri: "http://127.0.0.1/cb".into(),
+        };
+        let shown = format!("{pending:?}");
+        for secret in ["state-secret", "verifier-secret", "nonce-secret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("Nonce([redacted])"));
+    }
+}
