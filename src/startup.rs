@@ -28,6 +28,8 @@ use crate::db::{self, DbPool};
 use crate::demo::{DemoConfig, DemoProviders};
 use crate::error::AppError;
 use crate::oauth::http::build_client;
+use crate::oauth::{ClientConfig, OAuth};
+use crate::providers::Provider;
 use crate::web::request_log::RequestSpan;
 use crate::web::session_store::{SqliteSessionStore, cookie_key};
 use crate::web::templates::Templates;
@@ -59,6 +61,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The demo providers that are served (possibly none).
     pub demo: DemoProviders,
+    /// The OAuth clients, one per provider a person can log in with.
+    pub oauth: OAuth,
     /// The server-side session store.
     pub sessions: SqliteSessionStore,
 }
@@ -107,21 +111,22 @@ impl Application {
         let templates = Templates::load(Path::new(TEMPLATES_DIR))?;
         let user_agent = format!("trilogin/{} (+{address})", env!("CARGO_PKG_VERSION"));
         let http = build_client(&user_agent, config.http_timeout)?;
-        let demo = DemoProviders::new(
-            &DemoConfig {
-                app_url: config.app_url.clone(),
-                data_dir: config.data_dir.clone(),
-                access_token_ttl: config.demo_access_token_ttl,
-                refresh_token_ttl: config.demo_refresh_token_ttl,
-            },
-            &config.demo_served(),
-        )
-        .context("cannot start the demo providers")?;
+        let demo_config = DemoConfig {
+            app_url: config.app_url.clone(),
+            data_dir: config.data_dir.clone(),
+            access_token_ttl: config.demo_access_token_ttl,
+            refresh_token_ttl: config.demo_refresh_token_ttl,
+        };
+        let demo = DemoProviders::new(&demo_config, &config.demo_served())
+            .context("cannot start the demo providers")?;
         if !demo.is_empty() {
             tracing::info!(providers = ?config.demo_served(), "demo providers are served");
         }
 
+        let oauth = oauth_registry(&config, &demo_config, http.clone())?;
+
         let state = web::Data::new(AppState {
+            oauth,
             cipher: Cipher::new(&secret),
             sessions,
             pool,
@@ -166,6 +171,41 @@ impl Application {
         purge.abort();
         result
     }
+}
+
+/// Registers a client for every provider a person can log in with: a
+/// configured provider (`<NAME>_CLIENT_ID` set) with its real preset, an
+/// unconfigured one with the preset of its demo when the demo serves it.
+/// `<NAME>_<PARAM>` settings apply on top of either. A bad setting stops
+/// start-up with a message that names the variable.
+fn oauth_registry(
+    config: &Config,
+    demo: &DemoConfig,
+    http: reqwest::Client,
+) -> anyhow::Result<OAuth> {
+    let mut oauth = OAuth::new(http);
+    let served = config.demo_served();
+    for provider in Provider::ALL {
+        let name = provider.name();
+        let preset = if config.is_configured(name) {
+            provider.preset()
+        } else if served.contains(&name) {
+            ClientConfig {
+                // The demo is this very server: plain http when the site is.
+                allow_insecure_http: demo.app_url.scheme() == "http",
+                ..provider.demo_preset(demo)
+            }
+        } else {
+            continue;
+        };
+        let client_config =
+            ClientConfig::from_env(name, preset, |var| config.provider_env.get(var).cloned())?;
+        let prefix = name.to_ascii_uppercase();
+        oauth
+            .register(name, client_config)
+            .with_context(|| format!("{prefix}_* settings"))?;
+    }
+    Ok(oauth)
 }
 
 fn server(

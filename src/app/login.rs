@@ -6,15 +6,21 @@
 //! nothing else: accounts are never linked by e-mail address, because
 //! anyone can claim an address at some provider.
 
+use std::collections::BTreeMap;
+
 use diesel::prelude::*;
+use serde_json::Value;
+use url::Url;
 
 use crate::crypto::Cipher;
 use crate::db::models::{NewUser, User};
 use crate::db::schema::{oauth1_tokens, oauth2_tokens};
 use crate::db::tokens::{self, StoreError};
-use crate::db::users;
-use crate::oauth::Token;
-use crate::providers::{Profile, Provider};
+use crate::db::{self, DbPool, users};
+use crate::oauth::oauth2::USERINFO_KEY;
+use crate::oauth::session::LoginSession;
+use crate::oauth::{self, ApiRequest, Client, OAuth, OAuth1Token, OAuth2Token, Token};
+use crate::providers::{Profile, Provider, github, google, twitter};
 
 /// What a login did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +75,254 @@ impl From<diesel::result::Error> for RecordError {
     fn from(error: diesel::result::Error) -> Self {
         Self::Store(StoreError::Query(error))
     }
+}
+
+/// A login that did not happen. Nothing was written; the person is sent
+/// home with [`LoginError::message`], the cause goes to the log.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// No client is registered for the provider.
+    #[error("{0} is not available")]
+    Unavailable(Provider),
+    /// The provider, the network or the protocol checks failed.
+    #[error("{provider}: {source}")]
+    OAuth {
+        /// Which provider.
+        provider: Provider,
+        /// What went wrong.
+        source: oauth::Error,
+    },
+    /// The provider said yes, but the site refuses the connection.
+    #[error(transparent)]
+    Refused(#[from] LoginRefused),
+    /// The database failed.
+    #[error("cannot record the login: {0:#}")]
+    Storage(anyhow::Error),
+}
+
+impl LoginError {
+    fn oauth(provider: Provider) -> impl FnOnce(oauth::Error) -> Self {
+        move |source| Self::OAuth { provider, source }
+    }
+
+    /// What the person reads on the home page.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unavailable(p) => format!("Logging in with {p} is not set up on this site."),
+            Self::OAuth { provider, source } => oauth_message(*provider, source),
+            Self::Refused(refused) => refused.to_string(),
+            Self::Storage(_) => {
+                "Your login could not be saved. Nothing was changed; please try again.".to_owned()
+            }
+        }
+    }
+}
+
+fn oauth_message(p: Provider, error: &oauth::Error) -> String {
+    use oauth::Error as E;
+    match error {
+        E::AccessDenied { .. } => {
+            format!("You cancelled the login at {p}. Nothing was changed.")
+        }
+        E::StateMismatch => {
+            format!("That {p} login link has expired or was already used. Please log in again.")
+        }
+        E::Transport(e) if e.is_timeout() => {
+            format!("{p} did not answer in time. Please try again in a moment.")
+        }
+        E::Transport(_) => format!("{p} could not be reached. Please try again in a moment."),
+        E::UnexpectedResponse { status, .. } if *status >= 500 => format!(
+            "{p} is having trouble right now (error {status}). Please try again in a moment."
+        ),
+        E::UnexpectedResponse { .. } => {
+            format!("{p} sent an answer this site could not understand. Please try again.")
+        }
+        E::Provider { error, .. } => format!("{p} refused the login ({error}). Please try again."),
+        E::IssuerMismatch(_) | E::InvalidIdToken(_) | E::InvalidUserinfo(_) => format!(
+            "{p}'s answer failed this site's security checks, so you were not logged in. Please try again."
+        ),
+        E::ReauthorizationRequired { .. } => {
+            format!("{p} did not accept the new login. Please try again.")
+        }
+        _ => format!("Logging in with {p} is not possible right now. Please try again later."),
+    }
+}
+
+/// The callback address registered at the provider for `provider`:
+/// `{app_url}/auth/{provider}/callback`.
+pub fn callback_url(app_url: &Url, provider: Provider) -> String {
+    let mut url = app_url.clone();
+    url.set_path(&format!("/auth/{}/callback", provider.name()));
+    url.set_query(None);
+    url.to_string()
+}
+
+/// Starts a login: the provider's address to send the browser to. What the
+/// callback must match is kept in `session`.
+pub async fn start_login(
+    oauth: &OAuth,
+    provider: Provider,
+    session: &dyn LoginSession,
+    app_url: &Url,
+) -> Result<Url, LoginError> {
+    let client = oauth
+        .client(provider.name())
+        .ok_or(LoginError::Unavailable(provider))?;
+    client
+        .authorize_redirect(session, &callback_url(app_url, provider), &[])
+        .await
+        .map_err(LoginError::oauth(provider))
+}
+
+/// What [`finish_login`] needs besides the callback.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginContext<'a> {
+    /// The registry.
+    pub oauth: &'a OAuth,
+    /// The database.
+    pub pool: &'a DbPool,
+    /// Seals the tokens.
+    pub cipher: &'a Cipher,
+}
+
+/// Finishes a login from the callback's parameters: checks them and gets
+/// the token, fetches the profile, then records the login (see
+/// [`record_login`]). `current_user` is who is logged in already.
+pub async fn finish_login(
+    cx: LoginContext<'_>,
+    provider: Provider,
+    session: &dyn LoginSession,
+    params: &BTreeMap<String, String>,
+    current_user: Option<i32>,
+) -> Result<LoggedIn, LoginError> {
+    let client = cx
+        .oauth
+        .client(provider.name())
+        .ok_or(LoginError::Unavailable(provider))?;
+    let token = client
+        .authorize_access_token(session, params)
+        .await
+        .map_err(LoginError::oauth(provider))?;
+    let profile = fetch_profile(client, provider, &token)
+        .await
+        .map_err(LoginError::oauth(provider))?;
+    let cipher = cx.cipher.clone();
+    let recorded = db::call(cx.pool, move |conn| {
+        Ok::<_, RecordError>(record_login(
+            conn,
+            &cipher,
+            provider,
+            &profile,
+            &token,
+            current_user,
+        ))
+    })
+    .await
+    .map_err(LoginError::Storage)?;
+    match recorded {
+        Ok(logged_in) => Ok(logged_in),
+        Err(RecordError::Refused(refused)) => Err(refused.into()),
+        Err(RecordError::Store(e)) => Err(LoginError::Storage(e.into())),
+    }
+}
+
+/// Who the person is at `provider`, asked with the token the login just
+/// obtained (it is not stored yet, so no storage hooks are involved).
+pub async fn fetch_profile(
+    client: &Client,
+    provider: Provider,
+    token: &Token,
+) -> oauth::Result<Profile> {
+    let mismatch = || oauth::Error::Config(format!("{provider}: token of the wrong protocol"));
+    match (provider, token, client) {
+        (Provider::Twitter, Token::OAuth1(token), Client::OAuth1(c)) => {
+            twitter_profile(c, token).await
+        }
+        (Provider::GitHub, Token::OAuth2(token), Client::OAuth2(c)) => {
+            github_profile(c, token).await
+        }
+        (Provider::Google, Token::OAuth2(token), Client::OAuth2(c)) => {
+            google_profile(c, token).await
+        }
+        _ => Err(mismatch()),
+    }
+}
+
+/// `account/verify_credentials.json`, signed with the new token.
+async fn twitter_profile(
+    client: &oauth::oauth1::OAuth1Client,
+    token: &OAuth1Token,
+) -> oauth::Result<Profile> {
+    let response = client
+        .request(&twitter::credentials_request(), token)
+        .await?;
+    twitter::profile(&json_body(response).await?)
+}
+
+/// `/user`, and `/user/emails` when the address is private.
+async fn github_profile(
+    client: &oauth::OAuth2Client,
+    token: &OAuth2Token,
+) -> oauth::Result<Profile> {
+    let user = send(client, &github::user_request(), token).await?;
+    let mut profile = github::profile(&user)?;
+    if profile.email.is_none() {
+        let emails = send(client, &github::emails_request(), token).await?;
+        if let Some((email, verified)) = github::primary_email(&emails) {
+            profile.email = Some(email);
+            profile.email_verified = verified;
+        }
+    }
+    Ok(profile)
+}
+
+/// The ID token's claims (validated by the login), completed by
+/// userinfo. A userinfo answer about another subject fails the login; one
+/// that does not come is no reason to: the ID token already says who it is.
+async fn google_profile(
+    client: &oauth::OAuth2Client,
+    token: &OAuth2Token,
+) -> oauth::Result<Profile> {
+    let claims = token.extra.get(USERINFO_KEY).ok_or_else(|| {
+        oauth::Error::InvalidIdToken("the login brought no validated ID token claims".into())
+    })?;
+    let mut merged = claims.clone();
+    match client.userinfo(token).await {
+        Ok(userinfo) => {
+            if let Value::Object(merged) = &mut merged {
+                merged.extend(userinfo);
+            }
+        }
+        Err(e @ oauth::Error::InvalidUserinfo(_)) => return Err(e),
+        Err(e) => tracing::warn!(error = %e, "userinfo failed; using the ID token claims"),
+    }
+    google::profile(&merged)
+}
+
+async fn send(
+    client: &oauth::OAuth2Client,
+    request: &ApiRequest,
+    token: &OAuth2Token,
+) -> oauth::Result<Value> {
+    json_body(client.request_with_token(request, token).await?).await
+}
+
+/// The JSON body of a 200 answer; anything else is an unexpected response.
+async fn json_body(response: reqwest::Response) -> oauth::Result<Value> {
+    let status = response.status().as_u16();
+    let body = response.text().await?;
+    if status != 200 {
+        return Err(oauth::Error::UnexpectedResponse {
+            status,
+            reason: "the profile request failed".into(),
+            body,
+        });
+    }
+    serde_json::from_str(&body).map_err(|e| oauth::Error::UnexpectedResponse {
+        status,
+        reason: format!("the profile is not JSON: {e}"),
+        body,
+    })
 }
 
 /// Records a login with `provider` as `profile`, holding `token`, in one

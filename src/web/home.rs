@@ -16,7 +16,8 @@ pub struct ProviderButton {
     pub name: &'static str,
     /// Brand name as written.
     pub label: &'static str,
-    /// False when the provider has no client id and no demo serves it.
+    /// False when no client is registered for the provider (no client id
+    /// and no demo).
     pub available: bool,
     /// True when the built-in demo answers instead of the real provider.
     pub demo: bool,
@@ -60,7 +61,7 @@ pub async fn home(
         .map(|name| ProviderButton {
             name,
             label: label(name),
-            available: state.config.is_available(name),
+            available: state.oauth.client(name).is_some(),
             demo: served.contains(&name),
             client_id_var: format!("{}_CLIENT_ID", name.to_ascii_uppercase()),
         })

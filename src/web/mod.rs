@@ -9,6 +9,7 @@ pub mod format;
 pub mod headers;
 pub mod health;
 pub mod home;
+pub mod login;
 pub mod logout;
 pub mod next;
 pub mod request_log;
@@ -23,6 +24,12 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(health::healthz))
+        .route("/login/{provider}", web::get().to(login::login))
+        .route("/auth/{provider}/callback", web::get().to(login::callback))
+        .route(
+            "/auth/{provider}/callback",
+            web::post().to(login::callback_form),
+        )
         .service(
             web::resource("/logout")
                 .route(web::post().to(logout::logout))

@@ -16,6 +16,7 @@ use crate::oauth::session::LoginSession;
 const USER_ID: &str = "user_id";
 const FLASH: &str = "flash";
 const CSRF_TOKEN: &str = "csrf_token";
+const NEXT_PATH: &str = "next_path";
 
 /// How a flash message is styled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +123,25 @@ impl TypedSession {
                 "This form has expired. Please go back, reload the page and try again.".to_owned(),
             ))
         }
+    }
+
+    /// Remembers where to go after the login under way; `None` forgets an
+    /// earlier one. Only pass a path checked by [`super::next::same_site_path`].
+    pub fn set_next_path(&self, path: Option<&str>) -> Result<(), AppError> {
+        match path {
+            Some(path) => self.0.insert(NEXT_PATH, path).map_err(AppError::internal),
+            None => {
+                self.0.remove(NEXT_PATH);
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes where to go after the login, if the login asked for somewhere.
+    pub fn take_next_path(&self) -> Option<String> {
+        let path = self.0.get::<String>(NEXT_PATH).ok().flatten();
+        self.0.remove(NEXT_PATH);
+        path
     }
 
     /// The underlying actix session.

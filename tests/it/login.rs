@@ -6,7 +6,12 @@ use std::collections::HashMap;
 
 use actix_session::storage::SessionStore as _;
 
+use diesel::prelude::*;
+use trilogin::db::models::User;
+use trilogin::db::schema::{oauth1_tokens, oauth2_tokens, users};
+
 use crate::helpers::{TestApp, spawn_app};
+use crate::journey::{home_page, login_via_demo};
 
 const DAY: time::Duration = time::Duration::days(1);
 const CSRF: &str = "csrf-token-of-this-session-0123456789abcdef";
@@ -79,4 +84,65 @@ async fn logout_with_the_csrf_token_ends_the_session() {
             .unwrap()
     };
     assert_eq!(count, 0);
+}
+
+/// Every account, oldest first.
+fn all_users(app: &TestApp) -> Vec<User> {
+    users::table
+        .order(users::id)
+        .select(User::as_select())
+        .load(&mut app.db())
+        .unwrap()
+}
+
+/// (user id, provider, provider user id) of every stored connection.
+fn connections(app: &TestApp) -> Vec<(i32, String, String)> {
+    let mut conn = app.db();
+    let mut rows: Vec<(i32, String, String)> = oauth2_tokens::table
+        .select((
+            oauth2_tokens::user_id,
+            oauth2_tokens::name,
+            oauth2_tokens::provider_user_id,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    rows.extend(
+        oauth1_tokens::table
+            .select((
+                oauth1_tokens::user_id,
+                oauth1_tokens::name,
+                oauth1_tokens::provider_user_id,
+            ))
+            .load::<(i32, String, String)>(&mut conn)
+            .unwrap(),
+    );
+    rows.sort();
+    rows
+}
+
+async fn first_login_creates_an_account_and_a_connection(provider: &str, label: &str, id: &str) {
+    let app = spawn_app().await;
+    assert_eq!(login_via_demo(&app, provider, "ada").await, "/");
+    let home = home_page(&app).await;
+    assert!(home.contains(&format!("Logged in with {label}")), "{home}");
+    assert!(home.contains(r#"action="/logout""#), "{home}");
+
+    let accounts = all_users(&app);
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].display_name, "Ada Lovelace");
+    assert_eq!(
+        connections(&app),
+        [(accounts[0].id, provider.to_owned(), id.to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn first_login_with_github_creates_an_account_and_a_token_row() {
+    first_login_creates_an_account_and_a_connection("github", "GitHub", "1815001").await;
+}
+
+#[tokio::test]
+async fn first_login_with_twitter_creates_an_account_and_a_token_row() {
+    first_login_creates_an_account_and_a_connection("twitter", "Twitter", "1457812345678901249")
+        .await;
 }

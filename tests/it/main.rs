@@ -9,6 +9,7 @@
 )]
 
 mod helpers;
+mod journey;
 
 mod account;
 mod headers;

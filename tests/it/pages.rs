@@ -49,6 +49,9 @@ async fn a_configured_provider_gets_a_real_button_and_no_demo_banner() {
             config
                 .provider_env
                 .insert(format!("{name}_CLIENT_ID"), format!("{name}-id"));
+            config
+                .provider_env
+                .insert(format!("{name}_CLIENT_SECRET"), format!("{name}-secret"));
         }
     })
     .await;

@@ -1,0 +1,120 @@
+//! `GET /login/{provider}` and the provider's callback,
+//! `GET|POST /auth/{provider}/callback` (POST for `response_mode=form_post`).
+//!
+//! The callback's POST carries no CSRF token of this site: it comes from
+//! the provider, and the single-use `state` bound to this session is what
+//! ties it to a login started here.
+//!
+//! Every failure ends on the home page with a message saying what
+//! happened; the cause goes to the log. None is an error page.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::next::same_site_path;
+use super::session::{FlashKind, TypedSession};
+use crate::app::login::{self, LoginContext, LoginError, LoginKind};
+use crate::error::AppError;
+use crate::providers::Provider;
+use crate::startup::AppState;
+
+/// The query of `/login/{provider}`.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// Where to go after the login; kept only if it is a path of this site.
+    pub next: Option<String>,
+}
+
+/// Starts a login: remembers `next`, sends the browser to the provider.
+pub async fn login(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    provider: web::Path<String>,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AppError> {
+    let provider = available(&state, &provider)?;
+    session.set_next_path(query.next.as_deref().and_then(same_site_path))?;
+    match login::start_login(&state.oauth, provider, &session, &state.config.app_url).await {
+        Ok(url) => Ok(see_other(url.as_str())),
+        Err(error) => fail(&session, provider, &error),
+    }
+}
+
+/// The callback by redirect: parameters in the query.
+pub async fn callback(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    provider: web::Path<String>,
+    query: web::Query<BTreeMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    finish(&state, &session, &provider, &query.into_inner()).await
+}
+
+/// The callback by `form_post`: parameters in the form body.
+pub async fn callback_form(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    provider: web::Path<String>,
+    form: web::Form<BTreeMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    finish(&state, &session, &provider, &form.into_inner()).await
+}
+
+async fn finish(
+    state: &AppState,
+    session: &TypedSession,
+    provider: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<HttpResponse, AppError> {
+    let provider = available(state, provider)?;
+    let cx = LoginContext {
+        oauth: &state.oauth,
+        pool: &state.pool,
+        cipher: &state.cipher,
+    };
+    let current_user = session.user_id()?;
+    let logged_in = match login::finish_login(cx, provider, session, params, current_user).await {
+        Ok(logged_in) => logged_in,
+        Err(error) => return fail(session, provider, &error),
+    };
+    // A new session key at every login: a key planted in this browser
+    // before (session fixation) is worth nothing now.
+    session.renew();
+    session.set_user_id(logged_in.user.id)?;
+    let text = match logged_in.kind {
+        LoginKind::Connected => format!("Connected {provider}"),
+        LoginKind::Returning | LoginKind::NewAccount => format!("Logged in with {provider}"),
+    };
+    tracing::info!(user_id = logged_in.user.id, %provider, kind = ?logged_in.kind, "login");
+    session.flash(FlashKind::Success, text)?;
+    let next = session.take_next_path().unwrap_or_else(|| "/".to_owned());
+    Ok(see_other(&next))
+}
+
+/// The provider named in the path, if a client is registered for it.
+fn available(state: &AppState, name: &str) -> Result<Provider, AppError> {
+    Provider::from_name(name)
+        .filter(|p| state.oauth.client(p.name()).is_some())
+        .ok_or(AppError::NotFound)
+}
+
+/// Logs the cause, tells the person what happened, goes home.
+fn fail(
+    session: &TypedSession,
+    provider: Provider,
+    error: &LoginError,
+) -> Result<HttpResponse, AppError> {
+    tracing::warn!(%provider, error = %error, "login failed");
+    session.set_next_path(None)?;
+    session.flash(FlashKind::Error, error.message())?;
+    Ok(see_other("/"))
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
