@@ -241,3 +241,43 @@ async fn a_request_without_oauth_parameters_is_refused_with_code_215() {
         .unwrap();
     assert_twitter_error(response, StatusCode::BAD_REQUEST, 215).await;
 }
+
+#[tokio::test]
+async fn the_signed_url_is_the_configured_app_url_whatever_the_request_headers_say() {
+    let server = spawn().await;
+    // Signed for the public URL, received with a proxy's Host and forwarding headers.
+    let behind_proxy = Signer::consumer()
+        .request(
+            &server.client,
+            Method::POST,
+            &server.url("oauth/request_token"),
+            &[],
+            &[("oauth_callback", &server.callback)],
+        )
+        .header("Host", "backend.internal:9000")
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(behind_proxy.status(), StatusCode::OK);
+
+    // Signed for the host the forwarding headers name: not what this site is.
+    let signed_elsewhere = Signer::consumer().request(
+        &server.client,
+        Method::POST,
+        "https://evil.example/_demo/twitter/oauth/request_token",
+        &[],
+        &[("oauth_callback", &server.callback)],
+    );
+    let mut request = signed_elsewhere.build().unwrap();
+    *request.url_mut() = url::Url::parse(&server.url("oauth/request_token")).unwrap();
+    request
+        .headers_mut()
+        .insert("X-Forwarded-Host", "evil.example".parse().unwrap());
+    request
+        .headers_mut()
+        .insert("X-Forwarded-Proto", "https".parse().unwrap());
+    let response = server.client.execute(request).await.unwrap();
+    assert_twitter_error(response, StatusCode::UNAUTHORIZED, 32).await;
+}

@@ -340,9 +340,17 @@ impl TwitterState {
 }
 
 fn write_atomically(path: &Path, granted: &Persisted) -> anyhow::Result<()> {
+    use std::io::Write as _;
+
     let json = serde_json::to_vec_pretty(granted)?;
     let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, json)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    // Token secrets must stay readable for HMAC checks, so the file holds
+    // them as they are: readable by the owner only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(&temporary)?.write_all(&json)?;
     std::fs::rename(&temporary, path)?;
     Ok(())
 }
@@ -451,5 +459,14 @@ mod tests {
         let after = TwitterState::load(dir.path()).unwrap();
         assert!(after.access_grant(&access).is_none());
         assert!(!dir.path().join("demo-twitter.json.tmp").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.path().join(STATE_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 }
