@@ -391,3 +391,62 @@ async fn revocation_sends_the_refresh_token_with_its_hint() {
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn userinfo_through_the_hooks_refreshes_an_expired_token_first() {
+    let server = MockServer::start().await;
+    mount_refresh(
+        &server,
+        "/token",
+        json!({"access_token": "at-2", "expires_in": 3600}),
+        1,
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/userinfo"))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sub": "user-1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = oauth2_config(&server);
+    config.userinfo_endpoint = Some(url(&server, "/userinfo"));
+    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), -10));
+    let info = client(config).userinfo_for(&hooks).await.unwrap();
+    assert_eq!(info["sub"], "user-1");
+    assert_eq!(hooks.stored().access_token.secret(), "at-2");
+}
+
+#[tokio::test]
+async fn userinfo_through_the_hooks_refreshes_once_after_a_401() {
+    let server = MockServer::start().await;
+    mount_refresh(
+        &server,
+        "/token",
+        json!({"access_token": "at-2", "expires_in": 3600}),
+        1,
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/userinfo"))
+        .and(header("authorization", "Bearer at-1"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/userinfo"))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = oauth2_config(&server);
+    config.userinfo_endpoint = Some(url(&server, "/userinfo"));
+    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), 3600));
+    let result = client(config).userinfo_for(&hooks).await;
+    assert!(
+        matches!(result, Err(Error::ReauthorizationRequired { .. })),
+        "{result:?}"
+    );
+}

@@ -153,7 +153,7 @@ impl OAuth2Client {
     /// Replaces `old` by a refreshed token, once: concurrent callers in this
     /// process wait for the first and use its result; other processes are
     /// kept out by `claim_refresh` and the compare-and-swap of `update_token`.
-    pub(super) async fn refresh_once(
+    pub(crate) async fn refresh_once(
         &self,
         hooks: &dyn TokenHooks,
         old: &OAuth2Token,

@@ -5,6 +5,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION};
 use serde_json::{Map, Value};
 
 use crate::oauth::error::{Error, Result};
+use crate::oauth::hooks::TokenHooks;
 use crate::oauth::oauth2::OAuth2Client;
 use crate::oauth::token::OAuth2Token;
 
@@ -70,5 +71,20 @@ impl OAuth2Client {
             )));
         }
         Ok(claims)
+    }
+
+    /// [`userinfo`](Self::userinfo) with the person's token from `hooks`,
+    /// refreshed first when it is about to expire, and once more if the
+    /// endpoint answers 401, as for any resource request.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
+    pub async fn userinfo_for(&self, hooks: &dyn TokenHooks) -> Result<Map<String, Value>> {
+        let token = self.token(hooks).await?;
+        match self.userinfo(&token).await {
+            Err(Error::ReauthorizationRequired { .. }) if token.is_refreshable() => {
+                let token = self.refresh_once(hooks, &token).await?;
+                self.userinfo(&token).await
+            }
+            other => other,
+        }
     }
 }
