@@ -1,0 +1,175 @@
+//! The site's own OAuth client layer, with the demo presets, logs in at demo
+//! GitHub and demo Google: two independent implementations of each protocol
+//! agree on the wire.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use trilogin::demo::google::id_token::IdTokenFault;
+use trilogin::oauth::oauth2::{OAuth2Client, USERINFO_KEY};
+use trilogin::oauth::session::LoginSession;
+use trilogin::oauth::{Error, OAuth2Token};
+use trilogin::providers::{Provider, github};
+
+use crate::helpers::{TestServer, consent_id, location};
+
+/// A server-side session in memory, as the site keeps one per browser.
+#[derive(Default)]
+struct MemorySession(RefCell<BTreeMap<String, Value>>);
+
+impl LoginSession for MemorySession {
+    fn get(&self, key: &str) -> Result<Option<Value>, String> {
+        Ok(self.0.borrow().get(key).cloned())
+    }
+    fn insert(&self, key: &str, value: Value) -> Result<(), String> {
+        self.0.borrow_mut().insert(key.to_owned(), value);
+        Ok(())
+    }
+    fn remove(&self, key: &str) -> Option<Value> {
+        self.0.borrow_mut().remove(key)
+    }
+    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
+        self.0
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+}
+
+fn client(server: &TestServer, provider: Provider) -> OAuth2Client {
+    let http =
+        trilogin::oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();
+    OAuth2Client::new(provider.name(), provider.demo_preset(&server.config), http).unwrap()
+}
+
+/// Sends the browser through the consent page as `person`; returns the
+/// callback's query parameters.
+async fn consent(
+    server: &TestServer,
+    authorize: &url::Url,
+    person: &str,
+) -> BTreeMap<String, String> {
+    let page = server.client.get(authorize.as_str()).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    let action = authorize.as_str().split('?').next().unwrap().to_owned();
+    let answer = server
+        .client
+        .post(action)
+        .form(&[
+            ("consent_id", consent_id(&html).as_str()),
+            ("person", person),
+            ("decision", "authorize"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::FOUND);
+    location(&answer).query_pairs().into_owned().collect()
+}
+
+async fn login(
+    server: &TestServer,
+    provider: Provider,
+    person: &str,
+) -> Result<OAuth2Token, Error> {
+    let client = client(server, provider);
+    let session = MemorySession::default();
+    let redirect_uri = server.redirect_uri(provider.name());
+    let authorize = client
+        .authorize_redirect(&session, &redirect_uri, &[])
+        .await
+        .unwrap();
+    let params = consent(server, &authorize, person).await;
+    client.authorize_access_token(&session, &params).await
+}
+
+#[tokio::test]
+async fn the_client_layer_logs_in_at_demo_github_and_refreshes_with_rotation() {
+    let server = TestServer::start().await;
+    let client = client(&server, Provider::GitHub);
+    let token = login(&server, Provider::GitHub, "grace").await.unwrap();
+    assert!(token.refresh_token.is_some());
+    assert!(token.expires_at.is_some());
+
+    let user = client
+        .request_with_token(&github::user_request(), &token)
+        .await
+        .unwrap();
+    assert_eq!(user.status(), StatusCode::OK);
+    let user: Value = user.json().await.unwrap();
+    assert_eq!(github::profile(&user).unwrap().provider_user_id, "1906002");
+    let emails: Value = client
+        .request_with_token(&github::emails_request(), &token)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        github::primary_email(&emails),
+        Some(("grace@example.org".to_owned(), true))
+    );
+
+    let refreshed = client.refresh_token(&token).await.unwrap();
+    assert_ne!(refreshed.access_token.secret(), token.access_token.secret());
+    assert_ne!(
+        refreshed.refresh_token.as_ref().unwrap().secret(),
+        token.refresh_token.as_ref().unwrap().secret()
+    );
+    let again = client.refresh_token(&token).await;
+    assert!(again.is_err(), "the rotated refresh token is refused");
+    let github = server.providers.github.as_ref().unwrap();
+    assert_eq!(github.knobs().calls("token"), 1);
+    assert_eq!(github.knobs().calls("refresh"), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_client_layer_logs_in_at_demo_google_and_checks_the_id_token() {
+    let server = TestServer::start().await;
+    let client = client(&server, Provider::Google);
+    let token = login(&server, Provider::Google, "zoe").await.unwrap();
+    assert!(token.id_token.is_some());
+    let claims = &token.extra[USERINFO_KEY];
+    assert_eq!(claims["sub"], "108123456789012345673");
+    assert_eq!(claims["email"], "zoe@example.net");
+
+    let info = client.userinfo(&token).await.unwrap();
+    assert_eq!(info["sub"], claims["sub"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_client_layer_follows_a_key_rotation_and_refuses_a_tampered_id_token() {
+    let server = TestServer::start().await;
+    let google = server.providers.google.as_ref().unwrap();
+    login(&server, Provider::Google, "ada").await.unwrap();
+
+    google.rotate_signing_key().unwrap();
+    assert!(
+        login(&server, Provider::Google, "ada").await.is_ok(),
+        "a new kid is fetched"
+    );
+
+    for fault in [
+        IdTokenFault::BadSignature,
+        IdTokenFault::WrongAudience,
+        IdTokenFault::WrongNonce,
+        IdTokenFault::WrongIssuer,
+        IdTokenFault::Expired,
+    ] {
+        google.tamper_next_id_token(fault);
+        let result = login(&server, Provider::Google, "ada").await;
+        assert!(
+            matches!(result, Err(Error::InvalidIdToken(_))),
+            "{fault:?}: {result:?}"
+        );
+    }
+    server.stop().await;
+}
