@@ -22,6 +22,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
 
+use crate::app::repos_cache::ReposCache;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::db::{self, DbPool};
@@ -51,6 +52,8 @@ const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 pub struct AppState {
     /// The configuration, with `app_url` holding the real port.
     pub config: Config,
+    /// Pages of GitHub repositories with their `ETag`s, for conditional requests.
+    pub repos_cache: ReposCache,
     /// The SQLite pool.
     pub pool: DbPool,
     /// Seals and opens secret columns.
@@ -134,6 +137,7 @@ impl Application {
             http,
             demo,
             config,
+            repos_cache: ReposCache::default(),
         });
         let server = server(listener, state.clone(), &secret)?;
         Ok(Self {

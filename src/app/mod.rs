@@ -3,6 +3,11 @@
 
 pub mod account;
 pub mod claims;
+pub mod connections;
 pub mod login;
 pub mod problem;
+pub mod profile;
+pub mod repos;
 pub mod repos_cache;
+pub mod resources;
+pub mod timeline;

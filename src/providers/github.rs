@@ -10,6 +10,9 @@ use url::Url;
 
 use super::{Profile, demo_url, id_field, malformed, str_field};
 use crate::demo::{self, DemoConfig};
+use std::sync::Arc;
+
+use crate::oauth::compliance::{ComplianceHooks, TokenAnswer};
 use crate::oauth::config::TokenEndpointAuthMethod;
 use crate::oauth::secret::{AccessToken, ClientSecret};
 use crate::oauth::{ApiRequest, ClientConfig, Error};
@@ -26,7 +29,24 @@ pub fn preset() -> ClientConfig {
         api_base_url: Url::parse("https://api.github.com/").ok(),
         scope: Some("read:user user:email".to_owned()),
         token_endpoint_auth_method: TokenEndpointAuthMethod::ClientSecretPost,
+        compliance: ComplianceHooks {
+            refresh_token_response: Some(Arc::new(dead_refresh_token_is_invalid_grant)),
+            ..ComplianceHooks::default()
+        },
         ..ClientConfig::default()
+    }
+}
+
+/// GitHub refuses a revoked, expired or reused refresh token with its own
+/// code `bad_refresh_token` (and HTTP 200) where RFC 6749 §5.2 says
+/// `invalid_grant`; renaming it lets the client see that the person must
+/// log in again.
+fn dead_refresh_token_is_invalid_grant(answer: &mut TokenAnswer) {
+    if answer.fields.get("error").and_then(Value::as_str) == Some("bad_refresh_token") {
+        answer.fields.insert(
+            "error".to_owned(),
+            Value::String("invalid_grant".to_owned()),
+        );
     }
 }
 
@@ -265,6 +285,29 @@ pub async fn revoke(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_bad_refresh_token_answer_becomes_invalid_grant() {
+        let hook = preset().compliance.refresh_token_response.unwrap();
+        let mut answer = TokenAnswer {
+            status: 200,
+            fields: json!({"error": "bad_refresh_token", "error_description": "The refresh token passed is incorrect or expired."})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        hook(&mut answer);
+        assert_eq!(answer.fields["error"], "invalid_grant");
+        let mut other = TokenAnswer {
+            status: 200,
+            fields: json!({"error": "incorrect_client_credentials"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        hook(&mut other);
+        assert_eq!(other.fields["error"], "incorrect_client_credentials");
+    }
 
     #[test]
     fn profile_reads_numeric_ids_and_falls_back_to_the_login() {

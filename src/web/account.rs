@@ -1,14 +1,18 @@
 //! `/account`: every connection with its status, and the forms that
-//! refresh, reconnect or disconnect it.
+//! refresh, reconnect or disconnect it (POST, with the CSRF token).
 
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::format;
+use super::session::FlashKind;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
 use crate::app::account::{self, Connection};
+use crate::app::connections::{self, DisconnectOutcome, RefreshOutcome};
+use crate::app::problem::ProviderProblem;
 use crate::db;
 use crate::error::AppError;
 use crate::providers::Provider;
@@ -140,4 +144,97 @@ fn view(
         needs_reconnect: c.is_some_and(|c| c.needs_reconnect),
         available,
     }
+}
+
+/// The form of the account page's buttons.
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    /// The session's CSRF token.
+    pub csrf_token: String,
+}
+
+fn provider_of(name: &str) -> Result<Provider, AppError> {
+    Provider::from_name(name).ok_or(AppError::NotFound)
+}
+
+fn back_to_account() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/account"))
+        .finish()
+}
+
+/// `POST /account/{provider}/refresh`: "Refresh now".
+pub async fn refresh(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let session = &signed_in.session;
+    session.verify_csrf(&form.csrf_token)?;
+    let provider = provider_of(&path)?;
+    let label = provider.label();
+    let (kind, text) = match connections::refresh_now(&state, signed_in.user_id, provider).await {
+        RefreshOutcome::Refreshed => (
+            FlashKind::Success,
+            format!("Your {label} access token was refreshed."),
+        ),
+        RefreshOutcome::NeedsReconnect => (
+            FlashKind::Error,
+            format!(
+                "{label} refused to refresh the access. Reconnect {label} to keep using it; nothing has been deleted."
+            ),
+        ),
+        RefreshOutcome::NotRefreshable => (
+            FlashKind::Info,
+            format!(
+                "{label} gave no refresh token for this connection, so it cannot be refreshed. Reconnect {label} instead."
+            ),
+        ),
+        RefreshOutcome::Failed(e) => (
+            FlashKind::Error,
+            ProviderProblem::from_error(provider, &e).message,
+        ),
+    };
+    session.flash(kind, text)?;
+    Ok(back_to_account())
+}
+
+/// `POST /account/{provider}/disconnect`: "Disconnect".
+pub async fn disconnect(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let session = &signed_in.session;
+    session.verify_csrf(&form.csrf_token)?;
+    let provider = provider_of(&path)?;
+    let label = provider.label();
+    let (kind, text) = match connections::disconnect(&state, signed_in.user_id, provider).await? {
+        DisconnectOutcome::Removed { revoked: true } => (
+            FlashKind::Success,
+            format!("{label} is disconnected: its access was revoked at {label} and deleted here."),
+        ),
+        DisconnectOutcome::Removed { revoked: false } => (
+            FlashKind::Success,
+            format!("{label} is disconnected and its tokens are deleted here."),
+        ),
+        DisconnectOutcome::LastConnection => (
+            FlashKind::Error,
+            format!(
+                "{label} is your only connection, so it was not removed: without it you could not log in again. Connect another provider first."
+            ),
+        ),
+        DisconnectOutcome::NotConnected => (FlashKind::Info, format!("{label} was not connected.")),
+        DisconnectOutcome::RevocationFailed(e) => (
+            FlashKind::Error,
+            format!(
+                "{label} could not be disconnected because the access could not be revoked there. {} Nothing was deleted.",
+                ProviderProblem::from_error(provider, &e).message
+            ),
+        ),
+    };
+    session.flash(kind, text)?;
+    Ok(back_to_account())
 }

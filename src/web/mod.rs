@@ -12,11 +12,15 @@ pub mod home;
 pub mod login;
 pub mod logout;
 pub mod next;
+pub mod profile;
+pub mod repos;
 pub mod request_log;
+pub mod resource_page;
 pub mod session;
 pub mod session_store;
 pub mod signed_in;
 pub mod templates;
+pub mod timeline;
 
 use actix_web::web;
 
@@ -35,5 +39,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(logout::logout))
                 .default_service(web::to(logout::logout_by_link)),
         )
-        .route("/account", web::get().to(account::account));
+        .route("/timeline", web::get().to(timeline::timeline))
+        .route("/repos", web::get().to(repos::repos))
+        .route("/profile", web::get().to(profile::profile))
+        .route("/account", web::get().to(account::account))
+        .route(
+            "/account/{provider}/refresh",
+            web::post().to(account::refresh),
+        )
+        .route(
+            "/account/{provider}/disconnect",
+            web::post().to(account::disconnect),
+        );
 }

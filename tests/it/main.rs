@@ -16,6 +16,7 @@ mod headers;
 mod health;
 mod login;
 mod pages;
+mod refresh;
 mod sessions;
 mod startup;
 mod storage;

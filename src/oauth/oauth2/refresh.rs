@@ -139,6 +139,15 @@ impl OAuth2Client {
         }
     }
 
+    /// Refreshes the person's token now, whatever its expiry (an account
+    /// page's "Refresh now"), through the same single flight and
+    /// compare-and-swap as a refresh on access. A refresh that another
+    /// request finished meanwhile counts: its token is returned.
+    pub async fn refresh_now(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
+        let token = self.stored_token(hooks).await?;
+        self.refresh_once(hooks, &token).await
+    }
+
     pub(super) async fn stored_token(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
         match hooks.fetch_token(&self.name).await? {
             Some(Token::OAuth2(token)) => Ok(token),

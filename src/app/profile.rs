@@ -1,0 +1,99 @@
+//! The Google profile: the userinfo endpoint (OIDC Core §5.3) and the
+//! claims of the ID token received at login.
+
+use serde_json::Value;
+
+use super::claims::{self, Claim};
+use super::problem::ProviderProblem;
+use super::resources;
+use crate::db::tokens::load_oauth2_token;
+use crate::oauth::{ApiRequest, Error};
+use crate::providers::Provider;
+use crate::providers::google::{self, UserInfo};
+use crate::startup::AppState;
+
+/// What the profile page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfilePage {
+    /// The userinfo answer.
+    pub userinfo: UserInfo,
+    /// The ID token's standard claims; empty when no ID token is stored.
+    pub claims: Vec<Claim>,
+}
+
+/// Loads user `user_id`'s Google profile.
+pub async fn load(state: &AppState, user_id: i32) -> Result<ProfilePage, ProviderProblem> {
+    let provider = Provider::Google;
+    let connection = resources::check_connected(state, user_id, provider).await?;
+    let client = resources::client(state, provider)?;
+    let endpoint = match userinfo_endpoint(client).await {
+        Ok(endpoint) => endpoint,
+        Err(e) => return Err(resources::problem(state, user_id, provider, &e).await),
+    };
+    let answer = resources::call(
+        state,
+        user_id,
+        provider,
+        &ApiRequest::get(endpoint.as_str()),
+    )
+    .await?;
+    if !answer.status.is_success() {
+        return Err(resources::unexpected(state, user_id, provider, &answer).await);
+    }
+    // OIDC Core §5.3.2: a userinfo answer about someone else is refused.
+    if answer.body.get("sub").and_then(Value::as_str) != Some(&connection.provider_user_id) {
+        let error = Error::InvalidUserinfo("sub is not the connected person's".into());
+        return Err(resources::problem(state, user_id, provider, &error).await);
+    }
+    let userinfo = match google::userinfo(&answer.body) {
+        Ok(userinfo) => userinfo,
+        Err(e) => return Err(resources::problem(state, user_id, provider, &e).await),
+    };
+    Ok(ProfilePage {
+        userinfo,
+        claims: id_token_claims(state, user_id).await,
+    })
+}
+
+/// The userinfo endpoint, configured or discovered.
+async fn userinfo_endpoint(client: &crate::oauth::registry::Client) -> Result<url::Url, Error> {
+    if let Some(url) = &client.config().userinfo_endpoint {
+        return Ok(url.clone());
+    }
+    let oauth2 = client
+        .as_oauth2()
+        .ok_or_else(|| Error::Config("Google is registered as an OAuth 1 client".into()))?;
+    oauth2
+        .server_metadata()
+        .await?
+        .and_then(|m| m.userinfo_endpoint.clone())
+        .ok_or_else(|| Error::Config("Google announces no userinfo endpoint".into()))
+}
+
+/// The stored ID token's claims; none when it is missing or unreadable
+/// (the page then says so, the profile still shows).
+async fn id_token_claims(state: &AppState, user_id: i32) -> Vec<Claim> {
+    let cipher = state.cipher.clone();
+    let stored = crate::db::call(&state.pool, move |conn| {
+        load_oauth2_token(conn, &cipher, user_id, Provider::Google.name())
+    })
+    .await;
+    let id_token = match stored {
+        Ok(Some(stored)) => stored.token.id_token,
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "cannot read the stored ID token");
+            None
+        }
+    };
+    let Some(id_token) = id_token else {
+        return Vec::new();
+    };
+    match claims::payload(id_token.secret()) {
+        Ok(payload) => claims::shown(&payload),
+        Err(e) => {
+            tracing::warn!(error = %e, "the stored ID token is unreadable");
+            Vec::new()
+        }
+    }
+}

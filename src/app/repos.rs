@@ -1,0 +1,109 @@
+//! The GitHub repositories: `/user/repos` sorted by update, paged through
+//! the `Link` header, within GitHub's rate limit.
+//!
+//! A page seen before is asked for again with `If-None-Match`; GitHub's
+//! `304 Not Modified` costs no quota, and the page comes from
+//! [`ReposCache`](super::repos_cache::ReposCache).
+
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, LINK};
+use time::OffsetDateTime;
+
+use super::problem::ProviderProblem;
+use super::repos_cache::CachedPage;
+use super::resources::{self, Answer};
+use crate::providers::Provider;
+use crate::providers::github::{self, Pages, RateLimit, Repo};
+use crate::startup::AppState;
+
+/// What the repositories page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReposOutcome {
+    /// A page of repositories.
+    Page {
+        /// The repositories, most recently updated first.
+        repos: Vec<Repo>,
+        /// Paging.
+        pages: Pages,
+        /// The page number shown.
+        page: u32,
+        /// The API budget after this request, when GitHub said.
+        rate_limit: Option<RateLimit>,
+        /// True when GitHub answered `304 Not Modified`.
+        not_modified: bool,
+    },
+    /// The budget is spent until `reset`.
+    RateLimited {
+        /// When GitHub gives a new budget.
+        reset: OffsetDateTime,
+    },
+}
+
+/// Loads page `page` of user `user_id`'s repositories.
+pub async fn load(
+    state: &AppState,
+    user_id: i32,
+    page: u32,
+) -> Result<ReposOutcome, ProviderProblem> {
+    let provider = Provider::GitHub;
+    let page = page.max(1);
+    resources::check_connected(state, user_id, provider).await?;
+    let cached = state.repos_cache.get(user_id, page);
+    let mut request = github::repos_request(page);
+    if let Some(cached) = &cached {
+        request = request.header("If-None-Match", cached.etag.clone());
+    }
+    let answer = resources::call(state, user_id, provider, &request).await?;
+    let rate_limit = RateLimit::from_headers(&answer.headers);
+
+    if answer.status == StatusCode::NOT_MODIFIED
+        && let Some(cached) = cached
+    {
+        return Ok(ReposOutcome::Page {
+            repos: cached.repos,
+            pages: cached.pages,
+            page,
+            rate_limit,
+            not_modified: true,
+        });
+    }
+    if let Some(limit) = rate_limit.filter(|l| l.is_exhausted())
+        && is_rate_limit_refusal(&answer)
+    {
+        return Ok(ReposOutcome::RateLimited { reset: limit.reset });
+    }
+    if answer.status != StatusCode::OK {
+        return Err(resources::unexpected(state, user_id, provider, &answer).await);
+    }
+    let repos = match github::repos(&answer.body) {
+        Ok(repos) => repos,
+        Err(e) => return Err(resources::problem(state, user_id, provider, &e).await),
+    };
+    let pages = github::pages(answer.headers.get(LINK).and_then(|v| v.to_str().ok()));
+    if let Some(etag) = answer.headers.get(ETAG).and_then(|v| v.to_str().ok()) {
+        state.repos_cache.put(
+            user_id,
+            page,
+            CachedPage {
+                etag: etag.to_owned(),
+                repos: repos.clone(),
+                pages,
+            },
+        );
+    }
+    Ok(ReposOutcome::Page {
+        repos,
+        pages,
+        page,
+        rate_limit,
+        not_modified: false,
+    })
+}
+
+/// GitHub refuses a spent budget with 403 (or 429) and says so.
+fn is_rate_limit_refusal(answer: &Answer) -> bool {
+    matches!(
+        answer.status,
+        StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+    )
+}

@@ -1,0 +1,159 @@
+//! Calling a provider's API for a person: the stored connection is checked
+//! first, the call goes through the registry's client with the person's
+//! token hooks (so an OAuth 2 token is refreshed on access, once), and a
+//! refused refresh marks the connection as needing a new login.
+//!
+//! Every failure comes back as a [`ProviderProblem`], never as an error
+//! page: the person sees what happened and a way forward.
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use super::account;
+use super::problem::ProviderProblem;
+use crate::db::token_hooks::DbTokenHooks;
+use crate::db::tokens::{mark_oauth1_needs_reconnect, mark_oauth2_needs_reconnect};
+use crate::oauth::registry::Client;
+use crate::oauth::{ApiRequest, Error};
+use crate::providers::Provider;
+use crate::startup::AppState;
+
+/// A provider's answer that the page can use.
+#[derive(Debug)]
+pub struct Answer {
+    /// Its status.
+    pub status: StatusCode,
+    /// Its headers (rate limits, `ETag`, `Link`).
+    pub headers: HeaderMap,
+    /// Its body, `Null` when empty.
+    pub body: Value,
+}
+
+/// The registry's client for `provider`.
+pub fn client(state: &AppState, provider: Provider) -> Result<&Client, ProviderProblem> {
+    state.oauth.client(provider.name()).ok_or_else(|| {
+        ProviderProblem::from_error(
+            provider,
+            &Error::Config(format!("{} is not registered", provider.name())),
+        )
+    })
+}
+
+/// The token hooks of user `user_id`.
+pub fn hooks(state: &AppState, user_id: i32) -> DbTokenHooks {
+    DbTokenHooks::new(state.pool.clone(), state.cipher.clone(), user_id)
+}
+
+/// Logs a failed call and turns it into what the page shows; a refused
+/// token marks the connection as needing a new login (the row stays).
+pub async fn problem(
+    state: &AppState,
+    user_id: i32,
+    provider: Provider,
+    error: &Error,
+) -> ProviderProblem {
+    if let Error::ReauthorizationRequired { reason } = error {
+        tracing::info!(provider = provider.name(), %reason, "the provider refused the stored tokens");
+        let name = provider.name();
+        let marked = crate::db::call(&state.pool, move |conn| match provider {
+            Provider::Twitter => mark_oauth1_needs_reconnect(conn, user_id, name),
+            Provider::GitHub | Provider::Google => mark_oauth2_needs_reconnect(conn, user_id, name),
+        })
+        .await;
+        if let Err(e) = marked {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "cannot mark the connection as needing a new login"
+            );
+        }
+    } else {
+        tracing::warn!(provider = provider.name(), error = %error, "provider call failed");
+    }
+    ProviderProblem::from_error(provider, error)
+}
+
+/// Checks that user `user_id` has a usable connection to `provider`,
+/// without calling the provider: a connection already known to need a new
+/// login is not tried again.
+pub async fn check_connected(
+    state: &AppState,
+    user_id: i32,
+    provider: Provider,
+) -> Result<account::Connection, ProviderProblem> {
+    let found = crate::db::call(&state.pool, move |conn| {
+        account::connection(conn, user_id, provider)
+    })
+    .await;
+    match found {
+        Ok(Some(c)) if c.needs_reconnect => Err(ProviderProblem::reconnect(provider)),
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(ProviderProblem::not_connected(provider)),
+        Err(e) => {
+            let error = Error::Storage(format!("{e:#}"));
+            Err(problem(state, user_id, provider, &error).await)
+        }
+    }
+}
+
+/// Sends `request` to `provider` as user `user_id` and reads the answer.
+/// Statuses are the caller's to judge; only a transport failure, a
+/// refused token or an unreadable body are problems here.
+pub async fn call(
+    state: &AppState,
+    user_id: i32,
+    provider: Provider,
+    request: &ApiRequest,
+) -> Result<Answer, ProviderProblem> {
+    let client = client(state, provider)?;
+    let hooks = hooks(state, user_id);
+    let response = match client.request(request, &hooks).await {
+        Ok(response) => response,
+        Err(e) => return Err(problem(state, user_id, provider, &e).await),
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = match response.text().await {
+        Ok(text) => text,
+        Err(e) => return Err(problem(state, user_id, provider, &Error::Transport(e)).await),
+    };
+    let body = if text.trim().is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_str(&text) {
+            Ok(body) => body,
+            Err(e) => {
+                let error = Error::UnexpectedResponse {
+                    status: status.as_u16(),
+                    reason: format!("not JSON: {e}"),
+                    body: text,
+                };
+                return Err(problem(state, user_id, provider, &error).await);
+            }
+        }
+    };
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// A non-success answer as a problem.
+pub async fn unexpected(
+    state: &AppState,
+    user_id: i32,
+    provider: Provider,
+    answer: &Answer,
+) -> ProviderProblem {
+    let error = Error::UnexpectedResponse {
+        status: answer.status.as_u16(),
+        reason: answer
+            .body
+            .get("message")
+            .or_else(|| answer.body.get("error"))
+            .map_or_else(|| "unexpected status".to_owned(), Value::to_string),
+        body: answer.body.to_string(),
+    };
+    problem(state, user_id, provider, &error).await
+}
