@@ -82,7 +82,7 @@ pub async fn account(
             view(
                 provider,
                 connections.iter().find(|c| c.provider == provider),
-                state.config.is_available(provider.name()),
+                state.oauth.client(provider.name()).is_some(),
                 now,
             )
         })

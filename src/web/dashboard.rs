@@ -109,7 +109,7 @@ fn card(state: &AppState, provider: Provider, connections: &[Connection]) -> Pro
         }),
         gives,
         page,
-        available: state.config.is_available(provider.name()),
+        available: state.oauth.client(provider.name()).is_some(),
     }
 }
 
