@@ -17,6 +17,7 @@ mod health;
 mod login;
 mod pages;
 mod refresh;
+mod resource_pages;
 mod sessions;
 mod startup;
 mod storage;

@@ -1,0 +1,278 @@
+//! The timeline, repositories and profile pages after a real login at the
+//! demo providers: what the person sees (escaped), paging, GitHub's ETags
+//! and rate limit, provider failures, and disconnecting.
+
+use trilogin::db::tokens::{load_oauth1_token, load_oauth2_token, save_oauth2_token};
+
+use crate::helpers::{csrf_token_in, location, spawn_app, spawn_app_with};
+use crate::journey::login_via_demo;
+use crate::refresh::{ada_with_github, demo_github};
+
+#[tokio::test]
+async fn the_repositories_page_shows_github_data_escaped_with_paging_and_budget() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    let body = app.get_page("/repos", 200).await;
+    let mut all = body.clone();
+    for page in 2..=4 {
+        all.push_str(&app.get_page(&format!("/repos?page={page}"), 200).await);
+    }
+    assert!(
+        all.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
+        "{all}"
+    );
+    assert!(!all.contains("<script>alert(1)"), "raw HTML from GitHub");
+    assert_eq!(body.matches(r#"class="card repo""#).count(), 10);
+    assert!(body.contains(r#"href="/repos?page=2" rel="next">Older</a>"#));
+    assert!(body.contains("requests left until"), "{body}");
+    assert!(body.contains("<time datetime="));
+
+    let last = app.get_page("/repos?page=4", 200).await;
+    assert_eq!(last.matches(r#"class="card repo""#).count(), 4);
+    assert!(last.contains(r#"href="/repos?page=3" rel="prev">Newer</a>"#));
+    assert!(!last.contains(r#"rel="next""#));
+}
+
+#[tokio::test]
+async fn a_second_view_of_the_repositories_is_a_conditional_request_that_costs_no_quota() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    let first = app.get_page("/repos", 200).await;
+    let budget = |page: &str| {
+        let start = page.find("GitHub API: ").unwrap() + "GitHub API: ".len();
+        page[start..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let before = budget(&first);
+    assert!(!first.contains("no request spent"));
+
+    let second = app.get_page("/repos", 200).await;
+    assert!(
+        second.contains("unchanged since your last visit, no request spent"),
+        "{second}"
+    );
+    assert_eq!(budget(&second), before, "a 304 costs no quota");
+    assert_eq!(
+        second.matches(r#"class="card repo""#).count(),
+        10,
+        "the cached page is shown"
+    );
+    assert_eq!(demo_github(&app).knobs().calls("repos"), 2);
+}
+
+#[tokio::test]
+async fn a_spent_rate_limit_shows_when_to_try_again() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    demo_github(&app).set_rate_limit_remaining(0);
+    let body = app.get_page("/repos", 200).await;
+    assert!(body.contains("GitHub's rate limit is used up"), "{body}");
+    let at = body.find("Please try again at ").unwrap() + "Please try again at ".len();
+    let clock = &body[at..at + 9];
+    assert!(
+        clock.as_bytes()[2] == b':' && clock.ends_with(" UTC"),
+        "HH:MM UTC, not {clock}"
+    );
+    assert!(body.contains(r#"href="/repos">Try again</a>"#));
+}
+
+#[tokio::test]
+async fn the_timeline_shows_tweets_escaped_with_newlines_and_older_paging() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "twitter", "zoe").await;
+    let body = app.get_page("/timeline", 200).await;
+    assert!(
+        body.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2F;script&gt;"),
+        "{body}"
+    );
+    assert!(!body.contains("<script>alert"), "raw HTML from Twitter");
+    assert!(!body.contains("<img src=x onerror"));
+    let multiline = body
+        .split(r#"<p class="tweet-text">"#)
+        .skip(1)
+        .any(|tweet| tweet.split("</p>").next().unwrap().contains('\n'));
+    assert!(multiline, "newlines are kept in the text: {body}");
+    assert!(body.contains("@zoe_om"));
+    let older = body
+        .find(r#"href="/timeline?max_id="#)
+        .expect("an Older link");
+    let max_id: String = body[older + r#"href="/timeline?max_id="#.len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let page = app
+        .get_page(&format!("/timeline?max_id={max_id}"), 200)
+        .await;
+    assert!(page.contains(r#"href="/timeline">Newest</a>"#));
+    assert!(page.contains(r#"class="card tweet""#) || page.contains("No older tweets"));
+}
+
+#[tokio::test]
+async fn pages_of_unconnected_providers_offer_to_connect_them() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    let timeline = app.get_page("/timeline", 200).await;
+    assert!(
+        timeline.contains(r#"href="/login/twitter">Connect Twitter</a>"#),
+        "{timeline}"
+    );
+    let profile = app.get_page("/profile", 200).await;
+    assert!(profile.contains(r#"href="/login/google">Connect Google</a>"#));
+}
+
+#[tokio::test]
+async fn the_profile_shows_userinfo_and_the_id_token_claims_readably() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "google", "ada").await;
+    let body = app.get_page("/profile", 200).await;
+    assert!(body.contains("ada@example.com"), "{body}");
+    assert!(body.contains(r#"<span class="status status-ok">verified</span>"#));
+    for claim in ["iss", "aud", "sub", "iat", "exp"] {
+        assert!(
+            body.contains(&format!(r#"<th scope="row">{claim}</th>"#)),
+            "{claim}"
+        );
+    }
+    assert!(body.contains(" UTC ("), "times rendered readably: {body}");
+    assert!(body.contains(trilogin::demo::GOOGLE_CLIENT_ID));
+}
+
+#[tokio::test]
+async fn an_expired_google_token_is_refreshed_before_the_profile_renders() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "google", "ada").await;
+    let user_id = 1;
+    let mut stored = load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "google")
+        .unwrap()
+        .unwrap();
+    let old = stored.token.clone();
+    stored.token.expires_at = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    save_oauth2_token(
+        &mut app.db(),
+        &app.state.cipher,
+        user_id,
+        "google",
+        &stored.provider_user_id,
+        &stored.token,
+    )
+    .unwrap();
+
+    let body = app.get_page("/profile", 200).await;
+    assert!(body.contains("ada@example.com"), "{body}");
+    let google = app.state.demo.google.as_deref().unwrap();
+    assert_eq!(google.knobs().calls("refresh"), 1);
+    let row = load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "google")
+        .unwrap()
+        .unwrap();
+    assert_ne!(row.token.access_token, old.access_token);
+    assert!(row.token.expires_at.unwrap() > time::OffsetDateTime::now_utc());
+    assert!(row.refreshed_at.is_some());
+}
+
+#[tokio::test]
+async fn a_provider_that_cannot_be_reached_gets_a_message_and_a_retry_link() {
+    let app = spawn_app_with(|config| {
+        config.provider_env.insert(
+            "GITHUB_API_BASE_URL".into(),
+            "http://127.0.0.1:9/api/".into(),
+        );
+    })
+    .await;
+    ada_with_github(&app, false).await;
+    let response = app.get("/repos?page=2").await;
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("GitHub could not be reached"), "{body}");
+    assert!(body.contains(r#"href="/repos?page=2">Try again</a>"#));
+    assert!(!body.contains("127.0.0.1:9"), "no internals on the page");
+}
+
+#[tokio::test]
+async fn disconnect_revokes_at_github_and_deletes_the_row() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    login_via_demo(&app, "twitter", "ada").await;
+    let user_id = 1;
+    let token = load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "github")
+        .unwrap()
+        .unwrap()
+        .token;
+    let page = app.get_page("/account", 200).await;
+    let csrf = csrf_token_in(&page).unwrap();
+
+    let response = app
+        .post_form("/account/github/disconnect", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(location(&response), "/account");
+    let page = app.get_page("/account", 200).await;
+    assert!(
+        page.contains("GitHub is disconnected: its access was revoked at GitHub"),
+        "{page}"
+    );
+    assert!(page.contains(r#"href="/login/github">Connect GitHub</a>"#));
+    assert_eq!(demo_github(&app).knobs().calls("revoke"), 1);
+    assert!(
+        load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "github")
+            .unwrap()
+            .is_none()
+    );
+    let at_github = app
+        .client
+        .get(app.url("/_demo/github/api/user"))
+        .bearer_auth(token.access_token.secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        at_github.status(),
+        401,
+        "the token no longer works at GitHub"
+    );
+}
+
+#[tokio::test]
+async fn disconnect_revokes_at_twitter_and_deletes_the_row() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    login_via_demo(&app, "twitter", "ada").await;
+    let page = app.get_page("/account", 200).await;
+    let csrf = csrf_token_in(&page).unwrap();
+    app.post_form("/account/twitter/disconnect", &[("csrf_token", &csrf)])
+        .await;
+    let page = app.get_page("/account", 200).await;
+    assert!(page.contains("Twitter is disconnected"), "{page}");
+    let twitter = app.state.demo.twitter.as_deref().unwrap();
+    assert_eq!(twitter.knobs().calls("invalidate_token"), 1);
+    assert!(
+        load_oauth1_token(&mut app.db(), &app.state.cipher, 1, "twitter")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_last_connection_cannot_be_disconnected() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    let page = app.get_page("/account", 200).await;
+    let csrf = csrf_token_in(&page).unwrap();
+    let response = app
+        .post_form("/account/github/disconnect", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(location(&response), "/account");
+    let page = app.get_page("/account", 200).await;
+    assert!(
+        page.contains("GitHub is your only connection, so it was not removed"),
+        "{page}"
+    );
+    assert_eq!(demo_github(&app).knobs().calls("revoke"), 0);
+    assert!(
+        load_oauth2_token(&mut app.db(), &app.state.cipher, 1, "github")
+            .unwrap()
+            .is_some()
+    );
+}
