@@ -123,7 +123,7 @@ pub fn timeline(body: &Value) -> Result<Vec<Tweet>, Error> {
 
 fn tweet(item: &Value) -> Option<Tweet> {
     let id = id_field(item, "id_str")?.parse().ok()?;
-    let text = str_field(item, "full_text").or_else(|| str_field(item, "text"))?;
+    let text = decode_entities(&str_field(item, "full_text").or_else(|| str_field(item, "text"))?);
     let created_at = OffsetDateTime::parse(item.get("created_at")?.as_str()?, CREATED_AT).ok()?;
     let user = item.get("user")?;
     let author_screen_name = str_field(user, "screen_name")?;
@@ -135,6 +135,31 @@ fn tweet(item: &Value) -> Option<Tweet> {
         author_screen_name,
         author_avatar_url: str_field(user, "profile_image_url_https"),
     })
+}
+
+/// Undoes the one encoding Twitter applies to tweet text (`&amp;`, `&lt;`,
+/// `&gt;`), in a single pass so that `&amp;lt;` becomes `&lt;`, not `<`.
+/// The page escapes the result again, exactly once.
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (decoded, len) = if rest.starts_with("&amp;") {
+            ('&', 5)
+        } else if rest.starts_with("&lt;") {
+            ('<', 4)
+        } else if rest.starts_with("&gt;") {
+            ('>', 4)
+        } else {
+            ('&', 1)
+        };
+        out.push(decoded);
+        rest = &rest[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The `max_id` of the next, older page: one below the oldest tweet shown
@@ -178,6 +203,16 @@ mod tests {
         assert_eq!(tweets[0].text, "line one\nline <two> & three");
         assert_eq!(tweets[0].created_at, datetime!(2018-10-10 20:19:24 UTC));
         assert_eq!(tweets[0].author_screen_name, "ada");
+    }
+
+    #[test]
+    fn entities_twitter_encodes_are_decoded_exactly_once() {
+        let mut t = sample(5);
+        t["full_text"] = json!("fish &amp; chips &lt;b&gt; &amp;lt; &copy; & done");
+        assert_eq!(
+            timeline(&json!([t])).unwrap()[0].text,
+            "fish & chips <b> &lt; &copy; & done"
+        );
     }
 
     #[test]

@@ -130,12 +130,14 @@ async fn tweet_ids_above_2_53_also_travel_as_id_str_in_twitters_shape() {
         .iter()
         .map(|t| t["full_text"].as_str().unwrap())
         .collect();
+    // Twitter sends `&`, `<` and `>` as entities, and nothing else encoded.
     assert!(
         texts
             .iter()
-            .any(|t| t.contains("<script>alert(\"x\")</script>"))
+            .any(|t| t.contains("&lt;script&gt;alert(\"x\")&lt;/script&gt;"))
     );
-    assert!(texts.iter().any(|t| t.contains("&amp;")));
+    assert!(texts.iter().any(|t| t.contains("&amp;amp;")));
+    assert!(texts.iter().all(|t| !t.contains('<') && !t.contains('>')));
 }
 
 #[tokio::test]

@@ -132,7 +132,7 @@ pub fn tweet_json(tweet: &Tweet, rendering: Rendering, avatar_base: &str) -> Val
         "lang": "en",
     });
     if rendering.extended {
-        value["full_text"] = json!(tweet.text);
+        value["full_text"] = json!(html_encode(&tweet.text));
         value["truncated"] = json!(false);
         value["display_text_range"] = json!([0, length]);
         value["entities"] = entities(&tweet.text);
@@ -142,14 +142,22 @@ pub fn tweet_json(tweet: &Tweet, rendering: Rendering, avatar_base: &str) -> Val
         let cut: String = tweet.text.chars().take(COMPAT_LENGTH - 1).collect();
         let text = format!("{cut}…");
         value["entities"] = entities(&text);
-        value["text"] = json!(text);
+        value["text"] = json!(html_encode(&text));
         value["truncated"] = json!(true);
     } else {
-        value["text"] = json!(tweet.text);
+        value["text"] = json!(html_encode(&tweet.text));
         value["truncated"] = json!(false);
         value["entities"] = entities(&tweet.text);
     }
     value
+}
+
+/// Twitter sends tweet text with exactly `&`, `<` and `>` encoded as HTML
+/// entities, so clients must decode them once before escaping for display.
+fn html_encode(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A user object; `email` only when the caller may see it (`include_email`).
