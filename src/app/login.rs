@@ -267,10 +267,16 @@ async fn github_profile(
     let user = send(client, &github::user_request(), token).await?;
     let mut profile = github::profile(&user)?;
     if profile.email.is_none() {
-        let emails = send(client, &github::emails_request(), token).await?;
-        if let Some((email, verified)) = github::primary_email(&emails) {
-            profile.email = Some(email);
-            profile.email_verified = verified;
+        // Without the `user:email` scope GitHub refuses this call; the
+        // address is a nicety, the identity is the numeric id.
+        match send(client, &github::emails_request(), token).await {
+            Ok(emails) => {
+                if let Some((email, verified)) = github::primary_email(&emails) {
+                    profile.email = Some(email);
+                    profile.email_verified = verified;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "GitHub e-mail addresses unavailable"),
         }
     }
     Ok(profile)

@@ -178,6 +178,11 @@ async fn a_second_login_with_the_same_identity_finds_the_same_account() {
     let accounts = all_users(&app);
     assert_eq!(accounts.len(), 1);
     assert_eq!(connections(&app).len(), 1);
+    assert_eq!(
+        accounts[0].email.as_deref(),
+        Some("grace@example.org"),
+        "a private GitHub address comes from /user/emails"
+    );
 }
 
 #[tokio::test]
