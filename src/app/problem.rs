@@ -84,6 +84,9 @@ impl ProviderProblem {
                 "{label} refused the request ({error}). Please try again; if it keeps \
                  failing, reconnect {label} from your account page."
             )),
+            Error::Config(_) => retry(format!(
+                "{label} is not set up correctly on this site. Please try again later."
+            )),
             Error::Storage(_) => retry(format!(
                 "Your saved {label} connection could not be read. Please try again."
             )),

@@ -276,3 +276,50 @@ async fn the_last_connection_cannot_be_disconnected() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_provider_that_answers_too_slowly_gets_a_message_and_a_retry_link() {
+    let app = spawn_app_with(|config| {
+        config
+            .provider_env
+            .insert("GITHUB_TIMEOUT".into(), "1".into());
+    })
+    .await;
+    let (user_id, _) = ada_with_github(&app, false).await;
+    demo_github(&app)
+        .knobs()
+        .set_latency(std::time::Duration::from_secs(3));
+    let body = app.get_page("/repos", 200).await;
+    assert!(body.contains("GitHub did not answer in time"), "{body}");
+    assert!(body.contains(r#"href="/repos">Try again</a>"#));
+    let row = load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "github")
+        .unwrap()
+        .unwrap();
+    assert!(
+        !row.needs_reconnect,
+        "a slow provider is no reason to log in again"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_twitter_token_asks_for_a_reconnect_and_keeps_the_row() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "twitter", "ada").await;
+    app.state
+        .demo
+        .twitter
+        .as_deref()
+        .unwrap()
+        .revoke_all_tokens();
+    let body = app.get_page("/timeline", 200).await;
+    assert!(
+        body.contains(r#"href="/login/twitter">Reconnect Twitter</a>"#),
+        "{body}"
+    );
+    let row = load_oauth1_token(&mut app.db(), &app.state.cipher, 1, "twitter")
+        .unwrap()
+        .expect("the Twitter row is kept");
+    assert!(row.needs_reconnect);
+    let home = app.get_page("/", 200).await;
+    assert!(home.contains("Needs a new login"), "{home}");
+}
