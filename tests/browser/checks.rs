@@ -79,6 +79,21 @@ impl Journey {
         Ok(())
     }
 
+    /// Fails if the page holds a script element: the site uses none, so
+    /// one would be provider text that escaping let through.
+    pub async fn check_no_scripts(&self) -> anyhow::Result<()> {
+        let scripts = self
+            .client()
+            .execute("return document.scripts.length;", Vec::new())
+            .await?;
+        ensure!(
+            scripts == 0,
+            "{} holds {scripts} script elements",
+            self.path_and_query().await?
+        );
+        Ok(())
+    }
+
     /// Both checks above.
     pub async fn check_page(&self) -> anyhow::Result<()> {
         self.check_accessibility().await?;

@@ -20,5 +20,12 @@ mod driver;
 mod journey;
 mod page;
 
+mod connections;
+mod consent;
+mod github;
+mod google;
 mod home;
-
+mod refresh;
+mod screenshots;
+mod tabs;
+mod twitter;

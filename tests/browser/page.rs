@@ -38,11 +38,6 @@ impl Journey {
             .with_context(|| format!("open {path}"))
     }
 
-    /// The current URL's path.
-    pub async fn path(&self) -> anyhow::Result<String> {
-        Ok(self.client().current_url().await?.path().to_owned())
-    }
-
     /// The current URL's path and query (`/repos?page=2`).
     pub async fn path_and_query(&self) -> anyhow::Result<String> {
         let url = self.client().current_url().await?;
@@ -70,18 +65,34 @@ impl Journey {
 
     /// Everything the page shows, as a person reads it.
     pub async fn text(&self) -> anyhow::Result<String> {
-        Ok(self.client().find(Locator::Css("body")).await?.text().await?)
+        Ok(self
+            .client()
+            .find(Locator::Css("body"))
+            .await?
+            .text()
+            .await?)
     }
 
-    /// Fails unless the page shows `wanted`.
+    /// Waits until the page shows `wanted`; fails if it never does.
     pub async fn expect_text(&self, wanted: &str) -> anyhow::Result<()> {
-        let text = self.text().await?;
-        ensure!(
-            text.contains(wanted),
-            "the page {} does not show {wanted:?}; it shows:\n{text}",
-            self.path_and_query().await?
-        );
-        Ok(())
+        let start = Instant::now();
+        loop {
+            // The body goes stale while a navigation replaces the page.
+            if let Ok(text) = self.text().await {
+                if text.contains(wanted) {
+                    return Ok(());
+                }
+                if start.elapsed() > PATIENCE {
+                    bail!(
+                        "the page {} does not show {wanted:?}; it shows:\n{text}",
+                        self.path_and_query().await?
+                    );
+                }
+            } else if start.elapsed() > PATIENCE {
+                bail!("no page to read after {PATIENCE:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Fails if the page shows `unwanted`.
@@ -97,9 +108,12 @@ impl Journey {
 
     /// The visible link whose text contains `text`.
     pub async fn link(&self, text: &str) -> anyhow::Result<Element> {
-        self.visible(&format!("//a[contains(normalize-space(.), {})]", xpath_literal(text)))
-            .await
-            .with_context(|| format!("no link {text:?} on the page"))
+        self.visible(&format!(
+            "//a[contains(normalize-space(.), {})]",
+            xpath_literal(text)
+        ))
+        .await
+        .with_context(|| format!("no link {text:?} on the page"))
     }
 
     /// The visible button whose text contains `text`.
@@ -171,9 +185,18 @@ impl Journey {
         Ok(())
     }
 
-    /// The text of the focused element.
+    /// The text of the focused element; empty when nothing is focused
+    /// (the body, whose text is the whole page's, is then the active element).
     pub async fn focused_text(&self) -> anyhow::Result<String> {
-        Ok(self.client().active_element().await?.text().await?)
+        let text = self
+            .client()
+            .execute(
+                "const el = document.activeElement; \
+                 return !el || el === document.body ? '' : el.innerText.trim();",
+                Vec::new(),
+            )
+            .await?;
+        Ok(text.as_str().unwrap_or_default().to_owned())
     }
 
     /// The first displayed element matching `xpath`, waiting for it.
@@ -181,7 +204,8 @@ impl Journey {
         let start = Instant::now();
         loop {
             for element in self.client().find_all(Locator::XPath(xpath)).await? {
-                if element.is_displayed().await? {
+                // An element of a page being replaced is stale: look again.
+                if element.is_displayed().await.unwrap_or(false) {
                     return Ok(element);
                 }
             }
