@@ -191,6 +191,12 @@ fn oauth_registry(
     let served = config.demo_served();
     for provider in Provider::ALL {
         let name = provider.name();
+        // Other tools set variables with these prefixes too (`GITHUB_TOKEN`,
+        // `GOOGLE_APPLICATION_CREDENTIALS`), so an unknown name is a warning
+        // that shows typos, not a reason to refuse to start.
+        for key in crate::oauth::env::unknown_env_keys(name, config.provider_env.keys()) {
+            tracing::warn!("{key} is not a {} setting and is ignored", provider.label());
+        }
         let preset = if config.is_configured(name) {
             provider.preset()
         } else if served.contains(&name) {

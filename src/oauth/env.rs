@@ -210,17 +210,28 @@ impl ClientConfig {
 
 /// Refuses keys that start with `<NAME>_` but name no parameter.
 pub fn check_env_keys<'k>(name: &str, keys: impl IntoIterator<Item = &'k String>) -> Result<()> {
-    let prefix = env_prefix(name);
-    for key in keys {
-        if let Some(param) = key.strip_prefix(&prefix)
-            && !PARAMS.contains(&param)
-        {
-            return Err(Error::Config(format!(
-                "{key}: unknown setting for the {name} client"
-            )));
-        }
+    match unknown_env_keys(name, keys).first() {
+        Some(key) => Err(Error::Config(format!(
+            "{key}: unknown setting for the {name} client"
+        ))),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The keys that start with `<NAME>_` but name no parameter: typos, or
+/// variables of other tools that share the prefix (`GITHUB_TOKEN`).
+pub fn unknown_env_keys<'k>(
+    name: &str,
+    keys: impl IntoIterator<Item = &'k String>,
+) -> Vec<&'k str> {
+    let prefix = env_prefix(name);
+    keys.into_iter()
+        .filter(|key| {
+            key.strip_prefix(&prefix)
+                .is_some_and(|param| !PARAMS.contains(&param))
+        })
+        .map(String::as_str)
+        .collect()
 }
 
 fn env_prefix(name: &str) -> String {
@@ -253,6 +264,24 @@ fn parse_seconds(value: &str, bad: &dyn Fn(&str) -> Error) -> Result<time::Durat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_names_are_listed_and_known_ones_are_not() {
+        let keys: Vec<String> = [
+            "GITHUB_CLIENT_ID",
+            "GITHUB_CLIENT_SECRTE",
+            "GITHUB_TOKEN",
+            "GOOGLE_SCOPE",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            unknown_env_keys("github", &keys),
+            ["GITHUB_CLIENT_SECRTE", "GITHUB_TOKEN"]
+        );
+        assert!(unknown_env_keys("google", &keys).is_empty());
+        assert!(check_env_keys("github", &keys).is_err());
+    }
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
