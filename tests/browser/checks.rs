@@ -1,5 +1,6 @@
 //! Checks run inside the page: accessibility basics (alt text, labels,
-//! heading order) and that nothing was fetched from another origin.
+//! heading order), that nothing was fetched from another origin, that no
+//! script slipped in, that the page fits the window's width.
 
 use anyhow::{Context as _, ensure};
 use serde_json::Value;
@@ -91,6 +92,40 @@ impl Journey {
             "{} holds {scripts} script elements",
             self.path_and_query().await?
         );
+        Ok(())
+    }
+
+    /// Fails if the page is wider than the window, so that a person would
+    /// have to scroll sideways.
+    pub async fn check_fits_width(&self) -> anyhow::Result<()> {
+        let overflow = self
+            .client()
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                Vec::new(),
+            )
+            .await?;
+        ensure!(
+            overflow.as_i64().is_some_and(|px| px <= 0),
+            "{} is {overflow} px wider than the window",
+            self.path_and_query().await?
+        );
+        Ok(())
+    }
+
+    /// Fails unless the focused element shows a focus ring (an outline or
+    /// a box shadow), so a keyboard user can see where they are.
+    pub async fn check_focus_visible(&self) -> anyhow::Result<()> {
+        let ring = self
+            .client()
+            .execute(
+                "const style = getComputedStyle(document.activeElement); \
+                 return [style.outlineStyle, style.outlineWidth, style.boxShadow];",
+                Vec::new(),
+            )
+            .await?;
+        let visible = (ring[0] != "none" && ring[1] != "0px") || ring[2] != "none";
+        ensure!(visible, "the focused element shows no focus ring: {ring}");
         Ok(())
     }
 

@@ -14,6 +14,9 @@ async fn the_logged_out_home_page_is_accessible_and_loads_nothing_from_elsewhere
             for label in ["Twitter", "GitHub", "Google"] {
                 j.link(&format!("Log in with {label}")).await?;
             }
+            j.check_page().await?;
+            j.open("/no-such-page").await?;
+            j.link("Back to the home page").await?;
             j.check_page().await
         },
     )
@@ -33,6 +36,7 @@ async fn a_person_logs_in_with_the_keyboard_alone() {
             j.press(Key::Tab).await?;
             presses += 1;
         }
+        j.check_focus_visible().await?;
         j.press(Key::Enter).await?;
         // On the consent page the first person is chosen already: Tab to
         // "Authorize" and press Enter.

@@ -3,6 +3,7 @@
 //! and the page's HTML under `target/browser-failures/`.
 
 use std::any::Any;
+use std::io::Write as _;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 
@@ -33,7 +34,12 @@ pub fn browser_available() -> bool {
             missing.join(" and ")
         );
     }
-    eprintln!("browser tests skipped: chromium/chromedriver not installed");
+    // Straight to stderr: the test harness keeps `eprintln!` output of
+    // passing tests to itself, and a skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "browser tests skipped: chromium/chromedriver not installed"
+    );
     false
 }
 

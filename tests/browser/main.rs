@@ -25,6 +25,7 @@ mod consent;
 mod github;
 mod google;
 mod home;
+mod phone;
 mod refresh;
 mod screenshots;
 mod tabs;

@@ -8,9 +8,8 @@ use anyhow::Context as _;
 use crate::driver::DESKTOP;
 use crate::journey::{self, Journey};
 use crate::page::Decision;
+use crate::phone::PHONE_WIDTH;
 
-/// Phone width (an iPhone 14's CSS pixels).
-const PHONE_WIDTH: u32 = 390;
 /// The tallest screenshot: long pages are cut here to keep files small.
 const MAX_HEIGHT: u32 = 1400;
 
