@@ -97,6 +97,8 @@ pub async fn account(
     let body = state.templates.render("account.html", &view)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        // Personal data: never kept by a shared or back-button cache.
+        .insert_header(("Cache-Control", "no-store"))
         .body(body))
 }
 

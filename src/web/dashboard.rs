@@ -90,6 +90,8 @@ pub async fn render(
     Ok(Some(
         HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
+            // Personal data: never kept by a shared or back-button cache.
+            .insert_header(("Cache-Control", "no-store"))
             .body(body),
     ))
 }

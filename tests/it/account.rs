@@ -129,7 +129,9 @@ async fn the_account_page_shows_each_connection_with_its_status() {
     mark_oauth2_needs_reconnect(&mut app.db(), user_id, "github").unwrap();
     app.plant_logged_in_session(user_id).await;
 
-    let body = app.get_page("/account", 200).await;
+    let response = app.get("/account").await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body = response.text().await.unwrap();
     assert!(body.contains("@ada&lt;b&gt; (783214)"), "{body}");
     assert!(body.contains("<code>read:user</code> <code>user:email</code>"));
     assert!(body.contains("Needs reconnect: GitHub refused the saved access"));

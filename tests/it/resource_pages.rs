@@ -323,3 +323,43 @@ async fn a_revoked_twitter_token_asks_for_a_reconnect_and_keeps_the_row() {
     let home = app.get_page("/", 200).await;
     assert!(home.contains("Needs a new login"), "{home}");
 }
+
+#[tokio::test]
+async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoints() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    login_via_demo(&app, "google", "ada").await;
+    let google = app.state.demo.google.as_deref().unwrap();
+    let before = load_oauth2_token(&mut app.db(), &app.state.cipher, 1, "google")
+        .unwrap()
+        .unwrap();
+    let page = app.get_page("/account", 200).await;
+    let csrf = csrf_token_in(&page).unwrap();
+
+    app.post_form("/account/google/refresh", &[("csrf_token", &csrf)])
+        .await;
+    let page = app.get_page("/account", 200).await;
+    assert!(
+        page.contains("Your Google access token was refreshed."),
+        "{page}"
+    );
+    assert_eq!(google.knobs().calls("refresh"), 1);
+    let after = load_oauth2_token(&mut app.db(), &app.state.cipher, 1, "google")
+        .unwrap()
+        .unwrap();
+    assert_ne!(after.token.access_token, before.token.access_token);
+
+    app.post_form("/account/google/disconnect", &[("csrf_token", &csrf)])
+        .await;
+    let page = app.get_page("/account", 200).await;
+    assert!(
+        page.contains("Google is disconnected: its access was revoked at Google"),
+        "{page}"
+    );
+    assert_eq!(google.knobs().calls("revoke"), 1);
+    assert!(
+        load_oauth2_token(&mut app.db(), &app.state.cipher, 1, "google")
+            .unwrap()
+            .is_none()
+    );
+}
