@@ -146,6 +146,10 @@ pub struct ClientConfig {
     pub id_token_leeway: Duration,
     /// `id_token_signing_alg_values`: overrides the discovered allow-list.
     pub id_token_signing_alg_values: Option<Vec<String>>,
+    /// `id_token_issuer_aliases`: other `iss` values the provider documents
+    /// for its ID tokens (Google: `accounts.google.com` beside the discovered
+    /// `https://accounts.google.com`). Exact matches only.
+    pub id_token_issuer_aliases: Vec<String>,
     /// How long discovery documents and key sets stay cached.
     pub metadata_ttl: Duration,
 
@@ -192,6 +196,7 @@ impl Default for ClientConfig {
             leeway: Duration::seconds(60),
             id_token_leeway: Duration::seconds(120),
             id_token_signing_alg_values: None,
+            id_token_issuer_aliases: Vec::new(),
             metadata_ttl: Duration::hours(24),
             timeout: std::time::Duration::from_secs(10),
             allow_insecure_http: false,

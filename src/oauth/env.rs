@@ -50,6 +50,7 @@ pub const PARAMS: &[&str] = &[
     "LEEWAY",
     "ID_TOKEN_LEEWAY",
     "ID_TOKEN_SIGNING_ALG_VALUES",
+    "ID_TOKEN_ISSUER_ALIASES",
     "METADATA_TTL",
     "TIMEOUT",
     "ALLOW_INSECURE_HTTP",
@@ -181,6 +182,13 @@ impl ClientConfig {
                         }
                     }
                     c.id_token_signing_alg_values = Some(algs);
+                }
+                "ID_TOKEN_ISSUER_ALIASES" => {
+                    c.id_token_issuer_aliases = value
+                        .split([',', ' '])
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_owned)
+                        .collect();
                 }
                 "ALLOW_INSECURE_HTTP" => {
                     c.allow_insecure_http = match value.to_ascii_lowercase().as_str() {

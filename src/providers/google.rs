@@ -21,6 +21,9 @@ pub fn preset() -> ClientConfig {
         )
         .ok(),
         scope: Some("openid email profile".to_owned()),
+        // Google: "The value of iss in the ID token is equal to
+        // accounts.google.com or https://accounts.google.com."
+        id_token_issuer_aliases: vec!["accounts.google.com".to_owned()],
         authorize_params: BTreeMap::from([
             ("access_type".to_owned(), "offline".to_owned()),
             ("prompt".to_owned(), "consent".to_owned()),
@@ -35,6 +38,8 @@ pub fn demo_preset(demo: &DemoConfig) -> ClientConfig {
         client_id: demo::GOOGLE_CLIENT_ID.to_owned(),
         client_secret: Some(ClientSecret::new(demo::GOOGLE_CLIENT_SECRET)),
         server_metadata_url: demo_url(demo, "google", ".well-known/openid-configuration"),
+        // The demo issues only its own issuer.
+        id_token_issuer_aliases: Vec::new(),
         ..preset()
     }
 }

@@ -50,6 +50,8 @@ impl IdTokenClaims {
 pub struct Expected<'a> {
     /// The provider's issuer.
     pub issuer: &'a str,
+    /// Other exact `iss` values the provider is documented to use.
+    pub issuer_aliases: &'a [String],
     /// This client's id.
     pub client_id: &'a str,
     /// The nonce of the login; `None` for ID tokens from a refresh.
@@ -76,7 +78,7 @@ pub fn check_claims(
     let number = |name: &str| claims.get(name).and_then(Value::as_i64);
 
     let iss = text("iss").ok_or_else(|| invalid("no iss"))?;
-    if iss != expected.issuer {
+    if iss != expected.issuer && !expected.issuer_aliases.iter().any(|a| a == iss) {
         return Err(invalid(format!(
             "iss is {iss}, expected {}",
             expected.issuer
@@ -247,6 +249,7 @@ impl OAuth2Client {
             header.alg,
             &Expected {
                 issuer,
+                issuer_aliases: &self.config().id_token_issuer_aliases,
                 client_id: &self.config().client_id,
                 nonce,
                 access_token,
@@ -318,6 +321,10 @@ mod tests {
     }
 
     fn check(overrides: Value) -> Result<IdTokenClaims> {
+        check_with_aliases(overrides, &[])
+    }
+
+    fn check_with_aliases(overrides: Value, issuer_aliases: &[String]) -> Result<IdTokenClaims> {
         let nonce = Nonce::new("n-0S6_WzA2Mj");
         let access_token = AccessToken::new("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y");
         check_claims(
@@ -325,6 +332,7 @@ mod tests {
             Algorithm::RS256,
             &Expected {
                 issuer: "https://op.test",
+                issuer_aliases,
                 client_id: "client-1",
                 nonce: Some(&nonce),
                 access_token: Some(&access_token),
@@ -339,6 +347,18 @@ mod tests {
             Err(Error::InvalidIdToken(message)) => assert!(message.contains(reason), "{message}"),
             other => panic!("expected a refusal for {reason}, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_documented_issuer_alias_passes_and_nothing_else_does() {
+        let aliases = ["op.test".to_owned()];
+        assert!(check_with_aliases(json!({"iss": "op.test"}), &aliases).is_ok());
+        assert!(check_with_aliases(json!({"iss": "https://evil.test"}), &aliases).is_err());
+        assert!(check_with_aliases(json!({"iss": "OP.TEST"}), &aliases).is_err());
+        assert!(
+            check(json!({"iss": "op.test"})).is_err(),
+            "no alias unless configured"
+        );
     }
 
     #[test]
