@@ -169,6 +169,19 @@ impl TestApp {
             .add_cookie_str(&format!("{SESSION_COOKIE}={value}; Path=/"), &url);
     }
 
+    /// A second app process on the same database and secret key, as a site
+    /// that runs several processes has; its browser has cookies of its own.
+    pub async fn spawn_beside(&self, change: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        config
+            .app_url
+            .set_port(Some(0))
+            .expect("an http URL takes a port");
+        config.bind.set_port(0);
+        change(&mut config);
+        start(config, self.dir.clone(), Arc::new(Jar::default())).await
+    }
+
     /// Stops the server and waits until it has let go of its port.
     pub async fn stop(self) -> (Config, Arc<TempDir>, Arc<Jar>) {
         self.handle.stop(true).await;

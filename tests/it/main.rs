@@ -16,6 +16,7 @@ mod headers;
 mod health;
 mod login;
 mod pages;
+mod processes;
 mod refresh;
 mod resource_pages;
 mod sessions;

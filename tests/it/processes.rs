@@ -1,0 +1,62 @@
+//! Several app processes on one database, as a site that outgrows one
+//! process runs: a token is still refreshed once, because the refresh lease
+//! and the compare-and-swap live in the database, not in process memory.
+
+use std::collections::BTreeMap;
+
+use trilogin::config::DemoMode;
+use trilogin::db::tokens::load_oauth2_token;
+use trilogin::demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
+
+use crate::helpers::spawn_app;
+use crate::refresh::{ada_with_github, demo_github};
+
+#[tokio::test]
+async fn two_app_processes_on_one_database_refresh_an_expired_token_once() {
+    let first = spawn_app().await;
+    let (user_id, old) = ada_with_github(&first, true).await;
+    // The second process has no demo of its own: it talks to the first
+    // one's demo GitHub as a configured provider, as both would talk to
+    // the real GitHub.
+    let github = first.url("/_demo/github/");
+    let second = first
+        .spawn_beside(|config| {
+            config.demo_providers = DemoMode::Off;
+            config.provider_env = BTreeMap::from([
+                ("GITHUB_CLIENT_ID".to_owned(), GITHUB_CLIENT_ID.to_owned()),
+                (
+                    "GITHUB_CLIENT_SECRET".to_owned(),
+                    GITHUB_CLIENT_SECRET.to_owned(),
+                ),
+                (
+                    "GITHUB_AUTHORIZE_URL".to_owned(),
+                    format!("{github}login/oauth/authorize"),
+                ),
+                (
+                    "GITHUB_ACCESS_TOKEN_URL".to_owned(),
+                    format!("{github}login/oauth/access_token"),
+                ),
+                ("GITHUB_API_BASE_URL".to_owned(), format!("{github}api/")),
+            ]);
+        })
+        .await;
+    second.plant_logged_in_session(user_id).await;
+
+    let loads = (0..25).flat_map(|_| [first.get("/repos"), second.get("/repos")]);
+    for response in futures_util::future::join_all(loads).await {
+        assert_eq!(response.status(), 200);
+        let body = response.text().await.unwrap();
+        assert!(body.contains(r#"class="card repo""#), "{body}");
+    }
+
+    assert_eq!(
+        demo_github(&first).knobs().calls("refresh"),
+        1,
+        "the provider saw one refresh from the two processes together"
+    );
+    let row = load_oauth2_token(&mut first.db(), &first.state.cipher, user_id, "github")
+        .unwrap()
+        .expect("the GitHub row is kept");
+    assert_ne!(row.token.access_token, old.access_token);
+    assert!(!row.needs_reconnect);
+}
