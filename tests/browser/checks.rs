@@ -48,6 +48,67 @@ if (document.title.trim() === '') problems.push('the page has no title');
 return problems;
 "#;
 
+/// Lists every piece of visible text whose contrast with its background
+/// is below WCAG 2.2 AA: 4.5:1, or 3:1 for large text (24 px, or 18.66 px
+/// bold). The background is composed of the translucent ones up the tree
+/// over the nearest opaque one; text over an image or gradient is skipped.
+const CONTRAST_PROBLEMS: &str = r#"
+const parse = (c) => {
+  const m = c.match(/rgba?\(([^)]+)\)/);
+  if (!m) return null;
+  const p = m[1].split(/[ ,\/]+/).filter((x) => x !== '').map(Number);
+  return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+};
+const channel = (v) => {
+  v /= 255;
+  return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+};
+const luminance = (c) => 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+const over = (top, below) => ({
+  r: top.r * top.a + below.r * (1 - top.a),
+  g: top.g * top.a + below.g * (1 - top.a),
+  b: top.b * top.a + below.b * (1 - top.a),
+  a: 1,
+});
+const background = (el) => {
+  const layers = [];
+  let base = { r: 255, g: 255, b: 255, a: 1 };
+  for (let e = el; e; e = e.parentElement) {
+    const style = getComputedStyle(e);
+    if (style.backgroundImage !== 'none') return null;
+    const c = parse(style.backgroundColor);
+    if (c && c.a >= 0.99) { base = c; break; }
+    if (c && c.a > 0) layers.push(c);
+  }
+  return layers.reduceRight((below, top) => over(top, below), base);
+};
+const problems = [];
+const seen = new Set();
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const text = walker.currentNode.textContent.trim();
+  const el = walker.currentNode.parentElement;
+  if (text === '' || seen.has(el)) continue;
+  seen.add(el);
+  const rect = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  if (rect.width === 0 || rect.height === 0 || style.visibility === 'hidden') continue;
+  const fg = parse(style.color);
+  const bg = background(el);
+  if (!fg || !bg) continue;
+  const [light, dark] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+  const ratio = (light + 0.05) / (dark + 0.05);
+  const size = parseFloat(style.fontSize);
+  const large = size >= 24 || (Number(style.fontWeight) >= 700 && size >= 18.66);
+  const needed = large ? 3 : 4.5;
+  if (ratio < needed) {
+    problems.push(ratio.toFixed(2) + ':1 (needs ' + needed + ':1) for "' + text.slice(0, 50) + '": ' +
+      style.color + ' on ' + 'rgb(' + bg.r + ', ' + bg.g + ', ' + bg.b + ')');
+  }
+}
+return problems;
+"#;
+
 /// Every resource the page loaded whose origin is not the page's own.
 const FOREIGN_RESOURCES: &str = r#"
 return performance.getEntriesByType('resource')
@@ -62,6 +123,18 @@ impl Journey {
         ensure!(
             problems.is_empty(),
             "accessibility problems on {}:\n{}",
+            self.path_and_query().await?,
+            problems.join("\n")
+        );
+        Ok(())
+    }
+
+    /// Fails with every piece of text too faint against its background.
+    pub async fn check_contrast(&self) -> anyhow::Result<()> {
+        let problems = self.script_strings(CONTRAST_PROBLEMS).await?;
+        ensure!(
+            problems.is_empty(),
+            "contrast below WCAG AA on {}:\n{}",
             self.path_and_query().await?,
             problems.join("\n")
         );
@@ -129,8 +202,16 @@ impl Journey {
         Ok(())
     }
 
-    /// Both checks above.
+    /// Accessibility, contrast and same origin: for the site's own pages.
     pub async fn check_page(&self) -> anyhow::Result<()> {
+        self.check_accessibility().await?;
+        self.check_contrast().await?;
+        self.check_same_origin().await
+    }
+
+    /// Accessibility and same origin: for the demo providers' pages, which
+    /// wear their provider's colours.
+    pub async fn check_provider_page(&self) -> anyhow::Result<()> {
         self.check_accessibility().await?;
         self.check_same_origin().await
     }
