@@ -19,8 +19,9 @@ pub struct Connection {
     pub provider: Provider,
     /// The person's id at the provider.
     pub provider_user_id: String,
-    /// The person's handle, when known (Twitter).
-    pub screen_name: Option<String>,
+    /// How the provider names the account (`@handle`, or Google's e-mail
+    /// address), when known.
+    pub label: Option<String>,
     /// Granted scope (OAuth 2).
     pub scope: Option<String>,
     /// When the access token expires (OAuth 2; `None` when it does not say).
@@ -35,6 +36,15 @@ pub struct Connection {
     pub connected_at: OffsetDateTime,
 }
 
+impl Connection {
+    /// The account as the pages name it: the provider's label, else its id.
+    pub fn identity(&self) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| self.provider_user_id.clone())
+    }
+}
+
 /// Every connection of user `user_id`, in the site's provider order.
 /// Rows of providers the site no longer supports are left out.
 pub fn connections(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<Vec<Connection>> {
@@ -44,7 +54,7 @@ pub fn connections(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<Vec
             Some(Connection {
                 provider: Provider::from_name(&row.name)?,
                 provider_user_id: row.provider_user_id,
-                screen_name: row.screen_name,
+                label: row.screen_name.map(|s| format!("@{s}")),
                 scope: None,
                 expires_at: None,
                 refreshed_at: None,
@@ -61,7 +71,7 @@ pub fn connections(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<Vec
                 Some(Connection {
                     provider: Provider::from_name(&row.name)?,
                     provider_user_id: row.provider_user_id,
-                    screen_name: None,
+                    label: row.account_label,
                     scope: row.scope,
                     expires_at: row.expires_at.map(from_db_time),
                     refreshed_at: row.refreshed_at.map(from_db_time),

@@ -431,10 +431,30 @@ fn save_token(
             token.refresh_token = tokens::load_oauth2_token(conn, cipher, user_id, name)?
                 .filter(|stored| stored.provider_user_id == id)
                 .and_then(|stored| stored.token.refresh_token);
-            tokens::save_oauth2_token(conn, cipher, user_id, name, id, &token)
+            tokens::save_oauth2_token(conn, cipher, user_id, name, id, &token)?;
+            save_account_label(conn, user_id, name, profile)
         }
-        Token::OAuth2(token) => tokens::save_oauth2_token(conn, cipher, user_id, name, id, token),
+        Token::OAuth2(token) => {
+            tokens::save_oauth2_token(conn, cipher, user_id, name, id, token)?;
+            save_account_label(conn, user_id, name, profile)
+        }
     }
+}
+
+/// GitHub names the account by its login, Google by its e-mail address.
+fn save_account_label(
+    conn: &mut SqliteConnection,
+    user_id: i32,
+    name: &str,
+    profile: &Profile,
+) -> Result<(), StoreError> {
+    let label = profile
+        .username
+        .as_ref()
+        .map(|login| format!("@{login}"))
+        .or_else(|| profile.email.clone());
+    tokens::set_oauth2_account_label(conn, user_id, name, label.as_deref())?;
+    Ok(())
 }
 
 /// Fills the account's display name and avatar from `profile` where they

@@ -125,6 +125,8 @@ pub struct OAuth2TokenRow {
     pub created_at: PrimitiveDateTime,
     /// When the token last changed (UTC).
     pub updated_at: PrimitiveDateTime,
+    /// How the provider names the account (`@login`, an e-mail address).
+    pub account_label: Option<String>,
 }
 
 /// An OAuth 2.0 connection to insert; secret fields are already sealed.

@@ -32,6 +32,7 @@ diesel::table! {
         refresh_lease_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        account_label -> Nullable<Text>,
     }
 }
 

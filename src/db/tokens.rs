@@ -220,6 +220,24 @@ pub fn mark_oauth2_needs_reconnect(
     .map(|n| n > 0)
 }
 
+/// Records how the provider names user `user_id`'s account at `name`
+/// (`@login`, an e-mail address), for the pages to show.
+pub fn set_oauth2_account_label(
+    conn: &mut SqliteConnection,
+    user_id: i32,
+    name: &str,
+    label: Option<&str>,
+) -> QueryResult<bool> {
+    diesel::update(
+        oauth2_tokens::table
+            .filter(oauth2_tokens::user_id.eq(user_id))
+            .filter(oauth2_tokens::name.eq(name)),
+    )
+    .set(oauth2_tokens::account_label.eq(label))
+    .execute(conn)
+    .map(|n| n > 0)
+}
+
 /// Every OAuth 2.0 connection of user `user_id`, secrets still sealed
 /// (for pages that show status, not tokens).
 pub fn oauth2_rows_for_user(

@@ -121,11 +121,9 @@ fn view(
         label: provider.label(),
         connected: c.is_some(),
         protocol,
-        identity: c.map(|c| {
-            c.screen_name.as_ref().map_or_else(
-                || c.provider_user_id.clone(),
-                |s| format!("@{s} ({})", c.provider_user_id),
-            )
+        identity: c.map(|c| match &c.label {
+            Some(label) => format!("{label} ({})", c.provider_user_id),
+            None => c.provider_user_id.clone(),
         }),
         scopes: c
             .and_then(|c| c.scope.as_deref())

@@ -104,11 +104,7 @@ fn card(state: &AppState, provider: Provider, connections: &[Connection]) -> Pro
         label: provider.label(),
         connected: connection.is_some(),
         needs_reconnect: connection.is_some_and(|c| c.needs_reconnect),
-        identity: connection.map(|c| {
-            c.screen_name
-                .as_ref()
-                .map_or_else(|| c.provider_user_id.clone(), |s| format!("@{s}"))
-        }),
+        identity: connection.map(Connection::identity),
         gives,
         page,
         available: state.oauth.client(provider.name()).is_some(),

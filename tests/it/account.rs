@@ -163,3 +163,24 @@ async fn the_only_connection_offers_no_disconnect_and_says_why() {
     assert!(body.contains("This is your only connection, so it cannot be removed"));
     assert!(body.contains("(in 60 minutes)") || body.contains("(in 59 minutes)"));
 }
+
+#[tokio::test]
+async fn connections_are_named_by_handle_or_email_never_by_raw_id() {
+    let app = spawn_app().await;
+    for provider in ["twitter", "github", "google"] {
+        crate::journey::login_via_demo(&app, provider, "ada").await;
+    }
+
+    let dashboard = app.get_page("/", 200).await;
+    assert!(dashboard.contains("@ada_analytical"), "{dashboard}");
+    assert!(dashboard.contains("@ada-lovelace"), "{dashboard}");
+    assert!(dashboard.contains("ada@example.com"), "{dashboard}");
+    assert!(!dashboard.contains("Connected as 1815001"), "{dashboard}");
+
+    let account = app.get_page("/account", 200).await;
+    assert!(account.contains("@ada-lovelace (1815001)"), "{account}");
+    assert!(
+        account.contains("ada@example.com (108123456789012345671)"),
+        "{account}"
+    );
+}
