@@ -126,6 +126,21 @@ impl Journey {
         .with_context(|| format!("no button {text:?} on the page"))
     }
 
+    /// Whether the page, as it is now, shows a button whose text contains
+    /// `text` (no waiting: for asserting that one is absent).
+    pub async fn shows_button(&self, text: &str) -> anyhow::Result<bool> {
+        let xpath = format!(
+            "//button[contains(normalize-space(.), {})]",
+            xpath_literal(text)
+        );
+        for element in self.client().find_all(Locator::XPath(&xpath)).await? {
+            if element.is_displayed().await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Clicks the link whose text contains `text`.
     pub async fn click_link(&self, text: &str) -> anyhow::Result<()> {
         self.link(text).await?.click().await?;
