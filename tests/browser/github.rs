@@ -28,6 +28,7 @@ async fn a_person_logs_in_with_github_and_pages_through_their_repositories() {
             j.expect_path("/").await?;
             j.expect_text("Logged in with GitHub").await?;
             j.expect_text("Hello, Ada Lovelace").await?;
+            j.expect_text("Connected as @ada-lovelace").await?;
             j.check_page().await?;
 
             j.click_link("Your repositories").await?;

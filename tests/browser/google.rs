@@ -17,6 +17,7 @@ async fn a_person_logs_in_with_google_and_sees_their_profile_and_id_token() {
             j.expect_path("/").await?;
             j.expect_text("Logged in with Google").await?;
             j.expect_text("Hello, Grace Hopper").await?;
+            j.expect_text("Connected as grace@example.org").await?;
 
             j.click_link("Your profile and ID token").await?;
             j.expect_path("/profile").await?;

@@ -20,6 +20,7 @@ async fn a_person_logs_in_with_twitter_and_reads_their_timeline() {
             j.expect_path("/").await?;
             j.expect_text("Logged in with Twitter").await?;
             j.expect_text("Hello, Zoë Østergård-Müller").await?;
+            j.expect_text("Connected as @zoe_om").await?;
 
             j.click_link("Your latest tweets").await?;
             j.expect_path("/timeline").await?;
