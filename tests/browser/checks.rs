@@ -202,17 +202,11 @@ impl Journey {
         Ok(())
     }
 
-    /// Accessibility, contrast and same origin: for the site's own pages.
+    /// Accessibility, contrast and same origin: for every page, the site's
+    /// and the demo providers' alike.
     pub async fn check_page(&self) -> anyhow::Result<()> {
         self.check_accessibility().await?;
         self.check_contrast().await?;
-        self.check_same_origin().await
-    }
-
-    /// Accessibility and same origin: for the demo providers' pages, which
-    /// wear their provider's colours.
-    pub async fn check_provider_page(&self) -> anyhow::Result<()> {
-        self.check_accessibility().await?;
         self.check_same_origin().await
     }
 

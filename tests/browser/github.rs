@@ -22,7 +22,7 @@ async fn a_person_logs_in_with_github_and_pages_through_their_repositories() {
             j.open("/").await?;
             j.click_link("Log in with GitHub").await?;
             j.expect_text("Authorize").await?;
-            j.check_provider_page().await?;
+            j.check_page().await?;
             j.consent("ada", Decision::Authorize).await?;
 
             j.expect_path("/").await?;

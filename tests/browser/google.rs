@@ -11,7 +11,7 @@ async fn a_person_logs_in_with_google_and_sees_their_profile_and_id_token() {
             j.open("/").await?;
             j.click_link("Log in with Google").await?;
             j.expect_text("Authorize").await?;
-            j.check_provider_page().await?;
+            j.check_page().await?;
             j.consent("grace", Decision::Authorize).await?;
 
             j.expect_path("/").await?;

@@ -14,7 +14,7 @@ async fn a_person_logs_in_with_twitter_and_reads_their_timeline() {
             j.open("/").await?;
             j.click_link("Log in with Twitter").await?;
             j.expect_text("Authorize").await?;
-            j.check_provider_page().await?;
+            j.check_page().await?;
             j.consent("zoe", Decision::Authorize).await?;
 
             j.expect_path("/").await?;
