@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{BRAND, DemoGitHub, STYLE};
-use crate::demo::oauth2_server::consent::{ConsentView, MessageView, PersonChoice};
+use crate::demo::oauth2_server::consent::{ConsentForm, ConsentView, MessageView, PersonChoice};
 use crate::demo::oauth2_server::grants::Authorization;
 use crate::demo::oauth2_server::{avatar_url, now, pkce, stylesheet_url, with_query};
 use crate::demo::people::{self, PEOPLE};
@@ -34,14 +34,6 @@ pub struct PendingAuthorization {
     scopes: Vec<String>,
     state: Option<String>,
     code_challenge: Option<String>,
-}
-
-/// The consent form's fields.
-#[derive(Debug, Deserialize)]
-pub struct ConsentForm {
-    consent_id: String,
-    person: Option<String>,
-    decision: Option<String>,
 }
 
 /// Shows the consent page, or sends the browser back with an error.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::id_token::{EMAIL_SCOPE, PROFILE_SCOPE};
 use super::{BRAND, DemoGoogle, STYLE};
-use crate::demo::oauth2_server::consent::{ConsentView, MessageView, PersonChoice};
+use crate::demo::oauth2_server::consent::{ConsentForm, ConsentView, MessageView, PersonChoice};
 use crate::demo::oauth2_server::grants::Authorization;
 use crate::demo::oauth2_server::{avatar_url, now, pkce, stylesheet_url, with_query};
 use crate::demo::people::{self, PEOPLE};
@@ -41,14 +41,6 @@ pub struct PendingAuthorization {
     nonce: Option<String>,
     offline: bool,
     code_challenge: Option<String>,
-}
-
-/// The consent form's fields.
-#[derive(Debug, Deserialize)]
-pub struct ConsentForm {
-    consent_id: String,
-    person: Option<String>,
-    decision: Option<String>,
 }
 
 /// Shows the consent page, an error page, or sends the browser back with an error.

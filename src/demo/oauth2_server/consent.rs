@@ -17,6 +17,17 @@ use tera::{Context, Tera};
 use super::{CONSENT_TTL_SECS, random_token, token_hash};
 use crate::demo::knobs::lock;
 
+/// The consent form's fields, the same at every demo OAuth 2 provider.
+#[derive(Debug, serde::Deserialize)]
+pub struct ConsentForm {
+    /// The consent id the page carried (the provider's CSRF protection).
+    pub consent_id: String,
+    /// The chosen demo person's key.
+    pub person: Option<String>,
+    /// `authorize` or `deny`.
+    pub decision: Option<String>,
+}
+
 const CONSENT_TEMPLATE: &str = "demo/consent.html";
 const MESSAGE_TEMPLATE: &str = "demo/message.html";
 
