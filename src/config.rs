@@ -115,6 +115,9 @@ pub struct Config {
     pub http_timeout: Duration,
     /// `DEMO_PROVIDERS`: `auto` (default), `on` or `off`.
     pub demo_providers: DemoMode,
+    /// `LOGIN_RATE_LIMIT`: login starts allowed per minute from one client
+    /// address, also the burst (default 30; 0 turns the limit off).
+    pub login_rate_limit: u32,
     /// `DEMO_ACCESS_TOKEN_TTL`: access token lifetime at the demo providers (default 8 h).
     pub demo_access_token_ttl: Duration,
     /// `DEMO_REFRESH_TOKEN_TTL`: refresh token lifetime at the demo providers (default 180 d).
@@ -203,6 +206,15 @@ impl Config {
             session_ttl: duration("SESSION_TTL", Duration::from_secs(14 * DAY))?,
             http_timeout: duration("HTTP_TIMEOUT", Duration::from_secs(10))?,
             demo_providers,
+            login_rate_limit: match get("LOGIN_RATE_LIMIT") {
+                None => DEFAULT_LOGIN_RATE_LIMIT,
+                Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                    var: "LOGIN_RATE_LIMIT",
+                    reason: format!(
+                        "{v:?} is not a number of login starts per minute (0 turns the limit off)"
+                    ),
+                })?,
+            },
             demo_access_token_ttl: duration(
                 "DEMO_ACCESS_TOKEN_TTL",
                 Duration::from_secs(8 * HOUR),
@@ -256,6 +268,10 @@ impl Config {
         }
     }
 }
+
+/// Login starts per minute from one address: far above what a person
+/// clicks, far below a flood.
+const DEFAULT_LOGIN_RATE_LIMIT: u32 = 30;
 
 const HOUR: u64 = 60 * 60;
 const DAY: u64 = 24 * HOUR;

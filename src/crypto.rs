@@ -5,11 +5,18 @@
 //! `SECRET_KEY` by HKDF-SHA256 (RFC 5869) with a purpose label, so the
 //! cookie-signing key and the column key never coincide. Each value gets a
 //! fresh random 192-bit nonce (large enough that random nonces never
-//! collide in practice) and is stored as `v1:` + base64(nonce ‖ ciphertext).
+//! collide in practice) and is stored as `v2:` + base64(nonce ‖ ciphertext).
 //! The version prefix lets keys and algorithms rotate later.
 //!
-//! The associated data names the column (`oauth2_tokens.access_token`), so a
-//! sealed value copied into another column no longer opens.
+//! The associated data is a [`SealedAt`]: the column
+//! (`oauth2_tokens.access_token`) and the identity of the row (for a token,
+//! the provider and the person's id there). A sealed value copied into
+//! another column or another row no longer opens, so someone who can write
+//! to the database cannot hand one person's token to another account.
+//!
+//! `v1:` values, sealed before rows were bound, named the column alone; they
+//! open only through [`Cipher::open_v1`], which start-up uses once to seal
+//! them again as `v2:` (see `db::reseal`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -22,7 +29,9 @@ use sha2::Sha256;
 use crate::config::SecretKey;
 
 /// The prefix of values sealed by this version of the scheme.
-const VERSION_PREFIX: &str = "v1:";
+const VERSION_PREFIX: &str = "v2:";
+/// The prefix of values sealed with the column alone as associated data.
+const V1_PREFIX: &str = "v1:";
 /// HKDF `info` of the column key.
 const COLUMN_KEY_LABEL: &[u8] = b"trilogin v1 token encryption at rest";
 const NONCE_LEN: usize = 24;
@@ -47,6 +56,32 @@ pub enum CryptoError {
     Seal,
 }
 
+/// Where a sealed value is stored: the associated data of its seal.
+#[derive(Debug, Clone, Copy)]
+pub struct SealedAt<'a> {
+    column: &'a str,
+    row: &'a [&'a str],
+}
+
+impl<'a> SealedAt<'a> {
+    /// The value of `column` (`table.column`) in the row identified by
+    /// `row` (the values of a unique key of that table).
+    pub const fn new(column: &'a str, row: &'a [&'a str]) -> Self {
+        Self { column, row }
+    }
+
+    /// The associated data: each part preceded by its length, so that no
+    /// two places encode alike (`a`,`b c` and `a b`,`c` differ).
+    fn aad(&self) -> Vec<u8> {
+        let mut aad = Vec::new();
+        for part in std::iter::once(self.column).chain(self.row.iter().copied()) {
+            aad.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            aad.extend_from_slice(part.as_bytes());
+        }
+        aad
+    }
+}
+
 /// Seals and opens secret column values. Cheap to clone; `Debug` is redacted.
 #[derive(Clone)]
 pub struct Cipher {
@@ -68,8 +103,8 @@ impl Cipher {
         }
     }
 
-    /// Seals `plaintext` for the column named by `aad` (`table.column`).
-    pub fn seal(&self, aad: &str, plaintext: &str) -> Result<String, CryptoError> {
+    /// Seals `plaintext` for the place `at`.
+    pub fn seal(&self, at: &SealedAt<'_>, plaintext: &str) -> Result<String, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ciphertext = self
@@ -78,7 +113,7 @@ impl Cipher {
                 XNonce::from_slice(&nonce),
                 Payload {
                     msg: plaintext.as_bytes(),
-                    aad: aad.as_bytes(),
+                    aad: &at.aad(),
                 },
             )
             .map_err(|_| CryptoError::Seal)?;
@@ -88,11 +123,30 @@ impl Cipher {
         Ok(format!("{VERSION_PREFIX}{}", BASE64.encode(sealed)))
     }
 
-    /// Opens a value sealed by [`Cipher::seal`] for the same column.
-    pub fn open(&self, aad: &str, stored: &str) -> Result<String, CryptoError> {
+    /// Opens a value sealed by [`Cipher::seal`] for the same place.
+    pub fn open(&self, at: &SealedAt<'_>, stored: &str) -> Result<String, CryptoError> {
         let encoded = stored
             .strip_prefix(VERSION_PREFIX)
             .ok_or(CryptoError::UnknownVersion)?;
+        self.decrypt(encoded, &at.aad())
+    }
+
+    /// Opens a `v1:` value, sealed for `column` alone. Only the one-time
+    /// upgrade to `v2:` calls this: at run time a value must be bound to
+    /// its row.
+    pub fn open_v1(&self, column: &str, stored: &str) -> Result<String, CryptoError> {
+        let encoded = stored
+            .strip_prefix(V1_PREFIX)
+            .ok_or(CryptoError::UnknownVersion)?;
+        self.decrypt(encoded, column.as_bytes())
+    }
+
+    /// True when `stored` was sealed by an earlier version of the scheme.
+    pub fn is_v1(stored: &str) -> bool {
+        stored.starts_with(V1_PREFIX)
+    }
+
+    fn decrypt(&self, encoded: &str, aad: &[u8]) -> Result<String, CryptoError> {
         let sealed = BASE64.decode(encoded).map_err(|_| CryptoError::Malformed)?;
         // 16 bytes of Poly1305 tag follow the nonce even for an empty value.
         if sealed.len() < NONCE_LEN + 16 {
@@ -105,7 +159,7 @@ impl Cipher {
                 XNonce::from_slice(nonce),
                 Payload {
                     msg: ciphertext,
-                    aad: aad.as_bytes(),
+                    aad,
                 },
             )
             .map_err(|_| CryptoError::Decrypt)?;
@@ -134,59 +188,104 @@ mod tests {
         Cipher::new(&SecretKey::new(key.repeat(32)).unwrap())
     }
 
-    const AAD: &str = "oauth2_tokens.access_token";
+    const AAD: SealedAt<'static> = SealedAt::new("oauth2_tokens.access_token", &["github", "1"]);
 
     #[test]
     fn sealed_values_open_again_and_hide_the_plaintext() {
         let cipher = cipher("a");
-        let sealed = cipher.seal(AAD, "gho_plaintext_token").unwrap();
-        assert!(sealed.starts_with("v1:"));
+        let sealed = cipher.seal(&AAD, "gho_plaintext_token").unwrap();
+        assert!(sealed.starts_with("v2:"));
         assert!(!sealed.contains("gho_plaintext_token"));
-        assert_eq!(cipher.open(AAD, &sealed).unwrap(), "gho_plaintext_token");
+        assert_eq!(cipher.open(&AAD, &sealed).unwrap(), "gho_plaintext_token");
     }
 
     #[test]
     fn each_seal_uses_a_fresh_nonce() {
         let cipher = cipher("a");
         assert_ne!(
-            cipher.seal(AAD, "same").unwrap(),
-            cipher.seal(AAD, "same").unwrap()
+            cipher.seal(&AAD, "same").unwrap(),
+            cipher.seal(&AAD, "same").unwrap()
         );
     }
 
     #[test]
     fn another_key_fails_cleanly() {
-        let sealed = cipher("a").seal(AAD, "token").unwrap();
-        assert_eq!(cipher("b").open(AAD, &sealed), Err(CryptoError::Decrypt));
+        let sealed = cipher("a").seal(&AAD, "token").unwrap();
+        assert_eq!(cipher("b").open(&AAD, &sealed), Err(CryptoError::Decrypt));
     }
 
     #[test]
     fn a_value_moved_to_another_column_does_not_open() {
         let cipher = cipher("a");
-        let sealed = cipher.seal(AAD, "token").unwrap();
+        let sealed = cipher.seal(&AAD, "token").unwrap();
         assert_eq!(
-            cipher.open("oauth2_tokens.refresh_token", &sealed),
+            cipher.open(
+                &SealedAt::new("oauth2_tokens.refresh_token", &["github", "1"]),
+                &sealed
+            ),
             Err(CryptoError::Decrypt)
+        );
+    }
+
+    #[test]
+    fn a_value_moved_to_another_row_does_not_open() {
+        let cipher = cipher("a");
+        let sealed = cipher.seal(&AAD, "token").unwrap();
+        let column = "oauth2_tokens.access_token";
+        for row in [&["github", "2"][..], &["google", "1"], &["github1"], &[]] {
+            assert_eq!(
+                cipher.open(&SealedAt::new(column, row), &sealed),
+                Err(CryptoError::Decrypt),
+                "{row:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn v1_values_open_only_through_the_upgrade_path() {
+        let cipher = cipher("a");
+        // A v1 value: the same AEAD with the column name alone as AAD.
+        let column = "oauth2_tokens.access_token";
+        let nonce = [9u8; NONCE_LEN];
+        let ciphertext = cipher
+            .aead
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: b"old-token",
+                    aad: column.as_bytes(),
+                },
+            )
+            .unwrap();
+        let v1 = format!("v1:{}", BASE64.encode([&nonce[..], &ciphertext].concat()));
+        assert!(Cipher::is_v1(&v1));
+        assert_eq!(cipher.open_v1(column, &v1).unwrap(), "old-token");
+        assert_eq!(cipher.open(&AAD, &v1), Err(CryptoError::UnknownVersion));
+        let v2 = cipher.seal(&AAD, "new").unwrap();
+        assert!(!Cipher::is_v1(&v2));
+        assert_eq!(
+            cipher.open_v1(column, &v2),
+            Err(CryptoError::UnknownVersion)
         );
     }
 
     #[test]
     fn tampered_or_foreign_values_fail_without_panicking() {
         let cipher = cipher("a");
-        let sealed = cipher.seal(AAD, "token").unwrap();
+        let sealed = cipher.seal(&AAD, "token").unwrap();
         let mut bytes = BASE64.decode(&sealed[3..]).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
-        let flipped = format!("v1:{}", BASE64.encode(&bytes));
-        assert_eq!(cipher.open(AAD, &flipped), Err(CryptoError::Decrypt));
-        assert_eq!(cipher.open(AAD, "token"), Err(CryptoError::UnknownVersion));
+        let flipped = format!("v2:{}", BASE64.encode(&bytes));
+        assert_eq!(cipher.open(&AAD, &flipped), Err(CryptoError::Decrypt));
+        assert_eq!(cipher.open(&AAD, "token"), Err(CryptoError::UnknownVersion));
         assert_eq!(
-            cipher.open(AAD, "v2:AAAA"),
+            cipher.open(&AAD, "v3:AAAA"),
             Err(CryptoError::UnknownVersion)
         );
-        assert_eq!(cipher.open(AAD, "v1:!!!"), Err(CryptoError::Malformed));
-        assert_eq!(cipher.open(AAD, "v1:AAAA"), Err(CryptoError::Malformed));
-        assert_eq!(cipher.open(AAD, ""), Err(CryptoError::UnknownVersion));
+        assert_eq!(cipher.open(&AAD, "v2:!!!"), Err(CryptoError::Malformed));
+        assert_eq!(cipher.open(&AAD, "v2:AAAA"), Err(CryptoError::Malformed));
+        assert_eq!(cipher.open(&AAD, ""), Err(CryptoError::UnknownVersion));
     }
 
     #[test]

@@ -27,6 +27,13 @@ pub enum AppError {
         /// What the person reads.
         message: String,
     },
+    /// 429: too many requests of one kind from this client; the page says
+    /// when to try again, and so does `Retry-After`.
+    #[error("too many requests")]
+    TooManyRequests {
+        /// How long until the next request is allowed.
+        retry_after: std::time::Duration,
+    },
     /// 500: a generic "something went wrong" page; the cause is logged.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -45,6 +52,7 @@ impl AppError {
             Self::BadRequest(_) => "Bad request",
             Self::Forbidden(_) => "Not allowed",
             Self::MethodNotAllowed { .. } => "Not allowed this way",
+            Self::TooManyRequests { .. } => "Too many attempts",
             Self::Internal(_) => "Something went wrong",
         }
     }
@@ -56,10 +64,27 @@ impl AppError {
             Self::BadRequest(message)
             | Self::Forbidden(message)
             | Self::MethodNotAllowed { message, .. } => message.clone(),
+            Self::TooManyRequests { retry_after } => format!(
+                "Too many logins were started from your network just now. Please wait {} and try again.",
+                wait_in_words(*retry_after)
+            ),
             Self::Internal(_) => {
                 "Something went wrong on our side. Please try again in a moment.".to_owned()
             }
         }
+    }
+}
+
+/// Whole seconds, rounded up, at least 1.
+fn seconds_up(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// "1 second", "12 seconds".
+fn wait_in_words(wait: std::time::Duration) -> String {
+    match seconds_up(wait) {
+        1 => "1 second".to_owned(),
+        n => format!("{n} seconds"),
     }
 }
 
@@ -88,6 +113,7 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,6 +127,12 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if let Self::MethodNotAllowed { allow, .. } = self {
             response.insert_header((actix_web::http::header::ALLOW, *allow));
+        }
+        if let Self::TooManyRequests { retry_after } = self {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                seconds_up(*retry_after),
+            ));
         }
         response
             .content_type("text/plain; charset=utf-8")
@@ -129,5 +161,20 @@ mod tests {
             AppError::Forbidden("x".into()).status_code(),
             StatusCode::FORBIDDEN
         );
+    }
+
+    #[test]
+    fn too_many_requests_says_how_long_to_wait_in_the_page_and_the_header() {
+        let error = AppError::TooManyRequests {
+            retry_after: std::time::Duration::from_millis(1500),
+        };
+        assert_eq!(error.status_code(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            error.public_message().contains("wait 2 seconds"),
+            "{}",
+            error.public_message()
+        );
+        let response = error.error_response();
+        assert_eq!(response.headers().get("retry-after").unwrap(), "2");
     }
 }

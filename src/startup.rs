@@ -25,12 +25,15 @@ use tracing_actix_web::TracingLogger;
 use crate::app::repos_cache::ReposCache;
 use crate::config::Config;
 use crate::crypto::Cipher;
+use crate::db::maintenance::Purged;
+use crate::db::token_hooks::new_lease_holder;
 use crate::db::{self, DbPool};
 use crate::demo::{DemoConfig, DemoProviders};
 use crate::error::AppError;
 use crate::oauth::http::build_client;
 use crate::oauth::{ClientConfig, OAuth};
 use crate::providers::Provider;
+use crate::web::login_limit::LoginLimiter;
 use crate::web::request_log::RequestSpan;
 use crate::web::session_store::{SqliteSessionStore, cookie_key};
 use crate::web::templates::Templates;
@@ -42,8 +45,9 @@ pub const TEMPLATES_DIR: &str = "templates";
 pub const STATIC_DIR: &str = "static";
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "trilogin_session";
-/// How often expired sessions are deleted.
-const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// How often expired sessions and pending logins are deleted: often enough
+/// that a burst of anonymous login starts is gone soon after it expires.
+const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// How long in-flight requests may finish after SIGINT / SIGTERM.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 
@@ -68,6 +72,10 @@ pub struct AppState {
     pub oauth: OAuth,
     /// The server-side session store.
     pub sessions: SqliteSessionStore,
+    /// The rate limit on starting logins.
+    pub login_limiter: LoginLimiter,
+    /// This app's name as a holder of token refresh leases.
+    pub lease_holder: Arc<str>,
 }
 
 impl AppState {
@@ -104,7 +112,21 @@ impl Application {
 
         let pool = db::build_pool(&config.database_url)?;
         db::run_migrations(&pool)?;
-        let sessions = SqliteSessionStore::new(pool.clone());
+        let cipher = Cipher::new(&secret);
+        let resealed = db::call(&pool, {
+            let cipher = cipher.clone();
+            move |conn| db::reseal::reseal_legacy(conn, &cipher)
+        })
+        .await
+        .context("cannot seal stored secrets bound to their rows")?;
+        if resealed != db::reseal::Resealed::default() {
+            tracing::info!(
+                tokens = resealed.tokens,
+                sessions = resealed.sessions,
+                "sealed stored secrets again, bound to their rows"
+            );
+        }
+        let sessions = SqliteSessionStore::new(pool.clone(), cipher.clone());
         // Sessions that expired while the app was down go now; the
         // background task takes over from here.
         sessions
@@ -127,10 +149,11 @@ impl Application {
         }
 
         let oauth = oauth_registry(&config, &demo_config, http.clone())?;
+        let config_login_rate_limit = config.login_rate_limit;
 
         let state = web::Data::new(AppState {
             oauth,
-            cipher: Cipher::new(&secret),
+            cipher,
             sessions,
             pool,
             templates,
@@ -138,6 +161,8 @@ impl Application {
             demo,
             config,
             repos_cache: ReposCache::default(),
+            login_limiter: LoginLimiter::new(config_login_rate_limit),
+            lease_holder: new_lease_holder(),
         });
         let server = server(listener, state.clone(), &secret)?;
         Ok(Self {
@@ -170,7 +195,7 @@ impl Application {
 
     /// Serves until the server is stopped, purging expired sessions meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let purge = tokio::spawn(purge_sessions(self.state.sessions.clone()));
+        let purge = tokio::spawn(purge_expired(self.state.clone().into_inner()));
         let result = self.server.await;
         purge.abort();
         result
@@ -272,15 +297,22 @@ fn server(
     Ok(server)
 }
 
-async fn purge_sessions(store: SqliteSessionStore) {
+/// Deletes expired sessions and pending logins, and forgets idle addresses
+/// of the login rate limit, every [`SESSION_PURGE_INTERVAL`].
+async fn purge_expired(state: Arc<AppState>) {
     // Start-up has just purged: the first round is one interval away.
     let first = tokio::time::Instant::now() + SESSION_PURGE_INTERVAL;
     let mut interval = tokio::time::interval_at(first, SESSION_PURGE_INTERVAL);
     loop {
         interval.tick().await;
-        match store.purge_expired().await {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(sessions = n, "purged expired sessions"),
+        state.login_limiter.forget_idle();
+        match state.sessions.purge_expired().await {
+            Ok(purged) if purged == Purged::default() => {}
+            Ok(purged) => tracing::debug!(
+                sessions = purged.sessions,
+                pending_logins = purged.pending_logins,
+                "purged expired sessions and pending logins"
+            ),
             Err(e) => tracing::warn!(error = format!("{e:#}"), "cannot purge expired sessions"),
         }
     }

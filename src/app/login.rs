@@ -348,7 +348,7 @@ pub fn record_login(
     token: &Token,
     current_user: Option<i32>,
 ) -> Result<LoggedIn, RecordError> {
-    conn.transaction(|conn| {
+    conn.immediate_transaction(|conn| {
         let owner = users::find_by_identity(conn, provider.name(), &profile.provider_user_id)?;
         let current = match current_user {
             // A session of a deleted account counts as logged out.
@@ -422,7 +422,7 @@ fn save_token(
     match token {
         Token::OAuth1(token) => {
             let screen_name = profile.username.as_deref();
-            tokens::save_oauth1_token(conn, cipher, user_id, name, id, screen_name, token)
+            tokens::write_oauth1_token(conn, cipher, user_id, name, id, screen_name, token)
         }
         Token::OAuth2(token) if token.refresh_token.is_none() => {
             // Providers send a refresh token only at the first consent
@@ -431,11 +431,11 @@ fn save_token(
             token.refresh_token = tokens::load_oauth2_token(conn, cipher, user_id, name)?
                 .filter(|stored| stored.provider_user_id == id)
                 .and_then(|stored| stored.token.refresh_token);
-            tokens::save_oauth2_token(conn, cipher, user_id, name, id, &token)?;
+            tokens::write_oauth2_token(conn, cipher, user_id, name, id, &token)?;
             save_account_label(conn, user_id, name, profile)
         }
         Token::OAuth2(token) => {
-            tokens::save_oauth2_token(conn, cipher, user_id, name, id, token)?;
+            tokens::write_oauth2_token(conn, cipher, user_id, name, id, token)?;
             save_account_label(conn, user_id, name, profile)
         }
     }

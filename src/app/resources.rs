@@ -42,7 +42,12 @@ pub fn client(state: &AppState, provider: Provider) -> Result<&Client, ProviderP
 
 /// The token hooks of user `user_id`.
 pub fn hooks(state: &AppState, user_id: i32) -> DbTokenHooks {
-    DbTokenHooks::new(state.pool.clone(), state.cipher.clone(), user_id)
+    DbTokenHooks::new(
+        state.pool.clone(),
+        state.cipher.clone(),
+        state.lease_holder.clone(),
+        user_id,
+    )
 }
 
 /// Logs a failed call and turns it into what the page shows; a refused

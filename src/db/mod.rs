@@ -6,7 +6,11 @@
 //! opened); handlers call them inside `web::block`, never on the async
 //! executor. SQLite-only SQL stays here (pragmas) and in `migrations/`.
 
+pub mod login_session;
+pub mod maintenance;
 pub mod models;
+pub mod pending_logins;
+pub mod reseal;
 pub mod schema;
 pub mod sessions;
 pub mod token_hooks;
@@ -58,18 +62,27 @@ pub enum DbError {
     Migration(String),
 }
 
-/// Sets the pragmas every connection needs: write-ahead logging so readers
-/// do not block the writer, foreign keys (SQLite leaves them off by
+/// Sets the pragmas every connection needs: incremental vacuuming (set
+/// before the first table exists, so a new file starts with it), write-ahead
+/// logging so readers do not block the writer, a cap on what the WAL keeps
+/// on disk after a checkpoint, foreign keys (SQLite leaves them off by
 /// default, which would ignore `ON DELETE CASCADE`), a busy timeout instead
 /// of immediate `SQLITE_BUSY`, and `synchronous=NORMAL`, which is durable
 /// enough under WAL.
+///
+/// The busy timeout only helps statements that have to wait for the write
+/// lock; a deferred transaction that read first and then writes fails at
+/// once instead. So every transaction that writes starts with
+/// `immediate_transaction`.
 #[derive(Debug, Clone, Copy)]
 struct Pragmas;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(
-            "PRAGMA journal_mode = WAL;
+            "PRAGMA auto_vacuum = INCREMENTAL;
+             PRAGMA journal_mode = WAL;
+             PRAGMA journal_size_limit = 16777216;
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;
              PRAGMA synchronous = NORMAL;",
@@ -109,8 +122,13 @@ pub fn run_migrations(pool: &DbPool) -> Result<(), DbError> {
         source,
     })?;
     conn.run_pending_migrations(MIGRATIONS)
-        .map(|_| ())
-        .map_err(|e| DbError::Migration(e.to_string()))
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+    if maintenance::enable_incremental_vacuum(&mut conn)
+        .map_err(|e| DbError::Migration(format!("cannot enable incremental vacuum: {e}")))?
+    {
+        tracing::info!("database switched to incremental vacuuming");
+    }
+    Ok(())
 }
 
 /// The current time as stored: UTC, whole seconds (so that stored values

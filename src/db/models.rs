@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::schema::{oauth1_tokens, oauth2_tokens, sessions, users};
+use super::schema::{oauth1_tokens, oauth2_tokens, pending_logins, sessions, users};
 
 /// A person who has logged in at least once.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
@@ -168,7 +168,7 @@ pub struct NewOAuth2Token<'a> {
 pub struct SessionRow {
     /// SHA-256 (hex) of the session key the browser holds.
     pub id: String,
-    /// The session state, a JSON object of JSON-encoded values.
+    /// The session state, a JSON object of JSON-encoded values, sealed.
     pub state: String,
     /// When the session ends unless used again (UTC).
     pub expires_at: PrimitiveDateTime,
@@ -176,6 +176,8 @@ pub struct SessionRow {
     pub created_at: PrimitiveDateTime,
     /// When the state last changed (UTC).
     pub updated_at: PrimitiveDateTime,
+    /// How far each use moves `expires_at` (seconds).
+    pub ttl_seconds: i32,
 }
 
 /// A session to insert.
@@ -187,5 +189,42 @@ pub struct NewSession<'a> {
     /// See [`SessionRow::state`].
     pub state: &'a str,
     /// See [`SessionRow::expires_at`].
+    pub expires_at: PrimitiveDateTime,
+    /// See [`SessionRow::ttl_seconds`].
+    pub ttl_seconds: i32,
+}
+
+/// A login that was started and waits for its callback.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = pending_logins)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+pub struct PendingLoginRow {
+    /// Row id; a higher id was started later.
+    pub id: i32,
+    /// The OAuth client (provider) name.
+    pub client: String,
+    /// SHA-256 (hex) of the state or OAuth 1 request token.
+    pub handle: String,
+    /// SHA-256 (hex) of the login binding of the browser that started it.
+    pub binding: String,
+    /// What the callback must match, sealed.
+    pub value: String,
+    /// When the login can no longer be finished (UTC).
+    pub expires_at: PrimitiveDateTime,
+}
+
+/// A pending login to insert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = pending_logins)]
+pub struct NewPendingLogin<'a> {
+    /// See [`PendingLoginRow::client`].
+    pub client: &'a str,
+    /// See [`PendingLoginRow::handle`].
+    pub handle: &'a str,
+    /// See [`PendingLoginRow::binding`].
+    pub binding: &'a str,
+    /// See [`PendingLoginRow::value`].
+    pub value: &'a str,
+    /// See [`PendingLoginRow::expires_at`].
     pub expires_at: PrimitiveDateTime,
 }

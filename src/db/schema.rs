@@ -33,6 +33,18 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         account_label -> Nullable<Text>,
+        refresh_lease_holder -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pending_logins (id) {
+        id -> Integer,
+        client -> Text,
+        handle -> Text,
+        binding -> Text,
+        value -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -43,6 +55,7 @@ diesel::table! {
         expires_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        ttl_seconds -> Integer,
     }
 }
 
@@ -60,4 +73,10 @@ diesel::table! {
 diesel::joinable!(oauth1_tokens -> users (user_id));
 diesel::joinable!(oauth2_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(oauth1_tokens, oauth2_tokens, sessions, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    oauth1_tokens,
+    oauth2_tokens,
+    pending_logins,
+    sessions,
+    users,
+);

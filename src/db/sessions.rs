@@ -5,10 +5,13 @@
 //! An expired row is treated as absent even before the purge removes it.
 
 use diesel::prelude::*;
-use time::PrimitiveDateTime;
+use time::{Duration, PrimitiveDateTime};
 
 use super::models::{NewSession, SessionRow};
 use super::schema::sessions;
+
+/// Associated data of `sessions.state`, with the row id as its identity.
+pub const SEALED_STATE: &str = "sessions.state";
 
 /// The live session `id` at time `now`.
 pub fn find_session(
@@ -32,13 +35,14 @@ pub fn insert_session(conn: &mut SqliteConnection, new: &NewSession<'_>) -> Quer
         .map(|_| ())
 }
 
-/// Replaces the state of live session `id` and moves its expiry; false when
-/// the session is gone (expired or deleted meanwhile).
+/// Replaces the state of live session `id`, its lifetime and expiry (`now`
+/// plus `ttl`); false when the session is gone (expired or deleted
+/// meanwhile). A gone session stays gone: nothing is inserted.
 pub fn update_session(
     conn: &mut SqliteConnection,
     id: &str,
     state: &str,
-    expires_at: PrimitiveDateTime,
+    ttl: Duration,
     now: PrimitiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(
@@ -48,32 +52,52 @@ pub fn update_session(
     )
     .set((
         sessions::state.eq(state),
-        sessions::expires_at.eq(expires_at),
+        sessions::expires_at.eq(now + ttl),
+        sessions::ttl_seconds.eq(ttl_seconds(ttl)),
         sessions::updated_at.eq(now),
     ))
     .execute(conn)
     .map(|n| n == 1)
 }
 
-/// Moves the expiry of live session `id` to `expires_at` (the sliding TTL),
-/// unless it already lies within `min_step` of it: a burst of requests then
-/// costs one write, not one each.
+/// Moves the expiry of live session `id` to `now` plus the session's own
+/// lifetime (the sliding TTL), unless that moves it by less than
+/// `min_step`: a burst of requests then costs one write, not one each.
 pub fn extend_session(
     conn: &mut SqliteConnection,
     id: &str,
-    expires_at: PrimitiveDateTime,
     now: PrimitiveDateTime,
-    min_step: time::Duration,
+    min_step: Duration,
 ) -> QueryResult<bool> {
+    let live = sessions::table
+        .find(id)
+        .filter(sessions::expires_at.gt(now))
+        .select((sessions::expires_at, sessions::ttl_seconds))
+        .first::<(PrimitiveDateTime, i32)>(conn)
+        .optional()?;
+    let Some((expires_at, ttl)) = live else {
+        return Ok(false);
+    };
+    let target = now + Duration::seconds(ttl.into());
+    if target - expires_at < min_step {
+        return Ok(false);
+    }
+    // Only while the row is as read: a concurrent update that set a
+    // shorter lifetime wins over this extension.
     diesel::update(
         sessions::table
             .find(id)
-            .filter(sessions::expires_at.gt(now))
-            .filter(sessions::expires_at.lt(expires_at - min_step)),
+            .filter(sessions::expires_at.eq(expires_at))
+            .filter(sessions::ttl_seconds.eq(ttl)),
     )
-    .set(sessions::expires_at.eq(expires_at))
+    .set(sessions::expires_at.eq(target))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// `ttl` in whole seconds, as stored (saturating: no session lives 68 years).
+pub fn ttl_seconds(ttl: Duration) -> i32 {
+    i32::try_from(ttl.whole_seconds()).unwrap_or(i32::MAX)
 }
 
 /// Deletes session `id`.

@@ -11,7 +11,11 @@
 //!   `UPDATE` matches nothing.
 //! - `claim_refresh` is a short lease in `refresh_lease_until`, taken by
 //!   one conditional `UPDATE`, so one process refreshes and the others wait
-//!   for its token instead of spending a rotating refresh token twice.
+//!   for its token instead of spending a rotating refresh token twice. The
+//!   lease names its holder (a random id per running app): a process never waits for its
+//!   own lease (its in-process single flight already serialises its
+//!   requests), and a refresh that fails gives the lease back at once
+//!   (`release_refresh`), so the next request retries without waiting.
 //!
 //! Neither step needs an explicit transaction: each decision is one
 //! conditional `UPDATE`, atomic on any database Diesel speaks to. (Under
@@ -19,21 +23,32 @@
 //! `SQLITE_BUSY` instead of waiting, which would turn a lost race into an
 //! error.)
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use diesel::prelude::*;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use super::models::OAuth2TokenRow;
 use super::schema::oauth2_tokens;
-use super::tokens::{self, SEALED_ACCESS_TOKEN, SEALED_ID_TOKEN, SEALED_REFRESH_TOKEN, StoreError};
+use super::tokens::{
+    self, SEALED_ACCESS_TOKEN, SEALED_ID_TOKEN, SEALED_REFRESH_TOKEN, StoreError, sealed_at,
+};
 use super::{DbPool, now, to_db_time};
 use crate::crypto::Cipher;
+use crate::oauth::secret::random_token;
 use crate::oauth::{self, OAuth2Token, RefreshClaim, Token, TokenHooks, UpdateOutcome};
 
 /// How long a claimed refresh keeps other processes waiting. Longer than a
 /// token request may take (client timeouts are seconds), short enough that
 /// a process that died mid-refresh does not lock the token out for long.
 pub const REFRESH_LEASE: Duration = Duration::seconds(30);
+
+/// The name under which a running app holds refresh leases: random, made
+/// once per app at start-up.
+pub fn new_lease_holder() -> Arc<str> {
+    random_token(16).into()
+}
 
 /// Token storage of one logged-in person.
 #[derive(Clone)]
@@ -42,6 +57,8 @@ pub struct DbTokenHooks {
     pub pool: DbPool,
     /// Opens and seals the secret columns.
     pub cipher: Cipher,
+    /// This app's name as a refresh lease holder ([`new_lease_holder`]).
+    pub lease_holder: Arc<str>,
     /// Whose tokens these are.
     pub user_id: i32,
 }
@@ -55,11 +72,12 @@ impl std::fmt::Debug for DbTokenHooks {
 }
 
 impl DbTokenHooks {
-    /// The hooks of user `user_id`.
-    pub fn new(pool: DbPool, cipher: Cipher, user_id: i32) -> Self {
+    /// The hooks of user `user_id`, for the app named `lease_holder`.
+    pub fn new(pool: DbPool, cipher: Cipher, lease_holder: Arc<str>, user_id: i32) -> Self {
         Self {
             pool,
             cipher,
+            lease_holder,
             user_id,
         }
     }
@@ -110,19 +128,36 @@ impl TokenHooks for DbTokenHooks {
         client_name: &str,
         old: &OAuth2Token,
     ) -> oauth::Result<RefreshClaim> {
-        let (name, old) = (client_name.to_owned(), old.clone());
+        let (name, old, holder) = (
+            client_name.to_owned(),
+            old.clone(),
+            self.lease_holder.clone(),
+        );
         self.run(move |conn, cipher, user_id| {
-            claim_oauth2_refresh(
-                conn,
-                cipher,
-                user_id,
-                &name,
-                &old,
-                OffsetDateTime::now_utc(),
-            )
+            let lease = Lease {
+                holder: &holder,
+                at: OffsetDateTime::now_utc(),
+            };
+            claim_oauth2_refresh(conn, cipher, user_id, &name, &old, lease)
         })
         .await
     }
+
+    async fn release_refresh(&self, client_name: &str, _old: &OAuth2Token) -> oauth::Result<()> {
+        let (name, holder) = (client_name.to_owned(), self.lease_holder.clone());
+        self.run(move |conn, _, user_id| Ok(release_oauth2_refresh(conn, user_id, &name, &holder)?))
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Who asks for a refresh lease, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    /// The asking app ([`new_lease_holder`]).
+    pub holder: &'a str,
+    /// The time of the request.
+    pub at: OffsetDateTime,
 }
 
 /// The row of user `user_id`'s connection to `name`, secrets sealed.
@@ -170,16 +205,20 @@ pub fn swap_oauth2_token(
     if !still_holds(&current.token, old) {
         return Ok(Some(UpdateOutcome::Superseded(current.token)));
     }
-    let access_token = cipher.seal(SEALED_ACCESS_TOKEN, new.access_token.secret())?;
+    let at = [name, current.provider_user_id.as_str()];
+    let access_token = cipher.seal(
+        &sealed_at(SEALED_ACCESS_TOKEN, &at),
+        new.access_token.secret(),
+    )?;
     let refresh_token = new
         .refresh_token
         .as_ref()
         .or(old.refresh_token.as_ref())
-        .map(|t| cipher.seal(SEALED_REFRESH_TOKEN, t.secret()))
+        .map(|t| cipher.seal(&sealed_at(SEALED_REFRESH_TOKEN, &at), t.secret()))
         .transpose()?;
     // A refresh answer without an ID token keeps the login's one.
     let id_token = match &new.id_token {
-        Some(t) => Some(cipher.seal(SEALED_ID_TOKEN, t.secret())?),
+        Some(t) => Some(cipher.seal(&sealed_at(SEALED_ID_TOKEN, &at), t.secret())?),
         None => stored_id_token,
     };
     let at = now();
@@ -193,6 +232,7 @@ pub fn swap_oauth2_token(
         needs_reconnect: false,
         refreshed_at: Some(at),
         refresh_lease_until: None,
+        refresh_lease_holder: None,
         updated_at: at,
     };
     if replace_if_unchanged(conn, user_id, name, &seen, &refreshed)? {
@@ -219,6 +259,7 @@ struct RefreshedColumns<'a> {
     needs_reconnect: bool,
     refreshed_at: Option<PrimitiveDateTime>,
     refresh_lease_until: Option<PrimitiveDateTime>,
+    refresh_lease_holder: Option<&'a str>,
     updated_at: PrimitiveDateTime,
 }
 
@@ -244,16 +285,17 @@ fn replace_if_unchanged(
 }
 
 /// Takes the refresh lease of user `user_id`'s `name` token for
-/// [`REFRESH_LEASE`], if the row still holds `old` and nobody else holds an
-/// unexpired lease. `Busy` otherwise (also when `old` was already replaced:
-/// the caller then fetches the new token).
+/// [`REFRESH_LEASE`], if the row still holds `old` and no other process
+/// holds an unexpired lease; a lease of `lease.holder` itself is taken
+/// again. `Busy` otherwise (also when `old` was already replaced: the caller
+/// then fetches the new token).
 pub fn claim_oauth2_refresh(
     conn: &mut SqliteConnection,
     cipher: &Cipher,
     user_id: i32,
     name: &str,
     old: &OAuth2Token,
-    at: OffsetDateTime,
+    lease: Lease<'_>,
 ) -> Result<RefreshClaim, StoreError> {
     let Some(row) = oauth2_row(conn, user_id, name)? else {
         return Ok(RefreshClaim::Busy);
@@ -263,7 +305,7 @@ pub fn claim_oauth2_refresh(
     if !still_holds(&current.token, old) {
         return Ok(RefreshClaim::Busy);
     }
-    let now = to_db_time(at);
+    let now = to_db_time(lease.at);
     let claimed = diesel::update(
         oauth2_tokens::table
             .filter(oauth2_tokens::user_id.eq(user_id))
@@ -272,16 +314,42 @@ pub fn claim_oauth2_refresh(
             .filter(
                 oauth2_tokens::refresh_lease_until
                     .is_null()
-                    .or(oauth2_tokens::refresh_lease_until.lt(now)),
+                    .or(oauth2_tokens::refresh_lease_until.lt(now))
+                    .or(oauth2_tokens::refresh_lease_holder.eq(lease.holder)),
             ),
     )
-    .set(oauth2_tokens::refresh_lease_until.eq(Some(to_db_time(at + REFRESH_LEASE))))
+    .set((
+        oauth2_tokens::refresh_lease_until.eq(Some(to_db_time(lease.at + REFRESH_LEASE))),
+        oauth2_tokens::refresh_lease_holder.eq(Some(lease.holder)),
+    ))
     .execute(conn)?;
     Ok(if claimed == 1 {
         RefreshClaim::Granted
     } else {
         RefreshClaim::Busy
     })
+}
+
+/// Gives up `holder`'s refresh lease of user `user_id`'s `name` token, if
+/// it still holds it; true when it did.
+pub fn release_oauth2_refresh(
+    conn: &mut SqliteConnection,
+    user_id: i32,
+    name: &str,
+    holder: &str,
+) -> QueryResult<bool> {
+    diesel::update(
+        oauth2_tokens::table
+            .filter(oauth2_tokens::user_id.eq(user_id))
+            .filter(oauth2_tokens::name.eq(name))
+            .filter(oauth2_tokens::refresh_lease_holder.eq(holder)),
+    )
+    .set((
+        oauth2_tokens::refresh_lease_until.eq(None::<PrimitiveDateTime>),
+        oauth2_tokens::refresh_lease_holder.eq(None::<&str>),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 #[cfg(test)]
@@ -325,7 +393,7 @@ mod tests {
         .unwrap();
         Fixture {
             _dir: dir,
-            hooks: DbTokenHooks::new(pool.clone(), cipher, user.id),
+            hooks: DbTokenHooks::new(pool.clone(), cipher, new_lease_holder(), user.id),
         }
     }
 
@@ -417,6 +485,7 @@ mod tests {
             needs_reconnect: false,
             refreshed_at: Some(at),
             refresh_lease_until: None,
+            refresh_lease_holder: None,
             updated_at: at,
         };
         assert!(!replace_if_unchanged(&mut conn, user, "github", &seen, &columns).unwrap());
@@ -432,16 +501,32 @@ mod tests {
         let (cipher, user) = (&f.hooks.cipher, f.hooks.user_id);
         let t0 = OffsetDateTime::now_utc();
         let claim = |conn: &mut SqliteConnection, at| {
-            claim_oauth2_refresh(conn, cipher, user, "github", &old, at).unwrap()
+            let lease = Lease {
+                holder: "process-a",
+                at,
+            };
+            claim_oauth2_refresh(conn, cipher, user, "github", &old, lease).unwrap()
+        };
+        let claim_as_b = |conn: &mut SqliteConnection, at| {
+            let lease = Lease {
+                holder: "process-b",
+                at,
+            };
+            claim_oauth2_refresh(conn, cipher, user, "github", &old, lease).unwrap()
         };
         assert_eq!(claim(&mut conn, t0), RefreshClaim::Granted);
-        assert_eq!(claim(&mut conn, t0), RefreshClaim::Busy);
+        assert_eq!(claim_as_b(&mut conn, t0), RefreshClaim::Busy);
         assert_eq!(
-            claim(&mut conn, t0 + Duration::seconds(10)),
+            claim_as_b(&mut conn, t0 + Duration::seconds(10)),
             RefreshClaim::Busy
         );
         assert_eq!(
-            claim(&mut conn, t0 + REFRESH_LEASE + Duration::seconds(1)),
+            claim(&mut conn, t0 + Duration::seconds(10)),
+            RefreshClaim::Granted,
+            "a process never waits for its own lease"
+        );
+        assert_eq!(
+            claim_as_b(&mut conn, t0 + Duration::seconds(11) + REFRESH_LEASE),
             RefreshClaim::Granted,
             "a lease whose holder died expires"
         );
@@ -463,6 +548,28 @@ mod tests {
             RefreshClaim::Granted,
             "saving the new token released the lease"
         );
+    }
+
+    #[tokio::test]
+    async fn a_released_lease_is_free_at_once_for_every_process() {
+        let f = fixture();
+        let old = token("a1", "r1");
+        let mut conn = f.hooks.pool.get().unwrap();
+        let (cipher, user) = (&f.hooks.cipher, f.hooks.user_id);
+        let at = OffsetDateTime::now_utc();
+        let lease = |holder| Lease { holder, at };
+        let granted = claim_oauth2_refresh(&mut conn, cipher, user, "github", &old, lease("a"));
+        assert_eq!(granted.unwrap(), RefreshClaim::Granted);
+        assert!(!release_oauth2_refresh(&mut conn, user, "github", "b").unwrap());
+        let busy = claim_oauth2_refresh(&mut conn, cipher, user, "github", &old, lease("b"));
+        assert_eq!(
+            busy.unwrap(),
+            RefreshClaim::Busy,
+            "b cannot release a's lease"
+        );
+        assert!(release_oauth2_refresh(&mut conn, user, "github", "a").unwrap());
+        let again = claim_oauth2_refresh(&mut conn, cipher, user, "github", &old, lease("b"));
+        assert_eq!(again.unwrap(), RefreshClaim::Granted);
     }
 
     #[tokio::test]

@@ -1,8 +1,10 @@
 //! Saving and loading provider tokens, sealed at rest.
 //!
-//! Every secret column goes through [`Cipher`] with the column's name as
-//! associated data; the `SEALED_*` constants are those names. A stolen
-//! database file alone yields no usable token.
+//! Every secret column goes through [`Cipher`] with the column's name and
+//! the row's identity `(name, provider_user_id)` as associated data (see
+//! [`sealed_at`]); the `SEALED_*` constants are the column names. A stolen
+//! database file alone yields no usable token, and a sealed token copied
+//! into another person's row does not open.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +14,7 @@ use time::OffsetDateTime;
 use super::models::{NewOAuth1Token, NewOAuth2Token, OAuth1TokenRow, OAuth2TokenRow};
 use super::schema::{oauth1_tokens, oauth2_tokens};
 use super::{from_db_time, now, to_db_time};
-use crate::crypto::{Cipher, CryptoError};
+use crate::crypto::{Cipher, CryptoError, SealedAt};
 use crate::oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 use crate::oauth::{OAuth1Token, OAuth2Token};
 
@@ -26,6 +28,11 @@ pub const SEALED_ACCESS_TOKEN: &str = "oauth2_tokens.access_token";
 pub const SEALED_REFRESH_TOKEN: &str = "oauth2_tokens.refresh_token";
 /// Associated data of `oauth2_tokens.id_token`.
 pub const SEALED_ID_TOKEN: &str = "oauth2_tokens.id_token";
+
+/// Where a secret of the connection `(name, provider_user_id)` is sealed.
+pub fn sealed_at<'a>(column: &'a str, row: &'a [&'a str; 2]) -> SealedAt<'a> {
+    SealedAt::new(column, row)
+}
 
 /// A token could not be stored or read back.
 #[derive(Debug, thiserror::Error)]
@@ -81,11 +88,7 @@ pub struct StoredOAuth1Token {
     pub updated_at: OffsetDateTime,
 }
 
-/// Stores `token` as user `user_id`'s connection to `name`, for the
-/// identity `provider_user_id`. An earlier token of the same identity is
-/// replaced (and the connection attached to `user_id`; the caller decides
-/// who owns an identity, see [`super::users::find_by_identity`]); an
-/// earlier connection of this user to another identity at `name` is removed.
+/// [`write_oauth2_token`] in a transaction of its own.
 pub fn save_oauth2_token(
     conn: &mut SqliteConnection,
     cipher: &Cipher,
@@ -94,16 +97,41 @@ pub fn save_oauth2_token(
     provider_user_id: &str,
     token: &OAuth2Token,
 ) -> Result<(), StoreError> {
-    let access_token = cipher.seal(SEALED_ACCESS_TOKEN, token.access_token.secret())?;
+    conn.immediate_transaction(|conn| {
+        write_oauth2_token(conn, cipher, user_id, name, provider_user_id, token)
+    })
+}
+
+/// Stores `token` as user `user_id`'s connection to `name`, for the
+/// identity `provider_user_id`. An earlier token of the same identity is
+/// replaced (and the connection attached to `user_id`; the caller decides
+/// who owns an identity, see [`super::users::find_by_identity`]); an
+/// earlier connection of this user to another identity at `name` is removed.
+///
+/// Two statements: run it inside a write transaction
+/// (`immediate_transaction`), as [`save_oauth2_token`] does.
+pub fn write_oauth2_token(
+    conn: &mut SqliteConnection,
+    cipher: &Cipher,
+    user_id: i32,
+    name: &str,
+    provider_user_id: &str,
+    token: &OAuth2Token,
+) -> Result<(), StoreError> {
+    let row = [name, provider_user_id];
+    let access_token = cipher.seal(
+        &sealed_at(SEALED_ACCESS_TOKEN, &row),
+        token.access_token.secret(),
+    )?;
     let refresh_token = token
         .refresh_token
         .as_ref()
-        .map(|t| cipher.seal(SEALED_REFRESH_TOKEN, t.secret()))
+        .map(|t| cipher.seal(&sealed_at(SEALED_REFRESH_TOKEN, &row), t.secret()))
         .transpose()?;
     let id_token = token
         .id_token
         .as_ref()
-        .map(|t| cipher.seal(SEALED_ID_TOKEN, t.secret()))
+        .map(|t| cipher.seal(&sealed_at(SEALED_ID_TOKEN, &row), t.secret()))
         .transpose()?;
     let new = NewOAuth2Token {
         user_id,
@@ -119,21 +147,19 @@ pub fn save_oauth2_token(
         refresh_lease_until: None,
         updated_at: now(),
     };
-    conn.transaction(|conn| {
-        diesel::delete(
-            oauth2_tokens::table
-                .filter(oauth2_tokens::user_id.eq(user_id))
-                .filter(oauth2_tokens::name.eq(name))
-                .filter(oauth2_tokens::provider_user_id.ne(provider_user_id)),
-        )
+    diesel::delete(
+        oauth2_tokens::table
+            .filter(oauth2_tokens::user_id.eq(user_id))
+            .filter(oauth2_tokens::name.eq(name))
+            .filter(oauth2_tokens::provider_user_id.ne(provider_user_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(oauth2_tokens::table)
+        .values(&new)
+        .on_conflict((oauth2_tokens::name, oauth2_tokens::provider_user_id))
+        .do_update()
+        .set(&new)
         .execute(conn)?;
-        diesel::insert_into(oauth2_tokens::table)
-            .values(&new)
-            .on_conflict((oauth2_tokens::name, oauth2_tokens::provider_user_id))
-            .do_update()
-            .set(&new)
-            .execute(conn)
-    })?;
     Ok(())
 }
 
@@ -158,18 +184,20 @@ pub fn open_oauth2_row(
     cipher: &Cipher,
     row: OAuth2TokenRow,
 ) -> Result<StoredOAuth2Token, CryptoError> {
+    let at = [row.name.as_str(), row.provider_user_id.as_str()];
+    let open = |column, sealed: &str| cipher.open(&sealed_at(column, &at), sealed);
     let token = OAuth2Token {
-        access_token: AccessToken::new(cipher.open(SEALED_ACCESS_TOKEN, &row.access_token)?),
+        access_token: AccessToken::new(open(SEALED_ACCESS_TOKEN, &row.access_token)?),
         token_type: row.token_type,
         refresh_token: row
             .refresh_token
-            .map(|t| cipher.open(SEALED_REFRESH_TOKEN, &t).map(RefreshToken::new))
+            .map(|t| open(SEALED_REFRESH_TOKEN, &t).map(RefreshToken::new))
             .transpose()?,
         expires_at: row.expires_at.map(from_db_time),
         scope: row.scope,
         id_token: row
             .id_token
-            .map(|t| cipher.open(SEALED_ID_TOKEN, &t).map(IdToken::new))
+            .map(|t| open(SEALED_ID_TOKEN, &t).map(IdToken::new))
             .transpose()?,
         extra: BTreeMap::new(),
     };
@@ -251,8 +279,7 @@ pub fn oauth2_rows_for_user(
         .load(conn)
 }
 
-/// Stores OAuth 1.0a `token` as user `user_id`'s connection to `name`,
-/// with the same replacement rules as [`save_oauth2_token`].
+/// [`write_oauth1_token`] in a transaction of its own.
 pub fn save_oauth1_token(
     conn: &mut SqliteConnection,
     cipher: &Cipher,
@@ -262,9 +289,38 @@ pub fn save_oauth1_token(
     screen_name: Option<&str>,
     token: &OAuth1Token,
 ) -> Result<(), StoreError> {
-    let oauth_token = cipher.seal(SEALED_OAUTH1_TOKEN, token.oauth_token.secret())?;
+    conn.immediate_transaction(|conn| {
+        write_oauth1_token(
+            conn,
+            cipher,
+            user_id,
+            name,
+            provider_user_id,
+            screen_name,
+            token,
+        )
+    })
+}
+
+/// Stores OAuth 1.0a `token` as user `user_id`'s connection to `name`,
+/// with the same replacement rules as [`write_oauth2_token`]; run it inside
+/// a write transaction.
+pub fn write_oauth1_token(
+    conn: &mut SqliteConnection,
+    cipher: &Cipher,
+    user_id: i32,
+    name: &str,
+    provider_user_id: &str,
+    screen_name: Option<&str>,
+    token: &OAuth1Token,
+) -> Result<(), StoreError> {
+    let row = [name, provider_user_id];
+    let oauth_token = cipher.seal(
+        &sealed_at(SEALED_OAUTH1_TOKEN, &row),
+        token.oauth_token.secret(),
+    )?;
     let oauth_token_secret = cipher.seal(
-        SEALED_OAUTH1_TOKEN_SECRET,
+        &sealed_at(SEALED_OAUTH1_TOKEN_SECRET, &row),
         token.oauth_token_secret.secret(),
     )?;
     let new = NewOAuth1Token {
@@ -277,21 +333,19 @@ pub fn save_oauth1_token(
         needs_reconnect: false,
         updated_at: now(),
     };
-    conn.transaction(|conn| {
-        diesel::delete(
-            oauth1_tokens::table
-                .filter(oauth1_tokens::user_id.eq(user_id))
-                .filter(oauth1_tokens::name.eq(name))
-                .filter(oauth1_tokens::provider_user_id.ne(provider_user_id)),
-        )
+    diesel::delete(
+        oauth1_tokens::table
+            .filter(oauth1_tokens::user_id.eq(user_id))
+            .filter(oauth1_tokens::name.eq(name))
+            .filter(oauth1_tokens::provider_user_id.ne(provider_user_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(oauth1_tokens::table)
+        .values(&new)
+        .on_conflict((oauth1_tokens::name, oauth1_tokens::provider_user_id))
+        .do_update()
+        .set(&new)
         .execute(conn)?;
-        diesel::insert_into(oauth1_tokens::table)
-            .values(&new)
-            .on_conflict((oauth1_tokens::name, oauth1_tokens::provider_user_id))
-            .do_update()
-            .set(&new)
-            .execute(conn)
-    })?;
     Ok(())
 }
 
@@ -320,11 +374,14 @@ pub fn open_oauth1_row(
     if let Some(screen_name) = &row.screen_name {
         extra.insert("screen_name".to_owned(), screen_name.clone());
     }
+    let at = [row.name.as_str(), row.provider_user_id.as_str()];
+    let open = |column, sealed: &str| cipher.open(&sealed_at(column, &at), sealed);
     let token = OAuth1Token {
-        oauth_token: AccessToken::new(cipher.open(SEALED_OAUTH1_TOKEN, &row.oauth_token)?),
-        oauth_token_secret: TokenSecret::new(
-            cipher.open(SEALED_OAUTH1_TOKEN_SECRET, &row.oauth_token_secret)?,
-        ),
+        oauth_token: AccessToken::new(open(SEALED_OAUTH1_TOKEN, &row.oauth_token)?),
+        oauth_token_secret: TokenSecret::new(open(
+            SEALED_OAUTH1_TOKEN_SECRET,
+            &row.oauth_token_secret,
+        )?),
         extra,
     };
     Ok(StoredOAuth1Token {

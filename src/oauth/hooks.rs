@@ -54,4 +54,13 @@ pub trait TokenHooks: Send + Sync {
         let _ = (client_name, old);
         Ok(RefreshClaim::Granted)
     }
+
+    /// Gives back a claim that [`claim_refresh`](Self::claim_refresh)
+    /// granted, after a refresh that failed: the next request may try again
+    /// at once instead of waiting for the claim to lapse. The default does
+    /// nothing (its claims are never held).
+    async fn release_refresh(&self, client_name: &str, old: &OAuth2Token) -> Result<()> {
+        let _ = (client_name, old);
+        Ok(())
+    }
 }

@@ -1,11 +1,13 @@
-//! Pending logins in the browser's session: what a callback must match.
+//! Pending logins: what a callback must match, kept server-side between
+//! the redirect to the provider and the callback.
 //!
-//! Each pending login sits under its own key, so several tabs can log in at
-//! once. Keys are a hash of the state (or OAuth 1 request token), so a lookup
-//! with attacker input reveals nothing through timing; the caller still
-//! compares the stored secret in constant time. A pending login expires after
-//! [`PENDING_TTL`], is removed when taken (single use), and a browser keeps
-//! at most [`MAX_PENDING`] of them per client.
+//! Each pending login is its own entry in the [`LoginSession`], so several
+//! tabs can log in at once. Entries are keyed by a hash of the state (or
+//! OAuth 1 request token): the store never holds the handle in clear, and a
+//! lookup with attacker input reveals nothing through timing; the caller
+//! still compares the stored secret in constant time. A pending login
+//! expires after [`PENDING_TTL`], is removed when taken (single use), and a
+//! browser keeps at most [`MAX_PENDING`] of them per client.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,50 +28,29 @@ struct Envelope<T> {
     value: T,
 }
 
-/// The pending logins of one client in one browser session.
+/// The pending logins of one client in one browser.
 pub struct PendingLogins<'s> {
     session: &'s dyn LoginSession,
-    prefix: String,
+    client: &'s str,
 }
 
 impl<'s> PendingLogins<'s> {
     /// Pending logins of the client registered as `client_name`.
-    pub fn new(session: &'s dyn LoginSession, client_name: &str) -> Self {
+    pub fn new(session: &'s dyn LoginSession, client_name: &'s str) -> Self {
         Self {
             session,
-            prefix: format!("oauth.pending.{client_name}."),
+            client: client_name,
         }
     }
 
-    fn key(&self, handle: &str) -> String {
-        let digest = Sha256::digest(handle.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}{hex}", self.prefix)
-    }
-
-    /// Saves `value` under `handle` (the state, or the request token), after
-    /// dropping expired entries and, past the cap, the oldest ones.
-    pub fn save<T: Serialize>(&self, handle: &str, value: &T, now: OffsetDateTime) -> Result<()> {
-        let mut live: Vec<(i64, String)> = Vec::new();
-        for key in self.session.keys_with_prefix(&self.prefix) {
-            let created = self
-                .session
-                .get(&key)
-                .ok()
-                .flatten()
-                .and_then(|v| v.get("created_at").and_then(serde_json::Value::as_i64));
-            match created {
-                Some(t) if !is_expired(t, now) => live.push((t, key)),
-                _ => {
-                    self.session.remove(&key);
-                }
-            }
-        }
-        live.sort();
-        while live.len() >= MAX_PENDING {
-            let (_, oldest) = live.remove(0);
-            self.session.remove(&oldest);
-        }
+    /// Saves `value` under `handle` (the state, or the request token); past
+    /// [`MAX_PENDING`], the oldest pending logins of this client go.
+    pub async fn save<T: Serialize>(
+        &self,
+        handle: &str,
+        value: &T,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let envelope = Envelope {
             created_at: now.unix_timestamp(),
             value,
@@ -77,17 +58,43 @@ impl<'s> PendingLogins<'s> {
         let json = serde_json::to_value(&envelope)
             .map_err(|e| Error::Session(format!("cannot encode pending login: {e}")))?;
         self.session
-            .insert(&self.key(handle), json)
+            .save_pending(
+                self.client,
+                &handle_digest(handle),
+                json,
+                now + PENDING_TTL,
+                MAX_PENDING,
+            )
+            .await
             .map_err(Error::Session)
     }
 
     /// Removes and returns the pending login under `handle`, if it exists and
     /// has not expired. A second call for the same handle finds nothing.
-    pub fn take<T: DeserializeOwned>(&self, handle: &str, now: OffsetDateTime) -> Option<T> {
-        let json = self.session.remove(&self.key(handle))?;
-        let envelope: Envelope<T> = serde_json::from_value(json).ok()?;
-        (!is_expired(envelope.created_at, now)).then_some(envelope.value)
+    pub async fn take<T: DeserializeOwned>(
+        &self,
+        handle: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<T>> {
+        let Some(json) = self
+            .session
+            .take_pending(self.client, &handle_digest(handle), now)
+            .await
+            .map_err(Error::Session)?
+        else {
+            return Ok(None);
+        };
+        // An entry of another format (an older release) is as good as none.
+        let Ok(envelope) = serde_json::from_value::<Envelope<T>>(json) else {
+            return Ok(None);
+        };
+        Ok((!is_expired(envelope.created_at, now)).then_some(envelope.value))
     }
+}
+
+/// The key of a pending login: SHA-256 of its handle, hex-encoded.
+fn handle_digest(handle: &str) -> String {
+    hex::encode(Sha256::digest(handle.as_bytes()))
 }
 
 fn is_expired(created_at: i64, now: OffsetDateTime) -> bool {
@@ -95,116 +102,81 @@ fn is_expired(created_at: i64, now: OffsetDateTime) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use std::cell::RefCell;
-    use std::collections::BTreeMap;
-
+mod tests {
     use super::*;
+    use crate::oauth::session::MemoryLoginSession;
     use time::macros::datetime;
-
-    /// A session in memory, for the client layer's tests.
-    #[derive(Default)]
-    pub(crate) struct MemorySession(RefCell<BTreeMap<String, serde_json::Value>>);
-
-    impl LoginSession for MemorySession {
-        fn get(&self, key: &str) -> Result<Option<serde_json::Value>, String> {
-            Ok(self.0.borrow().get(key).cloned())
-        }
-        fn insert(&self, key: &str, value: serde_json::Value) -> Result<(), String> {
-            self.0.borrow_mut().insert(key.to_owned(), value);
-            Ok(())
-        }
-        fn remove(&self, key: &str) -> Option<serde_json::Value> {
-            self.0.borrow_mut().remove(key)
-        }
-        fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
-            self.0
-                .borrow()
-                .keys()
-                .filter(|k| k.starts_with(prefix))
-                .cloned()
-                .collect()
-        }
-    }
 
     const NOW: OffsetDateTime = datetime!(2026-06-01 10:00:00 UTC);
 
-    #[test]
-    fn a_pending_login_is_taken_once() {
-        let session = MemorySession::default();
+    #[tokio::test]
+    async fn a_pending_login_is_taken_once() {
+        let session = MemoryLoginSession::new();
         let pending = PendingLogins::new(&session, "github");
         pending
             .save("state-1", &"verifier".to_owned(), NOW)
+            .await
             .unwrap();
-        assert_eq!(
-            pending.take::<String>("state-1", NOW).as_deref(),
-            Some("verifier")
-        );
-        assert_eq!(pending.take::<String>("state-1", NOW), None);
+        let taken: Option<String> = pending.take("state-1", NOW).await.unwrap();
+        assert_eq!(taken.as_deref(), Some("verifier"));
+        assert_eq!(pending.take::<String>("state-1", NOW).await.unwrap(), None);
     }
 
-    #[test]
-    fn an_unknown_handle_finds_nothing() {
-        let session = MemorySession::default();
+    #[tokio::test]
+    async fn an_unknown_handle_finds_nothing() {
+        let session = MemoryLoginSession::new();
         let pending = PendingLogins::new(&session, "github");
-        pending.save("state-1", &1, NOW).unwrap();
-        assert_eq!(pending.take::<i32>("state-2", NOW), None);
+        pending.save("state-1", &1, NOW).await.unwrap();
+        assert_eq!(pending.take::<i32>("state-2", NOW).await.unwrap(), None);
     }
 
-    #[test]
-    fn a_pending_login_expires_after_ten_minutes() {
-        let session = MemorySession::default();
+    #[tokio::test]
+    async fn a_pending_login_expires_after_ten_minutes() {
+        let session = MemoryLoginSession::new();
         let pending = PendingLogins::new(&session, "github");
-        pending.save("s", &1, NOW).unwrap();
-        assert_eq!(pending.take::<i32>("s", NOW + Duration::minutes(11)), None);
-        pending.save("t", &2, NOW).unwrap();
+        pending.save("s", &1, NOW).await.unwrap();
+        let late = NOW + Duration::minutes(11);
+        assert_eq!(pending.take::<i32>("s", late).await.unwrap(), None);
+        pending.save("t", &2, NOW).await.unwrap();
+        let just_in_time = NOW + Duration::minutes(10) - Duration::seconds(1);
         assert_eq!(
-            pending.take::<i32>("t", NOW + Duration::minutes(10)),
+            pending.take::<i32>("t", just_in_time).await.unwrap(),
             Some(2)
         );
     }
 
-    #[test]
-    fn several_tabs_can_be_pending_and_the_oldest_drop_past_the_cap() {
-        let session = MemorySession::default();
+    #[tokio::test]
+    async fn several_tabs_can_be_pending_and_the_oldest_drop_past_the_cap() {
+        let session = MemoryLoginSession::new();
         let pending = PendingLogins::new(&session, "github");
         for i in 0..7 {
-            pending
-                .save(&format!("s{i}"), &i, NOW + Duration::seconds(i))
-                .unwrap();
+            let at = NOW + Duration::seconds(i);
+            pending.save(&format!("s{i}"), &i, at).await.unwrap();
         }
         let later = NOW + Duration::seconds(10);
-        assert_eq!(pending.take::<i64>("s0", later), None);
-        assert_eq!(pending.take::<i64>("s1", later), None);
+        assert_eq!(pending.take::<i64>("s0", later).await.unwrap(), None);
+        assert_eq!(pending.take::<i64>("s1", later).await.unwrap(), None);
         for i in 2..7 {
-            assert_eq!(pending.take::<i64>(&format!("s{i}"), later), Some(i));
+            let taken = pending.take::<i64>(&format!("s{i}"), later).await.unwrap();
+            assert_eq!(taken, Some(i));
         }
     }
 
-    #[test]
-    fn clients_do_not_see_each_others_pending_logins() {
-        let session = MemorySession::default();
-        PendingLogins::new(&session, "github")
-            .save("s", &1, NOW)
-            .unwrap();
-        assert_eq!(
-            PendingLogins::new(&session, "google").take::<i32>("s", NOW),
-            None
-        );
+    #[tokio::test]
+    async fn clients_do_not_see_each_others_pending_logins() {
+        let session = MemoryLoginSession::new();
+        let github = PendingLogins::new(&session, "github");
+        github.save("s", &1, NOW).await.unwrap();
+        let google = PendingLogins::new(&session, "google");
+        assert_eq!(google.take::<i32>("s", NOW).await.unwrap(), None);
+        assert_eq!(github.take::<i32>("s", NOW).await.unwrap(), Some(1));
     }
 
     #[test]
-    fn the_session_never_holds_the_handle_in_clear() {
-        let session = MemorySession::default();
-        PendingLogins::new(&session, "github")
-            .save("my-secret-state", &1, NOW)
-            .unwrap();
-        assert!(
-            session
-                .0
-                .borrow()
-                .keys()
-                .all(|k| !k.contains("my-secret-state"))
-        );
+    fn the_store_never_sees_the_handle_in_clear() {
+        let digest = handle_digest("my-secret-state");
+        assert_eq!(digest.len(), 64);
+        assert!(!digest.contains("my-secret-state"));
+        assert_ne!(digest, handle_digest("my-secret-statf"));
     }
 }

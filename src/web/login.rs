@@ -11,13 +11,15 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::next::same_site_path;
 use super::session::{FlashKind, TypedSession};
 use crate::app::login::{self, LoginContext, LoginError, LoginKind};
+use crate::db::login_session::DbLoginSession;
 use crate::error::AppError;
+use crate::oauth::secret::random_token;
 use crate::providers::Provider;
 use crate::startup::AppState;
 
@@ -29,15 +31,26 @@ pub struct LoginQuery {
 }
 
 /// Starts a login: remembers `next`, sends the browser to the provider.
+/// A client past the login rate limit gets the 429 page instead, before
+/// anything is stored.
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
     provider: web::Path<String>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
     let provider = available(&state, &provider)?;
+    if let Some(peer) = req.peer_addr() {
+        state.login_limiter.check(peer.ip())?;
+    }
     session.set_next_path(query.next.as_deref().and_then(same_site_path))?;
-    match login::start_login(&state.oauth, provider, &session, &state.config.app_url).await {
+    let pending = DbLoginSession::new(
+        state.pool.clone(),
+        state.cipher.clone(),
+        &session.login_binding()?,
+    );
+    match login::start_login(&state.oauth, provider, &pending, &state.config.app_url).await {
         Ok(url) => Ok(see_other(url.as_str())),
         Err(error) => fail(&session, provider, &error),
     }
@@ -76,7 +89,14 @@ async fn finish(
         cipher: &state.cipher,
     };
     let current_user = session.user_id()?;
-    let logged_in = match login::finish_login(cx, provider, session, params, current_user).await {
+    // A browser that never started a login has no binding; a fresh random
+    // one matches no pending login, so its callback is refused as any
+    // callback of another browser is.
+    let binding = session
+        .existing_login_binding()
+        .unwrap_or_else(|| random_token(32));
+    let pending = DbLoginSession::new(state.pool.clone(), state.cipher.clone(), &binding);
+    let logged_in = match login::finish_login(cx, provider, &pending, params, current_user).await {
         Ok(logged_in) => logged_in,
         Err(error) => return fail(session, provider, &error),
     };

@@ -10,6 +10,7 @@ pub mod headers;
 pub mod health;
 pub mod home;
 pub mod login;
+pub mod login_limit;
 pub mod logout;
 pub mod next;
 pub mod profile;

@@ -1,6 +1,7 @@
 //! `TypedSession`: the only way handlers touch the session, through named
-//! keys: the logged-in user, flash messages, the CSRF token, and the
-//! pending logins of the OAuth layer (via [`LoginSession`]).
+//! keys: the logged-in user, flash messages, the CSRF token, where to go
+//! after a login, and the login binding that ties pending logins (kept in
+//! their own table) to this browser.
 
 use std::future::{Ready, ready};
 
@@ -11,12 +12,18 @@ use subtle::ConstantTimeEq as _;
 
 use crate::error::AppError;
 use crate::oauth::secret::random_token;
-use crate::oauth::session::LoginSession;
 
 const USER_ID: &str = "user_id";
 const FLASH: &str = "flash";
 const CSRF_TOKEN: &str = "csrf_token";
 const NEXT_PATH: &str = "next_path";
+const LOGIN_BINDING: &str = "login_binding";
+
+/// True when a stored session state has someone logged in: such a session
+/// lives for `SESSION_TTL`, any other only as long as a pending login.
+pub fn state_is_logged_in(state: &std::collections::HashMap<String, String>) -> bool {
+    state.contains_key(USER_ID)
+}
 
 /// How a flash message is styled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +151,26 @@ impl TypedSession {
         path
     }
 
+    /// The random value that binds this browser's pending logins to it,
+    /// created (and so written to the session) on first use. It is kept
+    /// across [`renew`](Self::renew), so a login finished in one tab does
+    /// not orphan the logins pending in others.
+    pub fn login_binding(&self) -> Result<String, AppError> {
+        if let Some(binding) = self.existing_login_binding() {
+            return Ok(binding);
+        }
+        let binding = random_token(32);
+        self.0
+            .insert(LOGIN_BINDING, &binding)
+            .map_err(AppError::internal)?;
+        Ok(binding)
+    }
+
+    /// The login binding, if a login was ever started in this session.
+    pub fn existing_login_binding(&self) -> Option<String> {
+        self.0.get::<String>(LOGIN_BINDING).ok().flatten()
+    }
+
     /// The underlying actix session.
     pub fn inner(&self) -> &Session {
         &self.0
@@ -159,35 +186,9 @@ impl FromRequest for TypedSession {
     }
 }
 
-impl LoginSession for TypedSession {
-    fn get(&self, key: &str) -> Result<Option<serde_json::Value>, String> {
-        self.0.get(key).map_err(|e| e.to_string())
-    }
-
-    fn insert(&self, key: &str, value: serde_json::Value) -> Result<(), String> {
-        self.0.insert(key, value).map_err(|e| e.to_string())
-    }
-
-    fn remove(&self, key: &str) -> Option<serde_json::Value> {
-        self.0
-            .remove(key)
-            .and_then(|raw| serde_json::from_str(&raw).ok())
-    }
-
-    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
-        self.0
-            .entries()
-            .keys()
-            .filter(|key| key.starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use actix_web::test::TestRequest;
-    use serde_json::json;
 
     use super::*;
 
@@ -229,23 +230,23 @@ mod tests {
     }
 
     #[test]
-    fn the_login_session_view_stores_json_and_lists_by_prefix() {
+    fn the_login_binding_is_made_once_and_survives_renewal() {
         let session = session();
-        let login: &dyn LoginSession = &session;
-        login
-            .insert("_oauth:github:a", json!({"state": "a"}))
-            .unwrap();
-        login.insert("_oauth:github:b", json!(2)).unwrap();
-        login.insert("user_id", json!(1)).unwrap();
-        let mut keys = login.keys_with_prefix("_oauth:github:");
-        keys.sort();
-        assert_eq!(keys, ["_oauth:github:a", "_oauth:github:b"]);
-        assert_eq!(
-            login.get("_oauth:github:a").unwrap(),
-            Some(json!({"state": "a"}))
-        );
-        assert_eq!(login.remove("_oauth:github:b"), Some(json!(2)));
-        assert_eq!(login.remove("_oauth:github:b"), None);
-        assert_eq!(login.get("missing").unwrap(), None);
+        assert_eq!(session.existing_login_binding(), None);
+        let binding = session.login_binding().unwrap();
+        assert!(binding.len() >= 43);
+        session.renew();
+        assert_eq!(session.login_binding().unwrap(), binding);
+        assert_eq!(session.existing_login_binding(), Some(binding));
+    }
+
+    #[test]
+    fn only_a_state_with_a_user_counts_as_logged_in() {
+        let session = session();
+        session.login_binding().unwrap();
+        let state: std::collections::HashMap<_, _> = session.0.entries().clone();
+        assert!(!state_is_logged_in(&state));
+        session.set_user_id(7).unwrap();
+        assert!(state_is_logged_in(&session.0.entries().clone()));
     }
 }

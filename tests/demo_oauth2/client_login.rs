@@ -2,7 +2,6 @@
 //! GitHub and demo Google: two independent implementations of each protocol
 //! agree on the wire.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -10,36 +9,13 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use trilogin::demo::google::id_token::IdTokenFault;
 use trilogin::oauth::oauth2::{OAuth2Client, USERINFO_KEY};
-use trilogin::oauth::session::LoginSession;
 use trilogin::oauth::{Error, OAuth2Token};
 use trilogin::providers::{Provider, github};
 
 use crate::helpers::{TestServer, consent_id, location};
 
 /// A server-side session in memory, as the site keeps one per browser.
-#[derive(Default)]
-struct MemorySession(RefCell<BTreeMap<String, Value>>);
-
-impl LoginSession for MemorySession {
-    fn get(&self, key: &str) -> Result<Option<Value>, String> {
-        Ok(self.0.borrow().get(key).cloned())
-    }
-    fn insert(&self, key: &str, value: Value) -> Result<(), String> {
-        self.0.borrow_mut().insert(key.to_owned(), value);
-        Ok(())
-    }
-    fn remove(&self, key: &str) -> Option<Value> {
-        self.0.borrow_mut().remove(key)
-    }
-    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
-        self.0
-            .borrow()
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-}
+use trilogin::oauth::session::MemoryLoginSession as MemorySession;
 
 fn client(server: &TestServer, provider: Provider) -> OAuth2Client {
     let http =

@@ -1,8 +1,7 @@
 //! The site's own OAuth 1.0a client against demo Twitter: two independent
 //! implementations of RFC 5849 that must agree on the wire.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
 use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
@@ -10,36 +9,13 @@ use trilogin::demo::{TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
 use trilogin::oauth::config::SignatureMethod;
 use trilogin::oauth::oauth1::OAuth1Client;
 use trilogin::oauth::secret::ClientSecret;
-use trilogin::oauth::session::LoginSession;
 use trilogin::oauth::{ClientConfig, Error};
 use url::Url;
 
 use crate::helpers::*;
 
 /// One browser's server-side session.
-#[derive(Default)]
-struct Session(RefCell<HashMap<String, serde_json::Value>>);
-
-impl LoginSession for Session {
-    fn get(&self, key: &str) -> Result<Option<serde_json::Value>, String> {
-        Ok(self.0.borrow().get(key).cloned())
-    }
-    fn insert(&self, key: &str, value: serde_json::Value) -> Result<(), String> {
-        self.0.borrow_mut().insert(key.to_owned(), value);
-        Ok(())
-    }
-    fn remove(&self, key: &str) -> Option<serde_json::Value> {
-        self.0.borrow_mut().remove(key)
-    }
-    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
-        self.0
-            .borrow()
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-}
+use trilogin::oauth::session::MemoryLoginSession as Session;
 
 /// The client as the site registers demo Twitter.
 fn client(

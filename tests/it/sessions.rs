@@ -119,13 +119,16 @@ async fn an_expired_session_is_gone_and_purged() {
 
     assert_eq!(app.state.sessions.load(&key).await.unwrap(), None);
     assert!(!app.get_page("/", 200).await.contains("Too late"));
-    assert_eq!(app.state.sessions.purge_expired().await.unwrap(), 1);
+    assert_eq!(
+        app.state.sessions.purge_expired().await.unwrap().sessions,
+        1
+    );
     let left: i64 = sessions::table.count().get_result(&mut app.db()).unwrap();
     assert_eq!(left, 0);
 }
 
 #[tokio::test]
-async fn an_update_to_an_expired_session_starts_a_new_one() {
+async fn an_update_to_an_expired_session_never_brings_its_state_back() {
     let app = spawn_app().await;
     let store = &app.state.sessions;
     let old = store
@@ -133,25 +136,108 @@ async fn an_update_to_an_expired_session_starts_a_new_one() {
         .await
         .unwrap();
     let old_text = old.as_ref().to_owned();
-    let new = store
-        .update(old, state_with_flash("b"), &DAY)
+    let logged_in = HashMap::from([("user_id".to_owned(), "1".to_owned())]);
+    let new = store.update(old, logged_in, &DAY).await.unwrap();
+    assert_ne!(new.as_ref(), old_text);
+    assert_eq!(store.load(&new).await.unwrap(), None, "an empty session");
+    let rows: i64 = sessions::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(rows, 1, "only the expired row, until the purge");
+}
+
+#[tokio::test]
+async fn an_update_to_a_deleted_session_never_brings_its_state_back() {
+    let app = spawn_app().await;
+    let store = &app.state.sessions;
+    let logged_in = HashMap::from([("user_id".to_owned(), "1".to_owned())]);
+    let key = store.save(logged_in.clone(), &DAY).await.unwrap();
+    let same_key = SessionKey::try_from(key.as_ref().to_owned()).unwrap();
+    store.delete(&key).await.unwrap();
+    let new = store.update(same_key, logged_in, &DAY).await.unwrap();
+    assert_eq!(store.load(&new).await.unwrap(), None);
+    let rows: i64 = sessions::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(rows, 0);
+}
+
+#[tokio::test]
+async fn session_state_is_sealed_at_rest_and_bound_to_its_row() {
+    let app = spawn_app().await;
+    let store = &app.state.sessions;
+    let mine = store
+        .save(state_with_flash("my secret flash"), &DAY)
         .await
         .unwrap();
-    assert_ne!(new.as_ref(), old_text);
-    assert_eq!(store.load(&new).await.unwrap(), Some(state_with_flash("b")));
+    let other = store.save(state_with_flash("other"), &DAY).await.unwrap();
+    let rows: Vec<(String, String)> = sessions::table
+        .select((sessions::id, sessions::state))
+        .load(&mut app.db())
+        .unwrap();
+    for (_, state) in &rows {
+        assert!(state.starts_with("v2:"), "{state}");
+        assert!(
+            !state.contains("secret") && !state.contains("flash"),
+            "{state}"
+        );
+    }
+    // A state copied into another session's row does not open there: that
+    // browser is simply logged out, never given the other state.
+    let mine_state = &rows
+        .iter()
+        .find(|(id, _)| *id == session_id(mine.as_ref()))
+        .unwrap()
+        .1;
+    diesel::update(sessions::table.find(session_id(other.as_ref())))
+        .set(sessions::state.eq(mine_state))
+        .execute(&mut app.db())
+        .unwrap();
+    assert_eq!(store.load(&other).await.unwrap(), None);
+    assert_eq!(
+        store.load(&mine).await.unwrap(),
+        Some(state_with_flash("my secret flash"))
+    );
+}
+
+#[tokio::test]
+async fn a_clear_session_state_of_an_earlier_release_is_sealed_at_start_up() {
+    let app = spawn_app().await;
+    let key = plant_session(&app, "Kept across the upgrade").await;
+    let clear = serde_json::to_string(&state_with_flash("Kept across the upgrade")).unwrap();
+    diesel::update(sessions::table)
+        .set(sessions::state.eq(&clear))
+        .execute(&mut app.db())
+        .unwrap();
+    let app = app.restart().await;
+    let stored: String = sessions::table
+        .select(sessions::state)
+        .first(&mut app.db())
+        .unwrap();
+    assert!(stored.starts_with("v2:"), "{stored}");
+    assert_eq!(
+        app.state.sessions.load(&key).await.unwrap(),
+        Some(state_with_flash("Kept across the upgrade"))
+    );
+}
+
+#[tokio::test]
+async fn a_session_without_a_login_lives_no_longer_than_a_pending_login() {
+    let app = spawn_app().await;
+    plant_session(&app, "hello").await;
+    app.get_page("/", 200).await;
+    app.get_page("/", 200).await;
+    let expires: time::PrimitiveDateTime = sessions::table
+        .select(sessions::expires_at)
+        .first(&mut app.db())
+        .unwrap();
+    assert!(
+        expires <= trilogin::db::now() + time::Duration::minutes(10),
+        "{expires}"
+    );
 }
 
 #[tokio::test]
 async fn using_a_session_slides_its_expiry_forward() {
     let app = spawn_app().await;
-    plant_session(&app, "hello").await;
+    app.plant_logged_in_session(1).await;
     let soon = trilogin::db::now() + time::Duration::hours(1);
-    diesel::update(sessions::table)
-        .set(sessions::expires_at.eq(soon))
-        .execute(&mut app.db())
-        .unwrap();
-    // Render once to consume the flash (a state change), once more unchanged.
-    app.get_page("/", 200).await;
     diesel::update(sessions::table)
         .set(sessions::expires_at.eq(soon))
         .execute(&mut app.db())

@@ -131,7 +131,7 @@ async fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
         (&raw.refresh_token, "plaintextRefreshToken"),
         (&raw.id_token, "eyJplaintext"),
     ] {
-        assert!(column.starts_with("v1:"), "{column}");
+        assert!(column.starts_with("v2:"), "{column}");
         assert!(!column.contains(plaintext), "{column} holds the plaintext");
     }
     // Nor is it anywhere in the file.

@@ -1,13 +1,11 @@
 //! The browser session, the client and the mock provider's endpoints.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use trilogin::oauth::config::SignatureType;
 use trilogin::oauth::oauth1::OAuth1Client;
 use trilogin::oauth::secret::ClientSecret;
-use trilogin::oauth::session::LoginSession;
 use trilogin::oauth::{ClientConfig, OAuth1Token};
 use url::Url;
 use wiremock::matchers::{method, path};
@@ -26,29 +24,7 @@ pub const ACCESS_SECRET: &str = "access secret=1";
 pub const CALLBACK: &str = "http://127.0.0.1:8080/auth/twitter/callback";
 
 /// A browser's server-side session, in memory.
-#[derive(Default)]
-pub struct MemorySession(RefCell<BTreeMap<String, serde_json::Value>>);
-
-impl LoginSession for MemorySession {
-    fn get(&self, key: &str) -> Result<Option<serde_json::Value>, String> {
-        Ok(self.0.borrow().get(key).cloned())
-    }
-    fn insert(&self, key: &str, value: serde_json::Value) -> Result<(), String> {
-        self.0.borrow_mut().insert(key.to_owned(), value);
-        Ok(())
-    }
-    fn remove(&self, key: &str) -> Option<serde_json::Value> {
-        self.0.borrow_mut().remove(key)
-    }
-    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
-        self.0
-            .borrow()
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-}
+pub use trilogin::oauth::session::MemoryLoginSession as MemorySession;
 
 pub fn config(server: &MockServer, signature_type: SignatureType, secret: &str) -> ClientConfig {
     let at = |p: &str| Some(Url::parse(&format!("{}{p}", server.uri())).unwrap());

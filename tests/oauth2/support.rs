@@ -1,7 +1,6 @@
 //! Test doubles and a mock provider: an in-memory session and token store,
 //! test-only signing keys, discovery and key set documents.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +14,6 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use trilogin::oauth::secret::{AccessToken, ClientSecret, RefreshToken};
-use trilogin::oauth::session::LoginSession;
 use trilogin::oauth::{
     ClientConfig, OAuth2Client, OAuth2Token, Result, Token, TokenHooks, UpdateOutcome,
 };
@@ -194,29 +192,7 @@ pub fn callback(state: &str, code: &str) -> BTreeMap<String, String> {
 }
 
 /// A server-side session in memory.
-#[derive(Default)]
-pub struct MemorySession(RefCell<BTreeMap<String, Value>>);
-
-impl LoginSession for MemorySession {
-    fn get(&self, key: &str) -> std::result::Result<Option<Value>, String> {
-        Ok(self.0.borrow().get(key).cloned())
-    }
-    fn insert(&self, key: &str, value: Value) -> std::result::Result<(), String> {
-        self.0.borrow_mut().insert(key.to_owned(), value);
-        Ok(())
-    }
-    fn remove(&self, key: &str) -> Option<Value> {
-        self.0.borrow_mut().remove(key)
-    }
-    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
-        self.0
-            .borrow()
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-}
+pub use trilogin::oauth::session::MemoryLoginSession as MemorySession;
 
 /// One person's token storage in memory, with a compare-and-swap update.
 #[derive(Default)]

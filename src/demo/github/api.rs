@@ -17,7 +17,7 @@ use super::rate_limit::Budget;
 use super::{DemoGitHub, RATE_LIMIT};
 use crate::demo::GITHUB_CLIENT_SECRET;
 use crate::demo::oauth2_server::grants::ValidAccess;
-use crate::demo::oauth2_server::{avatar_url, client_auth, hex, now};
+use crate::demo::oauth2_server::{avatar_url, client_auth, now};
 use crate::demo::people::{self, PEOPLE, Person};
 
 const DOCS: &str = "https://docs.github.com/rest";
@@ -373,7 +373,7 @@ fn respond(
     link: Option<String>,
 ) -> HttpResponse {
     let body = body.to_string();
-    let etag = format!("W/\"{}\"", hex(&Sha256::digest(body.as_bytes())));
+    let etag = format!("W/\"{}\"", hex::encode(Sha256::digest(body.as_bytes())));
     let now = now();
     let budget = github.rate_limits.peek(&access.token_hash, now);
     if budget.remaining == 0 {

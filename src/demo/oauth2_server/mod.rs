@@ -77,12 +77,7 @@ pub fn random_token(prefix: &str, len: usize) -> String {
 /// The SHA-256 of a token, hex encoded: the grant store and its state file
 /// keep only these, so the file alone yields no usable token.
 pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// Lower-case hex of some bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The answer for the transport-level faults (outage, timeout); `None` for

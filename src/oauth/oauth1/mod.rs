@@ -139,11 +139,9 @@ impl OAuth1Client {
             oauth_token: credentials.token.clone(),
             oauth_token_secret: credentials.secret,
         };
-        PendingLogins::new(session, &self.name).save(
-            &credentials.token,
-            &pending,
-            OffsetDateTime::now_utc(),
-        )?;
+        PendingLogins::new(session, &self.name)
+            .save(&credentials.token, &pending, OffsetDateTime::now_utc())
+            .await?;
 
         let mut authorize = with_query(&self.authorize_url, &self.config.authorize_params);
         authorize
@@ -170,15 +168,17 @@ impl OAuth1Client {
         let now = OffsetDateTime::now_utc();
         if let Some(denied) = params.get("denied") {
             // The refused request token is spent as well.
-            pending.take::<PendingRequestToken>(denied, now);
+            pending.take::<PendingRequestToken>(denied, now).await?;
             return Err(Error::AccessDenied {
                 error: "access_denied".into(),
                 description: None,
             });
         }
         let returned = params.get("oauth_token").ok_or(Error::StateMismatch)?;
-        let stored: PendingRequestToken =
-            pending.take(returned, now).ok_or(Error::StateMismatch)?;
+        let stored: PendingRequestToken = pending
+            .take(returned, now)
+            .await?
+            .ok_or(Error::StateMismatch)?;
         // The lookup went by hash; the token itself is compared in constant time.
         if !bool::from(stored.oauth_token.as_bytes().ct_eq(returned.as_bytes())) {
             return Err(Error::StateMismatch);
@@ -378,8 +378,8 @@ async fn read(response: reqwest::Response) -> Result<(u16, String)> {
 mod tests {
     use super::*;
     use crate::oauth::config::SignatureMethod;
-    use crate::oauth::pending::tests::MemorySession;
     use crate::oauth::secret::ClientSecret;
+    use crate::oauth::session::MemoryLoginSession;
 
     fn url(s: &str) -> Option<Url> {
         Some(Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}")))
@@ -500,7 +500,7 @@ mod tests {
     async fn a_callback_for_a_login_never_started_is_refused_without_calling_the_provider() {
         // The endpoints point nowhere: any HTTP call would fail with Transport.
         let client = client(config()).unwrap();
-        let session = MemorySession::default();
+        let session = MemoryLoginSession::new();
         let params = BTreeMap::from([
             ("oauth_token".to_owned(), "forged".to_owned()),
             ("oauth_verifier".to_owned(), "v".to_owned()),
@@ -520,7 +520,7 @@ mod tests {
     #[tokio::test]
     async fn twitters_denied_parameter_is_access_denied() {
         let client = client(config()).unwrap();
-        let session = MemorySession::default();
+        let session = MemoryLoginSession::new();
         let params = BTreeMap::from([("denied".to_owned(), "request-token".to_owned())]);
         let err = client
             .authorize_access_token(&session, &params)

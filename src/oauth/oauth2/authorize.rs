@@ -95,11 +95,9 @@ impl OAuth2Client {
             redirect_uri: redirect_uri.to_owned(),
             state,
         };
-        PendingLogins::new(session, &self.name).save(
-            pending.state.secret(),
-            &pending,
-            OffsetDateTime::now_utc(),
-        )?;
+        PendingLogins::new(session, &self.name)
+            .save(pending.state.secret(), &pending, OffsetDateTime::now_utc())
+            .await?;
         Ok(url)
     }
 
@@ -120,6 +118,7 @@ impl OAuth2Client {
         let state = params.get("state").ok_or(Error::StateMismatch)?;
         let pending: PendingLogin = PendingLogins::new(session, &self.name)
             .take(state, now)
+            .await?
             .ok_or(Error::StateMismatch)?;
         if !pending.state.matches(state) {
             return Err(Error::StateMismatch);

@@ -172,9 +172,8 @@ impl OAuth2Client {
                 reason: "the token has no refresh token".into(),
             });
         };
-        let digest = Sha256::digest(refresh_token.secret().as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        let key = format!("{}:{hex}", self.name);
+        let digest = hex::encode(Sha256::digest(refresh_token.secret().as_bytes()));
+        let key = format!("{}:{digest}", self.name);
         let lock = self.refresh_locks.lock_for(&key);
         let result = {
             let _guard = lock.lock().await;
@@ -210,7 +209,17 @@ impl OAuth2Client {
                 }
             }
         }
-        let new = self.refresh_token(old).await?;
+        let new = match self.refresh_token(old).await {
+            Ok(new) => new,
+            Err(error) => {
+                // A refusal or an outage must not keep the claim: the next
+                // request tries again at once rather than after the lease.
+                if let Err(release) = hooks.release_refresh(&self.name, old).await {
+                    tracing::warn!(error = %release, "cannot release the refresh claim");
+                }
+                return Err(error);
+            }
+        };
         match hooks.update_token(&self.name, &new, old).await? {
             UpdateOutcome::Saved => {
                 tracing::info!("refreshed the access token");
