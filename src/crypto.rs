@@ -141,6 +141,25 @@ impl Cipher {
         self.decrypt(encoded, column.as_bytes())
     }
 
+    /// A `v1:` value, as releases before row binding sealed it: for tests
+    /// of the upgrade path.
+    #[cfg(test)]
+    pub(crate) fn seal_v1(&self, column: &str, plaintext: &str) -> String {
+        let nonce = [7u8; NONCE_LEN];
+        let payload = Payload {
+            msg: plaintext.as_bytes(),
+            aad: column.as_bytes(),
+        };
+        let ciphertext = self
+            .aead
+            .encrypt(XNonce::from_slice(&nonce), payload)
+            .unwrap_or_default();
+        format!(
+            "{V1_PREFIX}{}",
+            BASE64.encode([&nonce[..], &ciphertext].concat())
+        )
+    }
+
     /// True when `stored` was sealed by an earlier version of the scheme.
     pub fn is_v1(stored: &str) -> bool {
         stored.starts_with(V1_PREFIX)
@@ -244,20 +263,8 @@ mod tests {
     #[test]
     fn v1_values_open_only_through_the_upgrade_path() {
         let cipher = cipher("a");
-        // A v1 value: the same AEAD with the column name alone as AAD.
         let column = "oauth2_tokens.access_token";
-        let nonce = [9u8; NONCE_LEN];
-        let ciphertext = cipher
-            .aead
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: b"old-token",
-                    aad: column.as_bytes(),
-                },
-            )
-            .unwrap();
-        let v1 = format!("v1:{}", BASE64.encode([&nonce[..], &ciphertext].concat()));
+        let v1 = cipher.seal_v1(column, "old-token");
         assert!(Cipher::is_v1(&v1));
         assert_eq!(cipher.open_v1(column, &v1).unwrap(), "old-token");
         assert_eq!(cipher.open(&AAD, &v1), Err(CryptoError::UnknownVersion));

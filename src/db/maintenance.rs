@@ -33,12 +33,13 @@ pub fn purge_expired(conn: &mut SqliteConnection, now: PrimitiveDateTime) -> Que
     Ok(purged)
 }
 
-/// Copies the WAL into the database and truncates it to zero bytes, then
-/// hands free pages back (`auto_vacuum = INCREMENTAL`, see [`super::build_pool`]).
-/// A checkpoint that readers keep from finishing leaves the WAL for the next
-/// one; `journal_size_limit` still caps what it keeps on disk.
+/// Hands free pages back to the file system (`auto_vacuum = INCREMENTAL`,
+/// see [`super::build_pool`]), then copies the WAL into the database and
+/// truncates it to zero bytes. In this order: the vacuum itself writes to
+/// the WAL. A checkpoint that readers keep from finishing leaves the WAL
+/// for the next one; `journal_size_limit` still caps what it keeps on disk.
 pub fn compact(conn: &mut SqliteConnection) -> QueryResult<()> {
-    conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA incremental_vacuum;")
+    conn.batch_execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
 }
 
 #[derive(QueryableByName)]

@@ -145,3 +145,82 @@ fn seal_clear_sessions(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<u
     }
     Ok(clear.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SecretKey;
+    use crate::db::models::NewUser;
+    use crate::db::{build_pool, run_migrations, tokens, users};
+    use crate::oauth::OAuth2Token;
+    use crate::oauth::secret::{AccessToken, IdToken, RefreshToken};
+
+    #[test]
+    fn v1_tokens_and_clear_sessions_are_sealed_again_bound_to_their_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = build_pool(&dir.path().join("t.db").to_string_lossy()).unwrap();
+        run_migrations(&pool).unwrap();
+        let cipher = Cipher::new(&SecretKey::new(vec![5u8; 32]).unwrap());
+        let mut conn = pool.get().unwrap();
+        let user = users::insert_user(
+            &mut conn,
+            &NewUser {
+                display_name: "Ada",
+                email: None,
+                avatar_url: None,
+            },
+        )
+        .unwrap();
+        let token = OAuth2Token {
+            access_token: AccessToken::new("gho_old"),
+            token_type: "bearer".into(),
+            refresh_token: Some(RefreshToken::new("ghr_old")),
+            expires_at: None,
+            scope: None,
+            id_token: Some(IdToken::new("eyJ.old")),
+            extra: Default::default(),
+        };
+        tokens::save_oauth2_token(&mut conn, &cipher, user.id, "github", "1", &token).unwrap();
+        // As a release before row binding stored them.
+        diesel::update(oauth2_tokens::table)
+            .set((
+                oauth2_tokens::access_token.eq(cipher.seal_v1(SEALED_ACCESS_TOKEN, "gho_old")),
+                oauth2_tokens::refresh_token.eq(cipher.seal_v1(SEALED_REFRESH_TOKEN, "ghr_old")),
+                oauth2_tokens::id_token.eq(cipher.seal_v1(SEALED_ID_TOKEN, "eyJ.old")),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::id.eq("s1"),
+                sessions::state.eq(r#"{"user_id":"1"}"#),
+                sessions::expires_at.eq(crate::db::now()),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        assert!(tokens::load_oauth2_token(&mut conn, &cipher, user.id, "github").is_err());
+
+        let resealed = reseal_legacy(&mut conn, &cipher).unwrap();
+        assert_eq!(
+            resealed,
+            Resealed {
+                tokens: 1,
+                sessions: 1
+            }
+        );
+        let stored = tokens::load_oauth2_token(&mut conn, &cipher, user.id, "github")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.token, token);
+        let state: String = sessions::table
+            .select(sessions::state)
+            .first(&mut conn)
+            .unwrap();
+        let at = SealedAt::new(SEALED_STATE, &["s1"]);
+        assert_eq!(cipher.open(&at, &state).unwrap(), r#"{"user_id":"1"}"#);
+        assert_eq!(
+            reseal_legacy(&mut conn, &cipher).unwrap(),
+            Resealed::default()
+        );
+    }
+}

@@ -98,7 +98,38 @@ async fn start(config: Config, dir: Arc<TempDir>, cookies: Arc<Jar>) -> TestApp 
     }
 }
 
+/// Another browser on the same app: a client with cookies of its own.
+pub struct Browser {
+    /// Keeps cookies, never follows redirects.
+    pub client: reqwest::Client,
+    /// The app's origin.
+    pub address: String,
+}
+
+impl Browser {
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request reaches the app")
+    }
+}
+
 impl TestApp {
+    /// A new browser on this app, with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("test client"),
+            address: self.address.clone(),
+        }
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)

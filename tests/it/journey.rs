@@ -4,23 +4,66 @@
 
 #![allow(dead_code, reason = "each test module uses a different part")]
 
-use crate::helpers::{TestApp, location};
+use crate::helpers::{Browser, TestApp, location};
+
+/// Something that browses the site: the test app's own client, or one of
+/// several [`Browser`]s, each with cookies of its own.
+pub trait Surf {
+    /// The client, with its cookie jar.
+    fn client(&self) -> &reqwest::Client;
+    /// The site's origin.
+    fn origin(&self) -> &str;
+
+    /// The absolute URL of `path`.
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin())
+    }
+}
+
+impl Surf for TestApp {
+    fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+    fn origin(&self) -> &str {
+        &self.address
+    }
+}
+
+impl Surf for Browser {
+    fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+    fn origin(&self) -> &str {
+        &self.address
+    }
+}
 
 /// Starts a login at `login_path` (e.g. `/login/github?next=/repos`),
 /// answers the demo provider's consent page as `person` (`ada`, `grace`,
 /// `zoe`) with `decision` (`authorize` or `deny`), and returns the
 /// provider's answer: a redirect to the site's callback, not yet followed.
 pub async fn consent_via_demo(
-    app: &TestApp,
+    app: &impl Surf,
     login_path: &str,
     person: &str,
     decision: &str,
 ) -> reqwest::Response {
-    let start = app.get(login_path).await;
-    let to_provider = location(&start);
+    let start = app.client().get(app.url(login_path)).send().await.unwrap();
+    consent_at(app, &location(&start), person, decision).await
+}
+
+/// Answers the demo provider's consent page at `to_provider` (where a
+/// login start sent the browser) as `person` with `decision`; returns the
+/// provider's answer, not yet followed.
+pub async fn consent_at(
+    app: &impl Surf,
+    to_provider: &str,
+    person: &str,
+    decision: &str,
+) -> reqwest::Response {
     let consent = app
-        .client
-        .get(absolute(app, &to_provider))
+        .client()
+        .get(absolute(app, to_provider))
         .send()
         .await
         .unwrap();
@@ -30,7 +73,7 @@ pub async fn consent_via_demo(
     let mut fields = form.hidden;
     fields.push(("person".to_owned(), person.to_owned()));
     fields.push(("decision".to_owned(), decision.to_owned()));
-    app.client
+    app.client()
         .post(absolute(app, &form.action))
         .form(&fields)
         .send()
@@ -41,27 +84,27 @@ pub async fn consent_via_demo(
 /// Follows a provider's redirect to the site's callback; returns the
 /// site's answer (a redirect to `next` or `/`).
 pub async fn follow_to_callback(
-    app: &TestApp,
+    app: &impl Surf,
     provider_answer: &reqwest::Response,
 ) -> reqwest::Response {
     let callback = location(provider_answer);
     assert!(
-        callback.starts_with(&app.address) && callback.contains("/callback"),
+        callback.starts_with(app.origin()) && callback.contains("/callback"),
         "the provider sends the browser to the callback, not to {callback}"
     );
-    app.client.get(callback).send().await.unwrap()
+    app.client().get(callback).send().await.unwrap()
 }
 
 /// Logs `person` in with `provider` (`twitter`, `github`, `google`) the
 /// way a browser would, and returns where the site sent the browser after
 /// the callback (`/`, or the `next` path). Connects the provider instead
 /// when someone is logged in already.
-pub async fn login_via_demo(app: &TestApp, provider: &str, person: &str) -> String {
+pub async fn login_via_demo(app: &impl Surf, provider: &str, person: &str) -> String {
     login_via_demo_to(app, &format!("/login/{provider}"), person).await
 }
 
 /// [`login_via_demo`] starting at `login_path`, e.g. `/login/github?next=/repos`.
-pub async fn login_via_demo_to(app: &TestApp, login_path: &str, person: &str) -> String {
+pub async fn login_via_demo_to(app: &impl Surf, login_path: &str, person: &str) -> String {
     let answer = consent_via_demo(app, login_path, person, "authorize").await;
     let done = follow_to_callback(app, &answer).await;
     assert_eq!(done.status(), 303, "the callback redirects");
@@ -73,7 +116,7 @@ pub async fn home_page(app: &TestApp) -> String {
     app.get_page("/", 200).await
 }
 
-fn absolute(app: &TestApp, url: &str) -> String {
+fn absolute(app: &impl Surf, url: &str) -> String {
     if url.starts_with('/') {
         app.url(url)
     } else {

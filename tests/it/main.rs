@@ -12,6 +12,8 @@ mod helpers;
 mod journey;
 
 mod account;
+mod concurrency;
+mod flood;
 mod headers;
 mod health;
 mod login;

@@ -177,6 +177,66 @@ async fn a_token_opened_with_another_key_fails_cleanly() {
 }
 
 #[tokio::test]
+async fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
+    use trilogin::db::schema::{oauth1_tokens, oauth2_tokens};
+
+    let app = spawn_app().await;
+    let mut conn = app.db();
+    let cipher = &app.state.cipher;
+    let victim = new_user(&mut conn, "Victim");
+    let attacker = new_user(&mut conn, "Attacker");
+    let victims = OAuth2Token {
+        access_token: AccessToken::new("gho_victims_token"),
+        ..github_token()
+    };
+    tokens::save_oauth2_token(&mut conn, cipher, victim, "github", "1", &victims).unwrap();
+    tokens::save_oauth2_token(&mut conn, cipher, attacker, "github", "2", &github_token()).unwrap();
+    let twitter = OAuth1Token {
+        oauth_token: AccessToken::new("12-victim"),
+        oauth_token_secret: TokenSecret::new("victim-secret"),
+        extra: BTreeMap::new(),
+    };
+    tokens::save_oauth1_token(&mut conn, cipher, victim, "twitter", "12", None, &twitter).unwrap();
+    tokens::save_oauth1_token(&mut conn, cipher, attacker, "twitter", "13", None, &twitter)
+        .unwrap();
+
+    // Someone who can write to the database moves the victim's sealed
+    // values into the attacker's rows.
+    let (access, refresh): (String, Option<String>) = oauth2_tokens::table
+        .filter(oauth2_tokens::user_id.eq(victim))
+        .select((oauth2_tokens::access_token, oauth2_tokens::refresh_token))
+        .first(&mut conn)
+        .unwrap();
+    diesel::update(oauth2_tokens::table.filter(oauth2_tokens::user_id.eq(attacker)))
+        .set((
+            oauth2_tokens::access_token.eq(&access),
+            oauth2_tokens::refresh_token.eq(&refresh),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let secret: String = oauth1_tokens::table
+        .filter(oauth1_tokens::user_id.eq(victim))
+        .select(oauth1_tokens::oauth_token_secret)
+        .first(&mut conn)
+        .unwrap();
+    diesel::update(oauth1_tokens::table.filter(oauth1_tokens::user_id.eq(attacker)))
+        .set(oauth1_tokens::oauth_token_secret.eq(&secret))
+        .execute(&mut conn)
+        .unwrap();
+
+    let moved = tokens::load_oauth2_token(&mut conn, cipher, attacker, "github");
+    assert!(matches!(moved, Err(StoreError::Crypto(_))), "{moved:?}");
+    let moved = tokens::load_oauth1_token(&mut conn, cipher, attacker, "twitter");
+    assert!(matches!(moved, Err(StoreError::Crypto(_))), "{moved:?}");
+    let kept = tokens::load_oauth2_token(&mut conn, cipher, victim, "github").unwrap();
+    assert_eq!(
+        kept.unwrap().token,
+        victims,
+        "the victim's own row still opens"
+    );
+}
+
+#[tokio::test]
 async fn saving_again_replaces_the_token_and_clears_stale_fields() {
     let app = spawn_app().await;
     let mut conn = app.db();
