@@ -160,12 +160,21 @@ pub fn report(log: &Log, restarts: &[Restart], window_ms: u64) -> (String, Verdi
     );
     let _ = writeln!(out, "  succeeded                  {ok:>8}");
     let _ = writeln!(out, "  failed near a kill         {:>8}", near.len());
-    let _ = writeln!(out, "  FAILED LOGINS              {:>8}", unexplained.len());
+    let share = if logins > 0 {
+        unexplained.len() as f64 * 100.0 / logins as f64
+    } else {
+        0.0
+    };
+    let _ = writeln!(
+        out,
+        "  FAILED LOGINS              {:>8}   ({share:.1} % of logins)",
+        unexplained.len()
+    );
     top_reasons(
         &mut out,
         unexplained
             .iter()
-            .map(|l| format!("{}: {}", l.provider, l.detail)),
+            .map(|l| format!("{} {}: {}", l.kind, l.provider, l.detail)),
     );
     if !near.is_empty() {
         let _ = writeln!(out, "  near a kill, by reason:");
