@@ -125,12 +125,15 @@ ln -s "$root/static" "$work/run/static"
 
 now_ms() { date +%s%3N; }
 
+# Every scripted browser comes from 127.0.0.1, so the per-address login
+# rate limit is off for the run.
 start_app() {
     (
         cd "$work/run"
         exec env -i PATH="$PATH" HOME="${HOME:-/}" \
             APP_URL="$origin" BIND="$bind" DATABASE_URL="$db" SECRET_KEY="$secret" \
-            DEMO_PROVIDERS=on RUST_LOG="${SOAK_RUST_LOG:-warn}" NO_COLOR=1 "$app"
+            DEMO_PROVIDERS=on LOGIN_RATE_LIMIT=0 \
+            RUST_LOG="${SOAK_RUST_LOG:-warn}" NO_COLOR=1 "$app"
     ) >>"$log" 2>&1 &
     app_pid=$!
     "$driver" wait-ready --base-url "$origin" --timeout 60 ||
