@@ -111,7 +111,9 @@ pub struct Config {
     pub log_filter: String,
     /// `SESSION_TTL`: how long an idle session lives (default 14 days).
     pub session_ttl: Duration,
-    /// `HTTP_TIMEOUT`: total timeout of outbound calls to providers (default 10 s).
+    /// `HTTP_TIMEOUT`: total timeout of outbound calls to providers (default
+    /// 10 s), set once on the shared client; a provider's `<NAME>_TIMEOUT`
+    /// replaces it for that provider.
     pub http_timeout: Duration,
     /// `DEMO_PROVIDERS`: `auto` (default), `on` or `off`.
     pub demo_providers: DemoMode,

@@ -20,6 +20,24 @@ pub fn build_client(user_agent: &str, timeout: Duration) -> Result<reqwest::Clie
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
 
+/// A provider's own timeout on one request.
+pub(crate) trait ProviderTimeout {
+    /// Sets `timeout` when the provider has one (`<NAME>_TIMEOUT`); with
+    /// `None` the shared client's timeout holds. reqwest lets a request's
+    /// timeout replace the client's, so a default filled in here would
+    /// silently overrule `HTTP_TIMEOUT`.
+    fn provider_timeout(self, timeout: Option<Duration>) -> Self;
+}
+
+impl ProviderTimeout for reqwest::RequestBuilder {
+    fn provider_timeout(self, timeout: Option<Duration>) -> Self {
+        match timeout {
+            Some(timeout) => self.timeout(timeout),
+            None => self,
+        }
+    }
+}
+
 /// Endpoints must be https, except on loopback hosts (Authlib's rule) or
 /// when `allow_insecure_http` is set for a local test rig.
 pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {

@@ -22,3 +22,4 @@ mod resource_pages;
 mod sessions;
 mod startup;
 mod storage;
+mod timeouts;
