@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use url::Url;
 
+mod database;
+
 /// The providers the site knows, by the name used in routes and variables.
 pub const PROVIDERS: [&str; 3] = ["twitter", "github", "google"];
 
@@ -99,7 +101,8 @@ pub struct Config {
     /// `BIND`: the socket address to listen on (default: APP_URL's host when
     /// it is an IP address, else 127.0.0.1, and APP_URL's port).
     pub bind: SocketAddr,
-    /// `DATABASE_URL`: path of the SQLite file (default `data/app.db`).
+    /// `DATABASE_URL`: path of the SQLite file (default `data/app.db`); a
+    /// `sqlite:` or `file:` URL is reduced to its path, any other URL refused.
     pub database_url: String,
     /// Where generated state lives (the secret key file, demo keys): the
     /// folder holding the database file.
@@ -161,11 +164,10 @@ impl Config {
             })?,
             None => default_bind(&app_url),
         };
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| "data/app.db".to_owned());
-        let database_url = database_url
-            .strip_prefix("sqlite://")
-            .unwrap_or(&database_url)
-            .to_owned();
+        let database_url = get("DATABASE_URL").map_or_else(
+            || Ok("data/app.db".to_owned()),
+            |value| database::database_path(&value),
+        )?;
         let data_dir = data_dir_of(&database_url);
         let secret_key = get("SECRET_KEY").map(SecretKey::new).transpose()?;
         let duration = |var: &'static str, default: Duration| {
@@ -549,11 +551,18 @@ mod tests {
 
     #[test]
     fn the_database_folder_holds_the_data_directory() {
-        let config = config(&[("DATABASE_URL", "sqlite:///var/lib/trilogin/app.db")]).unwrap();
-        assert_eq!(config.database_url, "/var/lib/trilogin/app.db");
-        assert_eq!(config.data_dir, PathBuf::from("/var/lib/trilogin"));
+        let absolute = config(&[("DATABASE_URL", "sqlite:///var/lib/trilogin/app.db")]).unwrap();
+        assert_eq!(absolute.database_url, "/var/lib/trilogin/app.db");
+        assert_eq!(absolute.data_dir, PathBuf::from("/var/lib/trilogin"));
+        let file = config(&[("DATABASE_URL", "file:state/app.db")]).unwrap();
+        assert_eq!(file.database_url, "state/app.db");
+        assert_eq!(file.data_dir, PathBuf::from("state"));
         let bare = super::data_dir_of("app.db");
         assert_eq!(bare, PathBuf::from("."));
+        let err = config(&[("DATABASE_URL", "postgres://u@host/db")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("DATABASE_URL: "), "{err}");
     }
 
     #[test]
