@@ -80,7 +80,7 @@ pub async fn render(
         .map(|provider| card(state, provider, &connections))
         .collect();
     let view = DashboardView {
-        layout: Layout::for_session("Dashboard", state.demo_mode(), session)?,
+        layout: Layout::for_session("Dashboard", state.demo_banner(), session)?,
         display_name: user.display_name,
         email: user.email,
         avatar_url: user.avatar_url,

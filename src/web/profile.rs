@@ -66,7 +66,7 @@ pub async fn profile(
 ) -> Result<HttpResponse, AppError> {
     let loaded = profile::load(&state, signed_in.user_id).await;
     let now = OffsetDateTime::now_utc();
-    let layout = Layout::for_session("Profile", state.demo_mode(), &signed_in.session)?;
+    let layout = Layout::for_session("Profile", state.demo_banner(), &signed_in.session)?;
     let view = match loaded {
         Ok(page) => ProfileView {
             layout,

@@ -89,7 +89,7 @@ pub async fn repos(
     let loaded = repos::load(&state, signed_in.user_id, page).await;
     let now = OffsetDateTime::now_utc();
     let mut view = ReposView {
-        layout: Layout::for_session("Repositories", state.demo_mode(), &signed_in.session)?,
+        layout: Layout::for_session("Repositories", state.demo_banner(), &signed_in.session)?,
         repos: Vec::new(),
         page,
         pages: Pages::default(),

@@ -63,7 +63,7 @@ pub async fn timeline(
 ) -> Result<HttpResponse, AppError> {
     let loaded = timeline::load(&state, signed_in.user_id, query.max_id).await;
     let now = OffsetDateTime::now_utc();
-    let layout = Layout::for_session("Timeline", state.demo_mode(), &signed_in.session)?;
+    let layout = Layout::for_session("Timeline", state.demo_banner(), &signed_in.session)?;
     let view = match loaded {
         Ok(page) => TimelineView {
             layout,

@@ -12,6 +12,7 @@ mod helpers;
 mod journey;
 
 mod account;
+mod demo_guard;
 mod headers;
 mod health;
 mod login;
