@@ -18,6 +18,7 @@ mod health;
 mod login;
 mod pages;
 mod processes;
+mod provider_urls;
 mod refresh;
 mod resource_pages;
 mod sessions;
