@@ -253,8 +253,8 @@ impl Config {
     }
 
     /// True when `APP_URL`'s host is a loopback address (127.0.0.0/8, `::1`,
-    /// `localhost`): a developer's machine, where only its own user reaches
-    /// the demo providers and a generated secret key is good enough.
+    /// `localhost`): the site names itself a developer's machine, where demo
+    /// providers and a generated secret key are good enough.
     pub fn is_loopback(&self) -> bool {
         crate::oauth::http::is_loopback(&self.app_url)
     }
