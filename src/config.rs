@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use url::Url;
 
+mod database;
+
 /// The providers the site knows, by the name used in routes and variables.
 pub const PROVIDERS: [&str; 3] = ["twitter", "github", "google"];
 
@@ -46,12 +48,17 @@ pub enum ConfigError {
 }
 
 /// Which providers the built-in demo emulations serve (`DEMO_PROVIDERS`).
+///
+/// Their client secrets and passwords are published, so anyone can log in
+/// through them: they serve by default only on a loopback `APP_URL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DemoMode {
-    /// `auto`: the demo serves each provider that has no client id.
+    /// `auto`: the demo serves each provider that has no client id, when
+    /// `APP_URL`'s host is a loopback address; elsewhere none.
     #[default]
     Auto,
-    /// `on`: the demo serves all three providers, configured or not.
+    /// `on`: the demo serves all three providers, configured or not, even
+    /// off loopback (then with a warning at start-up and on every page).
     On,
     /// `off`: no demo provider; only configured providers are offered.
     Off,
@@ -99,19 +106,22 @@ pub struct Config {
     /// `BIND`: the socket address to listen on (default: APP_URL's host when
     /// it is an IP address, else 127.0.0.1, and APP_URL's port).
     pub bind: SocketAddr,
-    /// `DATABASE_URL`: path of the SQLite file (default `data/app.db`).
+    /// `DATABASE_URL`: path of the SQLite file (default `data/app.db`); a
+    /// `sqlite:` or `file:` URL is reduced to its path, any other URL refused.
     pub database_url: String,
     /// Where generated state lives (the secret key file, demo keys): the
     /// folder holding the database file.
     pub data_dir: PathBuf,
     /// `SECRET_KEY`; `None` means a key generated once and kept in
-    /// `<data_dir>/secret.key` (development only).
+    /// `<data_dir>/secret.key`, allowed only on a loopback `APP_URL`.
     pub secret_key: Option<SecretKey>,
     /// `RUST_LOG`: the tracing filter (default `info`).
     pub log_filter: String,
     /// `SESSION_TTL`: how long an idle session lives (default 14 days).
     pub session_ttl: Duration,
-    /// `HTTP_TIMEOUT`: total timeout of outbound calls to providers (default 10 s).
+    /// `HTTP_TIMEOUT`: total timeout of outbound calls to providers (default
+    /// 10 s), set once on the shared client; a provider's `<NAME>_TIMEOUT`
+    /// replaces it for that provider.
     pub http_timeout: Duration,
     /// `DEMO_PROVIDERS`: `auto` (default), `on` or `off`.
     pub demo_providers: DemoMode,
@@ -162,11 +172,10 @@ impl Config {
             })?,
             None => default_bind(&app_url),
         };
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| "data/app.db".to_owned());
-        let database_url = database_url
-            .strip_prefix("sqlite://")
-            .unwrap_or(&database_url)
-            .to_owned();
+        let database_url = get("DATABASE_URL").map_or_else(
+            || Ok("data/app.db".to_owned()),
+            |value| database::database_path(&value),
+        )?;
         let data_dir = data_dir_of(&database_url);
         let secret_key = get("SECRET_KEY").map(SecretKey::new).transpose()?;
         let duration = |var: &'static str, default: Duration| {
@@ -197,7 +206,7 @@ impl Config {
             .filter_map(|key| lookup(&key).map(|value| (key, value)))
             .collect();
 
-        Ok(Self {
+        let config = Self {
             bind,
             database_url,
             data_dir,
@@ -225,7 +234,9 @@ impl Config {
             )?,
             provider_env,
             app_url,
-        })
+        };
+        config.check_secret_key_source()?;
+        Ok(config)
     }
 
     /// True when `provider` has a client id of its own (`<NAME>_CLIENT_ID`).
@@ -242,7 +253,7 @@ impl Config {
             .filter(|name| match self.demo_providers {
                 DemoMode::On => true,
                 DemoMode::Off => false,
-                DemoMode::Auto => !self.is_configured(name),
+                DemoMode::Auto => self.is_loopback() && !self.is_configured(name),
             })
             .collect()
     }
@@ -253,19 +264,49 @@ impl Config {
         self.is_configured(provider) || self.demo_served().contains(&provider)
     }
 
+    /// True when `APP_URL`'s host is a loopback address (127.0.0.0/8, `::1`,
+    /// `localhost`): the site names itself a developer's machine, where demo
+    /// providers and a generated secret key are good enough.
+    pub fn is_loopback(&self) -> bool {
+        crate::oauth::http::is_loopback(&self.app_url)
+    }
+
+    /// True when demo providers are served on an `APP_URL` off loopback,
+    /// where anyone who knows their published secrets can log in.
+    pub fn demo_exposed(&self) -> bool {
+        !self.is_loopback() && !self.demo_served().is_empty()
+    }
+
     /// True when the site is served over TLS (session cookies are `Secure`).
     pub fn is_https(&self) -> bool {
         self.app_url.scheme() == "https"
     }
 
-    /// The configured `SECRET_KEY`, or the development key kept in
-    /// `<data_dir>/secret.key`, generated on first use (64 random bytes,
-    /// readable by the owner only).
+    /// The configured `SECRET_KEY`, or on a loopback `APP_URL` the
+    /// development key kept in `<data_dir>/secret.key`, generated on first
+    /// use (64 random bytes, readable by the owner only).
     pub fn resolve_secret_key(&self) -> Result<SecretKey, ConfigError> {
+        self.check_secret_key_source()?;
         match &self.secret_key {
             Some(key) => Ok(key.clone()),
             None => load_or_create_key_file(&self.data_dir.join(SECRET_KEY_FILE)),
         }
+    }
+
+    /// Off loopback the key must be configured: a key generated next to the
+    /// database is as safe as the database file, and every copy or backup
+    /// of that folder would carry what forges sessions and opens tokens.
+    fn check_secret_key_source(&self) -> Result<(), ConfigError> {
+        if self.secret_key.is_some() || self.is_loopback() {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid {
+            var: "SECRET_KEY",
+            reason: format!(
+                "must be set when APP_URL ({}) is not a loopback address; generate one with `openssl rand -base64 48`",
+                self.app_url.as_str().trim_end_matches('/')
+            ),
+        })
     }
 }
 
@@ -430,9 +471,14 @@ mod tests {
 
     #[test]
     fn bind_follows_app_url_unless_set() {
-        let config1 = config(&[("APP_URL", "http://0.0.0.0:3000")]).unwrap();
+        let key = "k".repeat(MIN_SECRET_KEY_LEN);
+        let config1 = config(&[("APP_URL", "http://0.0.0.0:3000"), ("SECRET_KEY", &key)]).unwrap();
         assert_eq!(config1.bind, "0.0.0.0:3000".parse().unwrap());
-        let config2 = config(&[("APP_URL", "https://login.example.com")]).unwrap();
+        let config2 = config(&[
+            ("APP_URL", "https://login.example.com"),
+            ("SECRET_KEY", &key),
+        ])
+        .unwrap();
         assert_eq!(config2.bind, "127.0.0.1:443".parse().unwrap());
         assert!(config2.is_https());
         let config3 = config(&[("BIND", "[::1]:9000")]).unwrap();
@@ -548,6 +594,52 @@ mod tests {
     }
 
     #[test]
+    fn off_loopback_auto_serves_no_demo_and_on_serves_all_three_exposed() {
+        let key = "k".repeat(MIN_SECRET_KEY_LEN);
+        let public = [
+            ("APP_URL", "https://login.example.com"),
+            ("SECRET_KEY", key.as_str()),
+            ("GITHUB_CLIENT_ID", "Iv1.real"),
+        ];
+        let auto = config(&public).unwrap();
+        assert!(!auto.is_loopback());
+        assert!(auto.demo_served().is_empty());
+        assert!(!auto.demo_exposed());
+        assert!(auto.is_available("github"));
+        assert!(!auto.is_available("twitter"));
+
+        let on = config(&[public.as_slice(), &[("DEMO_PROVIDERS", "on")]].concat()).unwrap();
+        assert_eq!(on.demo_served(), PROVIDERS);
+        assert!(on.demo_exposed());
+
+        let local = config(&[
+            ("APP_URL", "http://localhost:8080"),
+            ("DEMO_PROVIDERS", "on"),
+        ])
+        .unwrap();
+        assert!(local.is_loopback());
+        assert!(!local.demo_exposed());
+    }
+
+    #[test]
+    fn off_loopback_a_missing_secret_key_is_refused_naming_app_url() {
+        let err = config(&[("APP_URL", "https://login.example.com")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "SECRET_KEY: must be set when APP_URL (https://login.example.com) is not a loopback address"
+            ),
+            "{err}"
+        );
+        let mut local = config(&[("APP_URL", "http://[::1]:8080")]).unwrap();
+        assert!(local.is_loopback());
+        local.app_url = "https://login.example.com".parse().unwrap();
+        let err = local.resolve_secret_key().unwrap_err().to_string();
+        assert!(err.starts_with("SECRET_KEY: must be set"), "{err}");
+    }
+
+    #[test]
     fn provider_variables_are_recognised_by_their_upper_case_prefix() {
         assert_eq!(provider_prefix("GITHUB_AUTHORIZE_URL"), Some("github"));
         assert_eq!(provider_prefix("TWITTER_SIGNATURE_METHOD"), Some("twitter"));
@@ -563,11 +655,18 @@ mod tests {
 
     #[test]
     fn the_database_folder_holds_the_data_directory() {
-        let config = config(&[("DATABASE_URL", "sqlite:///var/lib/trilogin/app.db")]).unwrap();
-        assert_eq!(config.database_url, "/var/lib/trilogin/app.db");
-        assert_eq!(config.data_dir, PathBuf::from("/var/lib/trilogin"));
+        let absolute = config(&[("DATABASE_URL", "sqlite:///var/lib/trilogin/app.db")]).unwrap();
+        assert_eq!(absolute.database_url, "/var/lib/trilogin/app.db");
+        assert_eq!(absolute.data_dir, PathBuf::from("/var/lib/trilogin"));
+        let file = config(&[("DATABASE_URL", "file:state/app.db")]).unwrap();
+        assert_eq!(file.database_url, "state/app.db");
+        assert_eq!(file.data_dir, PathBuf::from("state"));
         let bare = super::data_dir_of("app.db");
         assert_eq!(bare, PathBuf::from("."));
+        let err = config(&[("DATABASE_URL", "postgres://u@host/db")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("DATABASE_URL: "), "{err}");
     }
 
     #[test]

@@ -36,7 +36,7 @@ use crate::providers::Provider;
 use crate::web::login_limit::LoginLimiter;
 use crate::web::request_log::RequestSpan;
 use crate::web::session_store::{SqliteSessionStore, cookie_key};
-use crate::web::templates::Templates;
+use crate::web::templates::{DemoBanner, Templates};
 use crate::web::{self as site, error_pages, headers};
 
 /// Folder of the Tera templates, relative to the working directory.
@@ -79,9 +79,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// True when any demo provider is served (pages show the demo banner).
-    pub fn demo_mode(&self) -> bool {
-        !self.demo.is_empty()
+    /// The demo banner every page carries: none without demo providers,
+    /// a warning not to use the site in production when they serve off
+    /// loopback.
+    pub fn demo_banner(&self) -> DemoBanner {
+        if self.demo.is_empty() {
+            DemoBanner::None
+        } else if self.config.is_loopback() {
+            DemoBanner::Local
+        } else {
+            DemoBanner::Public
+        }
     }
 }
 
@@ -144,7 +152,15 @@ impl Application {
         };
         let demo = DemoProviders::new(&demo_config, &config.demo_served())
             .context("cannot start the demo providers")?;
-        if !demo.is_empty() {
+        if config.demo_exposed() {
+            // Every start, so that it shows in whatever log is read.
+            tracing::warn!(
+                providers = ?config.demo_served(),
+                app_url = %address,
+                "DEMO_PROVIDERS=on off loopback: anyone can log in with the published demo \
+                 secrets; do not use this in production"
+            );
+        } else if !demo.is_empty() {
             tracing::info!(providers = ?config.demo_served(), "demo providers are served");
         }
 

@@ -153,8 +153,10 @@ pub struct ClientConfig {
     /// How long discovery documents and key sets stay cached.
     pub metadata_ttl: Duration,
 
-    /// Per-request timeout of calls to this provider.
-    pub timeout: std::time::Duration,
+    /// `timeout`: total timeout of each call to this provider. `None` leaves
+    /// the shared client's timeout in force (the app's `HTTP_TIMEOUT`), so
+    /// that one setting governs every provider that has none of its own.
+    pub timeout: Option<std::time::Duration>,
     /// `allow_insecure_http`: permit `http://` endpoints on non-loopback hosts
     /// (local test rigs only). Loopback hosts are always allowed.
     pub allow_insecure_http: bool,
@@ -198,7 +200,7 @@ impl Default for ClientConfig {
             id_token_signing_alg_values: None,
             id_token_issuer_aliases: Vec::new(),
             metadata_ttl: Duration::hours(24),
-            timeout: std::time::Duration::from_secs(10),
+            timeout: None,
             allow_insecure_http: false,
             compliance: ComplianceHooks::default(),
         }

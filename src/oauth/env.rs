@@ -166,7 +166,7 @@ impl ClientConfig {
                         .ok()
                         .filter(|s| *s > 0)
                         .ok_or_else(|| bad("expected a positive number of seconds"))?;
-                    c.timeout = std::time::Duration::from_secs(seconds);
+                    c.timeout = Some(std::time::Duration::from_secs(seconds));
                 }
                 "ID_TOKEN_SIGNING_ALG_VALUES" => {
                     let algs: Vec<String> = value
@@ -356,7 +356,7 @@ mod tests {
         assert_eq!(c.token_placement, TokenPlacement::Uri);
         assert_eq!(c.code_challenge_method, None);
         assert_eq!(c.leeway, time::Duration::seconds(30));
-        assert_eq!(c.timeout, std::time::Duration::from_secs(3));
+        assert_eq!(c.timeout, Some(std::time::Duration::from_secs(3)));
         assert_eq!(
             c.id_token_signing_alg_values.unwrap(),
             vec!["RS256", "ES256"]
@@ -396,6 +396,7 @@ mod tests {
         let c = load(&[("GITHUB_CLIENT_SECRET", ""), ("GITHUB_LEEWAY", " ")]).unwrap();
         assert!(c.client_secret.is_none());
         assert_eq!(c.leeway, time::Duration::seconds(60));
+        assert_eq!(c.timeout, None, "the shared client's timeout holds");
     }
 
     #[test]

@@ -20,6 +20,24 @@ pub fn build_client(user_agent: &str, timeout: Duration) -> Result<reqwest::Clie
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
 
+/// A provider's own timeout on one request.
+pub(crate) trait ProviderTimeout {
+    /// Sets `timeout` when the provider has one (`<NAME>_TIMEOUT`); with
+    /// `None` the shared client's timeout holds. reqwest lets a request's
+    /// timeout replace the client's, so a default filled in here would
+    /// silently overrule `HTTP_TIMEOUT`.
+    fn provider_timeout(self, timeout: Option<Duration>) -> Self;
+}
+
+impl ProviderTimeout for reqwest::RequestBuilder {
+    fn provider_timeout(self, timeout: Option<Duration>) -> Self {
+        match timeout {
+            Some(timeout) => self.timeout(timeout),
+            None => self,
+        }
+    }
+}
+
 /// Endpoints must be https, except on loopback hosts (Authlib's rule) or
 /// when `allow_insecure_http` is set for a local test rig.
 pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
@@ -32,7 +50,10 @@ pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// True when `url`'s host is a loopback address: 127.0.0.0/8, `::1` or
+/// the name `localhost`. Other names are not resolved: what they point to
+/// can change after the check.
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
@@ -61,6 +82,33 @@ mod tests {
         assert!(check_endpoint(&url("http://[::1]:9/x"), false).is_ok());
         assert!(check_endpoint(&url("http://example.com/x"), false).is_err());
         assert!(check_endpoint(&url("http://10.0.0.1/x"), false).is_err());
+    }
+
+    #[test]
+    fn loopback_is_127_slash_8_ipv6_one_and_localhost_only() {
+        for loopback in [
+            "http://127.0.0.1:8080/",
+            "http://127.1.2.3/",
+            "https://127.255.255.254/",
+            "http://[::1]:8080/",
+            "http://localhost:8080/",
+            "http://LocalHost/",
+        ] {
+            assert!(is_loopback(&url(loopback)), "{loopback}");
+        }
+        for public in [
+            "https://example.com/",
+            "http://0.0.0.0:8080/",
+            "http://[::]:8080/",
+            "http://10.0.0.1/",
+            "http://128.0.0.1/",
+            "http://[::ffff:8.8.8.8]/",
+            "http://localhost.example.com/",
+            "http://127.0.0.1.nip.io/",
+            "http://mylocalhost/",
+        ] {
+            assert!(!is_loopback(&url(public)), "{public}");
+        }
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub async fn account(
         .collect();
     let session = &signed_in.session;
     let view = AccountView {
-        layout: Layout::for_session("Account", state.demo_mode(), session)?,
+        layout: Layout::for_session("Account", state.demo_banner(), session)?,
         connected_count: connections.len(),
         connections: rows,
         csrf_token: session.csrf_token()?,

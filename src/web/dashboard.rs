@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
+use super::safe_url::SafeUrl;
 use super::session::TypedSession;
 use super::templates::Layout;
 use crate::app::account::{self, Connection};
@@ -43,8 +44,9 @@ pub struct DashboardView {
     pub display_name: String,
     /// Their e-mail address, when a provider shared it.
     pub email: Option<String>,
-    /// Their avatar.
-    pub avatar_url: Option<String>,
+    /// Their avatar, as the provider they logged in with named it, when
+    /// that URL is http(s).
+    pub avatar_url: Option<SafeUrl>,
     /// One card per provider, in the site's order.
     pub cards: Vec<ProviderCard>,
 }
@@ -80,10 +82,10 @@ pub async fn render(
         .map(|provider| card(state, provider, &connections))
         .collect();
     let view = DashboardView {
-        layout: Layout::for_session("Dashboard", state.demo_mode(), session)?,
+        layout: Layout::for_session("Dashboard", state.demo_banner(), session)?,
         display_name: user.display_name,
         email: user.email,
-        avatar_url: user.avatar_url,
+        avatar_url: SafeUrl::from_option(user.avatar_url.as_deref()),
         cards,
     };
     let body = state.templates.render("dashboard.html", &view)?;

@@ -80,7 +80,7 @@ fn page_for(
         "error.html"
     };
     let view = ErrorView {
-        layout: Layout::bare(title, state.demo_mode()),
+        layout: Layout::bare(title, state.demo_banner()),
         status: status.as_u16(),
         message,
         request_id: req.extensions().get::<RequestId>().map(ToString::to_string),

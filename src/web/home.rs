@@ -67,7 +67,7 @@ pub async fn home(
         })
         .collect();
     let view = HomeView {
-        layout: Layout::for_session("Log in", state.demo_mode(), &session)?,
+        layout: Layout::for_session("Log in", state.demo_banner(), &session)?,
         any_available: providers.iter().any(|p| p.available),
         providers,
     };

@@ -17,6 +17,7 @@ pub mod profile;
 pub mod repos;
 pub mod request_log;
 pub mod resource_page;
+pub mod safe_url;
 pub mod session;
 pub mod session_store;
 pub mod signed_in;

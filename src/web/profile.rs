@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::format;
 use super::resource_page::{self, ProblemView};
+use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
 use crate::app::profile;
@@ -38,8 +39,8 @@ pub struct ProfileView {
     pub email: Option<String>,
     /// Whether Google verified it.
     pub email_verified: bool,
-    /// Picture URL.
-    pub picture: Option<String>,
+    /// Picture, when Google's URL is http(s).
+    pub picture: Option<SafeUrl>,
     /// The ID token's claims.
     pub claims: Vec<ClaimView>,
     /// True when the profile loaded.
@@ -66,14 +67,14 @@ pub async fn profile(
 ) -> Result<HttpResponse, AppError> {
     let loaded = profile::load(&state, signed_in.user_id).await;
     let now = OffsetDateTime::now_utc();
-    let layout = Layout::for_session("Profile", state.demo_mode(), &signed_in.session)?;
+    let layout = Layout::for_session("Profile", state.demo_banner(), &signed_in.session)?;
     let view = match loaded {
         Ok(page) => ProfileView {
             layout,
             name: page.userinfo.name,
             email: page.userinfo.email,
             email_verified: page.userinfo.email_verified,
-            picture: page.userinfo.picture,
+            picture: SafeUrl::from_option(page.userinfo.picture.as_deref()),
             claims: page
                 .claims
                 .into_iter()

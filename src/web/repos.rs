@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::format;
 use super::resource_page::{self, ProblemView};
+use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
 use crate::app::repos::{self, ReposOutcome};
@@ -26,8 +27,9 @@ pub struct ReposQuery {
 pub struct RepoView {
     /// `owner/name`.
     pub full_name: String,
-    /// Link to it on GitHub.
-    pub html_url: String,
+    /// Link to it on GitHub; `None` when GitHub's URL is not http(s), and
+    /// the name is shown unlinked.
+    pub html_url: Option<SafeUrl>,
     /// Description.
     pub description: Option<String>,
     /// Main language.
@@ -89,7 +91,7 @@ pub async fn repos(
     let loaded = repos::load(&state, signed_in.user_id, page).await;
     let now = OffsetDateTime::now_utc();
     let mut view = ReposView {
-        layout: Layout::for_session("Repositories", state.demo_mode(), &signed_in.session)?,
+        layout: Layout::for_session("Repositories", state.demo_banner(), &signed_in.session)?,
         repos: Vec::new(),
         page,
         pages: Pages::default(),
@@ -116,7 +118,7 @@ pub async fn repos(
                     updated_at: format::datetime(r.updated_at),
                     updated_ago: format::relative(r.updated_at, now),
                     full_name: r.full_name,
-                    html_url: r.html_url,
+                    html_url: SafeUrl::new(&r.html_url),
                     description: r.description,
                     language: r.language,
                     stars: r.stars,

@@ -56,6 +56,19 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// The demo banner `base.html` shows, by where the demo providers serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemoBanner {
+    /// No demo provider is served: no banner.
+    None,
+    /// Demo providers on a loopback `APP_URL`: no real account is involved.
+    Local,
+    /// Demo providers on an `APP_URL` off loopback (`DEMO_PROVIDERS=on`):
+    /// their secrets are published, so anyone can log in through them.
+    Public,
+}
+
 /// The fields `base.html` reads, flattened into every page's view.
 #[derive(Debug, Clone, Serialize)]
 pub struct Layout {
@@ -63,8 +76,8 @@ pub struct Layout {
     pub app_name: &'static str,
     /// `<title>` of the page, before the site name.
     pub title: String,
-    /// True when a demo provider is served: the banner says no real account is involved.
-    pub demo_mode: bool,
+    /// Which demo banner the page carries.
+    pub demo_banner: DemoBanner,
     /// Messages queued by the previous request.
     pub flashes: Vec<Flash>,
     /// True when someone is logged in (the header shows Account and Log out).
@@ -77,14 +90,14 @@ impl Layout {
     /// The layout of a page rendered for `session`: takes its flash messages.
     pub fn for_session(
         title: impl Into<String>,
-        demo_mode: bool,
+        demo_banner: DemoBanner,
         session: &TypedSession,
     ) -> Result<Self, AppError> {
         let signed_in = session.user_id()?.is_some();
         Ok(Self {
             app_name: APP_NAME,
             title: title.into(),
-            demo_mode,
+            demo_banner,
             flashes: session.take_flashes(),
             signed_in,
             csrf_token: signed_in.then(|| session.csrf_token()).transpose()?,
@@ -92,11 +105,11 @@ impl Layout {
     }
 
     /// The layout of a page rendered without a session (error pages).
-    pub fn bare(title: impl Into<String>, demo_mode: bool) -> Self {
+    pub fn bare(title: impl Into<String>, demo_banner: DemoBanner) -> Self {
         Self {
             app_name: APP_NAME,
             title: title.into(),
-            demo_mode,
+            demo_banner,
             flashes: Vec::new(),
             signed_in: false,
             csrf_token: None,

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::format;
 use super::resource_page::{self, ProblemView};
+use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
 use crate::app::timeline;
@@ -29,8 +30,8 @@ pub struct TweetView {
     pub author_name: String,
     /// Author's handle, without `@`.
     pub author_screen_name: String,
-    /// Author's avatar.
-    pub author_avatar_url: Option<String>,
+    /// Author's avatar, when Twitter's URL is http(s).
+    pub author_avatar_url: Option<SafeUrl>,
     /// `2026-11-23T14:05:00Z`, for `<time datetime>`.
     pub created_at_iso: String,
     /// `23 Nov 2026, 14:05 UTC`.
@@ -63,7 +64,7 @@ pub async fn timeline(
 ) -> Result<HttpResponse, AppError> {
     let loaded = timeline::load(&state, signed_in.user_id, query.max_id).await;
     let now = OffsetDateTime::now_utc();
-    let layout = Layout::for_session("Timeline", state.demo_mode(), &signed_in.session)?;
+    let layout = Layout::for_session("Timeline", state.demo_banner(), &signed_in.session)?;
     let view = match loaded {
         Ok(page) => TimelineView {
             layout,
@@ -80,7 +81,7 @@ pub async fn timeline(
                     text: t.text,
                     author_name: t.author_name,
                     author_screen_name: t.author_screen_name,
-                    author_avatar_url: t.author_avatar_url,
+                    author_avatar_url: SafeUrl::from_option(t.author_avatar_url.as_deref()),
                 })
                 .collect(),
             older: page.older,

@@ -5,6 +5,7 @@
 #![allow(dead_code, reason = "each test module uses a different part")]
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use actix_web::cookie::{Cookie, CookieJar};
@@ -34,6 +35,10 @@ pub struct TestApp {
     pub config: Config,
     /// The running app's shared state.
     pub state: Arc<AppState>,
+    /// Where [`TestApp::url`] points: the bound socket over plain http,
+    /// which is `address` too unless a test sets an `APP_URL` the test
+    /// cannot reach (https, or a host off loopback).
+    socket: String,
     handle: ServerHandle,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -82,6 +87,7 @@ async fn start(config: Config, dir: Arc<TempDir>, cookies: Arc<Jar>) -> TestApp 
         .expect("test client");
     let address = app.address().to_owned();
     let port = app.port();
+    let socket = format!("http://{}", SocketAddr::new(config.bind.ip(), port));
     let state = app.state();
     let handle = app.handle();
     let task = tokio::spawn(app.run_until_stopped());
@@ -93,6 +99,7 @@ async fn start(config: Config, dir: Arc<TempDir>, cookies: Arc<Jar>) -> TestApp 
         dir,
         config,
         state,
+        socket,
         handle,
         task,
     }
@@ -130,9 +137,9 @@ impl TestApp {
         }
     }
 
-    /// The absolute URL of `path`.
+    /// The absolute URL of `path` at the bound socket.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
+        format!("{}{path}", self.socket)
     }
 
     /// `GET path` with the test client.

@@ -13,14 +13,17 @@ mod journey;
 
 mod account;
 mod concurrency;
+mod demo_guard;
 mod flood;
 mod headers;
 mod health;
 mod login;
 mod pages;
 mod processes;
+mod provider_urls;
 mod refresh;
 mod resource_pages;
 mod sessions;
 mod startup;
 mod storage;
+mod timeouts;

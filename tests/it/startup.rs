@@ -1,24 +1,55 @@
 //! Start-up: the real binary refuses bad settings with one clear line, and
 //! `Application::build` fills in the bound port.
 
-use std::process::Command;
+use std::io::Read as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::helpers::spawn_app;
+
+/// How long a binary that should refuse to start may take to do so.
+const REFUSAL_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Runs the server binary in an empty folder with only `vars` set.
 fn run_binary(vars: &[(&str, &str)]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_trilogin"))
-        .current_dir(dir.path())
+    run_binary_in(dir.path(), vars)
+}
+
+/// Runs the server binary in `dir` with only `vars` set, expecting it to
+/// stop on its own; one that is still serving at the deadline is killed
+/// and fails the test.
+fn run_binary_in(dir: &Path, vars: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trilogin"))
+        .current_dir(dir)
         .env_clear()
         .envs(vars.iter().copied())
         .env("BIND", "127.0.0.1:0")
-        .output()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > REFUSAL_DEADLINE {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the app started instead of refusing {vars:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (status.code(), stderr)
 }
 
 fn assert_one_line_error(stderr: &str, prefix: &str) {
@@ -46,6 +77,17 @@ fn a_malformed_app_url_stops_start_up_with_a_clear_message() {
     let (code, stderr) = run_binary(&[("APP_URL", "localhost:8080/app")]);
     assert_eq!(code, Some(1));
     assert_one_line_error(&stderr, "error: APP_URL: ");
+}
+
+#[test]
+fn a_postgres_database_url_stops_start_up_without_creating_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = run_binary_in(dir.path(), &[("DATABASE_URL", "postgres://u@host/db")]);
+    assert_eq!(code, Some(1));
+    assert_one_line_error(&stderr, "error: DATABASE_URL: ");
+    assert!(stderr.contains("not supported yet"), "{stderr}");
+    let created: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(created.is_empty(), "created {created:?}");
 }
 
 #[test]

@@ -26,7 +26,7 @@ use self::response::{parse_temporary_credentials, parse_token_credentials};
 use self::signature::{ProtocolParams, Secrets, Signer, SigningOptions, Unsigned, sign_request};
 use super::config::ClientConfig;
 use super::error::{Error, Result};
-use super::http::check_endpoint;
+use super::http::{ProviderTimeout as _, check_endpoint};
 use super::pending::PendingLogins;
 use super::request::ApiRequest;
 use super::secret::{TokenSecret, random_token};
@@ -342,7 +342,7 @@ impl OAuth1Client {
         let mut builder = self
             .http
             .request(method, signed.url)
-            .timeout(self.config.timeout);
+            .provider_timeout(self.config.timeout);
         for (name, value) in headers {
             builder = builder.header(name.as_str(), value.as_str());
         }

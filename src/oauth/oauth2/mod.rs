@@ -19,7 +19,7 @@ use super::client_auth::ClientAuth;
 use super::compliance::{RequestHook, TokenAnswerHook};
 use super::config::ClientConfig;
 use super::error::{Error, Result};
-use super::http::check_endpoint;
+use super::http::{ProviderTimeout as _, check_endpoint};
 use super::oidc::discovery::{MetadataCache, ProviderMetadata};
 use super::oidc::jwks::JwksCache;
 use super::token::OAuth2Token;
@@ -202,7 +202,7 @@ impl OAuth2Client {
             .post(url.clone())
             .header(ACCEPT, "application/json")
             .form(&form)
-            .timeout(self.config.timeout);
+            .provider_timeout(self.config.timeout);
         if let Some(authorization) = auth.authorization {
             builder = builder.header(AUTHORIZATION, authorization);
         }

@@ -10,7 +10,7 @@ use super::OAuth2Client;
 use crate::oauth::config::TokenPlacement;
 use crate::oauth::error::{Error, Result};
 use crate::oauth::hooks::TokenHooks;
-use crate::oauth::http::check_endpoint;
+use crate::oauth::http::{ProviderTimeout as _, check_endpoint};
 use crate::oauth::request::ApiRequest;
 use crate::oauth::token::OAuth2Token;
 
@@ -97,7 +97,7 @@ impl OAuth2Client {
         let mut builder = self
             .http
             .request(request.method.clone(), url)
-            .timeout(self.config.timeout);
+            .provider_timeout(self.config.timeout);
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|e| Error::Config(format!("bad header name {name}: {e}")))?;

@@ -50,7 +50,7 @@ impl JwksCache {
     pub async fn key_for(
         &self,
         http: &reqwest::Client,
-        timeout: Duration,
+        timeout: Option<Duration>,
         source: KeySource<'_>,
         kid: Option<&str>,
         alg: Algorithm,
@@ -86,7 +86,7 @@ impl JwksCache {
     }
 }
 
-async fn fetch(http: &reqwest::Client, url: &Url, timeout: Duration) -> Result<Vec<Jwk>> {
+async fn fetch(http: &reqwest::Client, url: &Url, timeout: Option<Duration>) -> Result<Vec<Jwk>> {
     let json = super::get_json(http, url, timeout).await?;
     Ok(parse_key_set(&json))
 }

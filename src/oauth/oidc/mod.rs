@@ -15,18 +15,19 @@ use reqwest::header::ACCEPT;
 use url::Url;
 
 use super::error::{Error, Result};
+use super::http::ProviderTimeout as _;
 
 /// GETs a JSON document (discovery, key set); anything but a 200 with a
 /// JSON body is an unexpected response, and a redirect is not followed.
 pub(crate) async fn get_json(
     http: &reqwest::Client,
     url: &Url,
-    timeout: std::time::Duration,
+    timeout: Option<std::time::Duration>,
 ) -> Result<serde_json::Value> {
     let response = http
         .get(url.clone())
         .header(ACCEPT, "application/json")
-        .timeout(timeout)
+        .provider_timeout(timeout)
         .send()
         .await?;
     let status = response.status();

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::oauth::error::{Error, Result};
 use crate::oauth::hooks::TokenHooks;
+use crate::oauth::http::ProviderTimeout as _;
 use crate::oauth::oauth2::OAuth2Client;
 use crate::oauth::token::OAuth2Token;
 
@@ -29,7 +30,7 @@ impl OAuth2Client {
                 AUTHORIZATION,
                 format!("Bearer {}", token.access_token.secret()),
             )
-            .timeout(self.config().timeout)
+            .provider_timeout(self.config().timeout)
             .send()
             .await?;
         let status = response.status();
