@@ -62,7 +62,9 @@ pub enum DbError {
     Migration(String),
 }
 
-/// Sets the pragmas every connection needs: incremental vacuuming (set
+/// Sets the pragmas every connection needs, the busy timeout first (the
+/// pool opens connections side by side, and switching a new file to WAL
+/// takes a lock the others must wait for): incremental vacuuming (set
 /// before the first table exists, so a new file starts with it), write-ahead
 /// logging so readers do not block the writer, a cap on what the WAL keeps
 /// on disk after a checkpoint, foreign keys (SQLite leaves them off by
@@ -80,11 +82,11 @@ struct Pragmas;
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(
-            "PRAGMA auto_vacuum = INCREMENTAL;
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA auto_vacuum = INCREMENTAL;
              PRAGMA journal_mode = WAL;
              PRAGMA journal_size_limit = 16777216;
              PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;
              PRAGMA synchronous = NORMAL;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
