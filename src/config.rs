@@ -574,4 +574,61 @@ mod tests {
         let err = config.resolve_secret_key().unwrap_err().to_string();
         assert!(err.contains("secret.key"), "{err}");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::strategies::tricky_text;
+
+        const VARIABLES: &[&str] = &[
+            "APP_URL",
+            "BIND",
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "SESSION_TTL",
+            "HTTP_TIMEOUT",
+            "DEMO_PROVIDERS",
+            "DEMO_ACCESS_TOKEN_TTL",
+            "DEMO_REFRESH_TOKEN_TTL",
+            "GITHUB_CLIENT_ID",
+        ];
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                tricky_text(),
+                "[0-9]{1,21}[smhd]?",
+                "https?://[a-z0-9.:\\[\\]]{0,20}/?",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_settings_never_panic_and_a_refusal_names_a_variable_that_was_set(
+                vars in prop::collection::btree_map(prop::sample::select(VARIABLES), value(), 0..6),
+            ) {
+                match Config::from_lookup(|key| vars.get(key).cloned()) {
+                    Ok(config) => {
+                        prop_assert!(config.session_ttl.as_secs() > 0);
+                        prop_assert!(config.http_timeout.as_secs() > 0);
+                    }
+                    Err(ConfigError::Invalid { var, .. }) => {
+                        prop_assert!(vars.contains_key(var), "{} was not set", var);
+                    }
+                    Err(other) => prop_assert!(false, "{other}"),
+                }
+            }
+
+            #[test]
+            fn a_duration_with_a_unit_reads_back_as_its_seconds(
+                number in 1u64..=u64::from(u32::MAX),
+                (unit, seconds) in prop::sample::select(vec![("s", 1), ("m", 60), ("h", HOUR), ("d", DAY)]),
+            ) {
+                prop_assert_eq!(
+                    parse_duration("SESSION_TTL", &format!(" {number}{unit} ")).ok(),
+                    Some(Duration::from_secs(number * seconds))
+                );
+            }
+        }
+    }
 }
