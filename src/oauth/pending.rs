@@ -91,7 +91,9 @@ impl<'s> PendingLogins<'s> {
 }
 
 fn is_expired(created_at: i64, now: OffsetDateTime) -> bool {
-    now.unix_timestamp() - created_at > PENDING_TTL.whole_seconds()
+    // The distance, not the difference: a stored time at either end of the
+    // range must not overflow, nor make a login live for ever.
+    now.unix_timestamp().abs_diff(created_at) > PENDING_TTL.whole_seconds().unsigned_abs()
 }
 
 #[cfg(test)]
@@ -206,5 +208,76 @@ pub(crate) mod tests {
                 .keys()
                 .all(|k| !k.contains("my-secret-state"))
         );
+    }
+
+    #[test]
+    fn a_stored_creation_time_at_the_end_of_the_number_range_is_expired_not_a_crash() {
+        let session = MemorySession::default();
+        let pending = PendingLogins::new(&session, "github");
+        for created_at in [i64::MIN, i64::MAX] {
+            let key = pending.key("s");
+            session
+                .insert(
+                    &key,
+                    serde_json::json!({"created_at": created_at, "value": 1}),
+                )
+                .unwrap();
+            assert_eq!(pending.take::<i32>("s", NOW), None);
+            session
+                .insert(
+                    &key,
+                    serde_json::json!({"created_at": created_at, "value": 1}),
+                )
+                .unwrap();
+            pending.save("t", &2, NOW).unwrap();
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::oauth::strategies::json;
+
+        /// Envelopes as stored, with anything where the fields are.
+        fn stored() -> impl Strategy<Value = serde_json::Value> {
+            prop_oneof![
+                (any::<i64>(), json()).prop_map(|(created_at, value)| {
+                    serde_json::json!({"created_at": created_at, "value": value})
+                }),
+                json(),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_stored_logins_never_panic_and_only_live_ones_are_taken(
+                entries in prop::collection::vec(stored(), 0..8),
+            ) {
+                let session = MemorySession::default();
+                let pending = PendingLogins::new(&session, "github");
+                for (i, entry) in entries.iter().enumerate() {
+                    session.insert(&pending.key(&i.to_string()), entry.clone()).unwrap_or_default();
+                }
+                for (i, entry) in entries.iter().enumerate() {
+                    let created_at = serde_json::from_value::<Envelope<serde_json::Value>>(entry.clone())
+                        .ok()
+                        .map(|envelope| envelope.created_at);
+                    let taken = pending.take::<serde_json::Value>(&i.to_string(), NOW);
+                    if taken.is_some() {
+                        let age = created_at.map(|t| i128::from(NOW.unix_timestamp()) - i128::from(t));
+                        prop_assert!(
+                            age.is_some_and(|age| age.abs() <= i128::from(PENDING_TTL.whole_seconds())),
+                            "{}", entry
+                        );
+                    }
+                }
+                for (i, entry) in entries.iter().enumerate() {
+                    session.insert(&pending.key(&i.to_string()), entry.clone()).unwrap_or_default();
+                }
+                prop_assert!(pending.save("new", &1, NOW).is_ok());
+                prop_assert!(session.keys_with_prefix("oauth.pending.github.").len() <= MAX_PENDING);
+            }
+        }
     }
 }
