@@ -316,6 +316,9 @@ const DEFAULT_LOGIN_RATE_LIMIT: u32 = 30;
 
 const HOUR: u64 = 60 * 60;
 const DAY: u64 = 24 * HOUR;
+/// The longest duration a setting takes. Expiry times are dates, and a
+/// far longer one would end past the calendar's last year.
+const MAX_DURATION_SECS: u64 = 36_500 * DAY;
 
 fn parse_app_url(value: &str) -> Result<Url, ConfigError> {
     let invalid = |reason: String| ConfigError::Invalid {
@@ -358,7 +361,9 @@ fn data_dir_of(database_url: &str) -> PathBuf {
 fn parse_duration(var: &'static str, value: &str) -> Result<Duration, ConfigError> {
     let invalid = || ConfigError::Invalid {
         var,
-        reason: format!("{value:?} is not a duration such as 30s, 15m, 8h or 180d"),
+        reason: format!(
+            "{value:?} is not a duration such as 30s, 15m, 8h or 180d (at most 36500d)"
+        ),
     };
     let value = value.trim();
     let split = value.len().saturating_sub(1);
@@ -372,7 +377,7 @@ fn parse_duration(var: &'static str, value: &str) -> Result<Duration, ConfigErro
         _ => return Err(invalid()),
     };
     match number.checked_mul(unit) {
-        Some(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+        Some(secs) if secs > 0 && secs <= MAX_DURATION_SECS => Ok(Duration::from_secs(secs)),
         _ => Err(invalid()),
     }
 }
@@ -688,5 +693,78 @@ mod tests {
         std::fs::write(&file, "short").unwrap();
         let err = config.resolve_secret_key().unwrap_err().to_string();
         assert!(err.contains("secret.key"), "{err}");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::strategies::tricky_text;
+
+        const VARIABLES: &[&str] = &[
+            "APP_URL",
+            "BIND",
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "SESSION_TTL",
+            "HTTP_TIMEOUT",
+            "DEMO_PROVIDERS",
+            "DEMO_ACCESS_TOKEN_TTL",
+            "DEMO_REFRESH_TOKEN_TTL",
+            "GITHUB_CLIENT_ID",
+        ];
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                tricky_text(),
+                "[0-9]{1,21}[smhd]?",
+                "https?://[a-z0-9.:\\[\\]]{0,20}/?",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_settings_never_panic_and_a_refusal_names_a_variable_that_was_set(
+                vars in prop::collection::btree_map(prop::sample::select(VARIABLES), value(), 0..6),
+            ) {
+                match Config::from_lookup(|key| vars.get(key).cloned()) {
+                    Ok(config) => {
+                        let now = time::OffsetDateTime::now_utc();
+                        for ttl in [config.session_ttl, config.demo_access_token_ttl, config.demo_refresh_token_ttl] {
+                            prop_assert!(ttl.as_secs() > 0);
+                            let ttl = time::Duration::try_from(ttl).ok();
+                            prop_assert!(ttl.and_then(|ttl| now.checked_add(ttl)).is_some());
+                        }
+                    }
+                    Err(ConfigError::Invalid { var, .. }) => {
+                        prop_assert!(vars.contains_key(var), "{} was not set", var);
+                    }
+                    Err(other) => prop_assert!(false, "{other}"),
+                }
+            }
+
+            #[test]
+            fn a_duration_with_a_unit_reads_back_as_its_seconds_up_to_a_century(
+                number in 1u64..=u64::from(u32::MAX),
+                (unit, seconds) in prop::sample::select(vec![("s", 1), ("m", 60), ("h", HOUR), ("d", DAY)]),
+            ) {
+                let read = parse_duration("SESSION_TTL", &format!(" {number}{unit} ")).ok();
+                if number * seconds <= 36_500 * DAY {
+                    prop_assert_eq!(read, Some(Duration::from_secs(number * seconds)));
+                } else {
+                    prop_assert_eq!(read, None);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_duration_past_a_century_is_refused_rather_than_overflowing_dates_later() {
+        // 1,000,000,000 days fit a `Duration`, but a session expiring that
+        // far ahead is past the calendar's end: every new session panicked.
+        let err = config(&[("SESSION_TTL", "1000000000d")]).unwrap_err();
+        assert!(err.to_string().starts_with("SESSION_TTL: "), "{err}");
+        assert!(config(&[("SESSION_TTL", "36500d")]).is_ok());
+        assert!(config(&[("HTTP_TIMEOUT", "36501d")]).is_err());
     }
 }

@@ -303,4 +303,87 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a, derive_key::<64>(&secret, b"one"));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::{AAD, cipher};
+
+        proptest! {
+            #[test]
+            fn sealing_then_opening_gives_the_input(
+                column in ".{0,40}",
+                row in prop::collection::vec(".{0,12}", 0..3),
+                plaintext in any::<String>(),
+            ) {
+                let cipher = cipher("a");
+                let row: Vec<&str> = row.iter().map(String::as_str).collect();
+                let at = SealedAt::new(&column, &row);
+                let sealed = cipher.seal(&at, &plaintext).unwrap_or_else(|e| panic!("{e}"));
+                prop_assert_eq!(cipher.open(&at, &sealed), Ok(plaintext));
+            }
+
+            #[test]
+            fn a_value_opens_only_where_it_was_sealed(
+                row in prop::collection::vec(".{0,6}", 0..3),
+                other in prop::collection::vec(".{0,6}", 0..3),
+            ) {
+                prop_assume!(row != other);
+                let cipher = cipher("a");
+                let column = "oauth2_tokens.access_token";
+                let row: Vec<&str> = row.iter().map(String::as_str).collect();
+                let other: Vec<&str> = other.iter().map(String::as_str).collect();
+                let sealed = cipher
+                    .seal(&SealedAt::new(column, &row), "token")
+                    .unwrap_or_else(|e| panic!("{e}"));
+                prop_assert_eq!(
+                    cipher.open(&SealedAt::new(column, &other), &sealed),
+                    Err(CryptoError::Decrypt)
+                );
+            }
+
+            #[test]
+            fn tampering_with_any_byte_of_a_sealed_value_fails_to_open(
+                plaintext in ".{0,40}",
+                index in any::<prop::sample::Index>(),
+                flip in 1u8..=255,
+            ) {
+                let cipher = cipher("a");
+                let sealed = cipher.seal(&AAD, &plaintext).unwrap_or_else(|e| panic!("{e}"));
+                let mut bytes = BASE64
+                    .decode(sealed.strip_prefix(VERSION_PREFIX).unwrap_or_default())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let at = index.index(bytes.len());
+                bytes[at] ^= flip;
+                let tampered = format!("{VERSION_PREFIX}{}", BASE64.encode(&bytes));
+                prop_assert_eq!(cipher.open(&AAD, &tampered), Err(CryptoError::Decrypt));
+            }
+
+            #[test]
+            fn a_truncated_or_extended_sealed_value_fails_to_open(
+                plaintext in ".{0,40}",
+                cut in any::<prop::sample::Index>(),
+                extra in prop::collection::vec(any::<u8>(), 1..8),
+            ) {
+                let cipher = cipher("a");
+                let sealed = cipher.seal(&AAD, &plaintext).unwrap_or_else(|e| panic!("{e}"));
+                let bytes = BASE64
+                    .decode(sealed.strip_prefix(VERSION_PREFIX).unwrap_or_default())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let truncated = &bytes[..cut.index(bytes.len())];
+                let mut extended = bytes.clone();
+                extended.extend_from_slice(&extra);
+                for changed in [truncated, extended.as_slice()] {
+                    let stored = format!("{VERSION_PREFIX}{}", BASE64.encode(changed));
+                    prop_assert!(cipher.open(&AAD, &stored).is_err());
+                }
+            }
+
+            #[test]
+            fn opening_arbitrary_text_never_panics(stored in "(v1:)?[A-Za-z0-9+/=]{0,120}|.{0,40}") {
+                let _ = cipher("a").open(&AAD, &stored);
+            }
+        }
+    }
 }

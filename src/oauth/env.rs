@@ -435,4 +435,43 @@ mod tests {
         .unwrap();
         assert!(c.server_metadata_url.is_some());
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::strategies::{pairs, tricky_text};
+
+        proptest! {
+            #[test]
+            fn arbitrary_settings_never_panic_and_a_refusal_names_its_variable(
+                vars in prop::collection::btree_map(
+                    prop::sample::select(PARAMS).prop_map(|param| format!("GITHUB_{param}")),
+                    prop_oneof![tricky_text(), "[0-9]{1,12}", "[A-Za-z0-9_-]{1,12}"],
+                    0..6,
+                ),
+            ) {
+                if let Err(error) = ClientConfig::from_env_map("github", ClientConfig::default(), &vars) {
+                    let Error::Config(message) = error else {
+                        return Err(TestCaseError::fail(format!("{error:?}")));
+                    };
+                    prop_assert!(
+                        vars.keys().any(|key| message.starts_with(key.as_str())),
+                        "{}", message
+                    );
+                }
+            }
+
+            #[test]
+            fn form_encoded_parameters_read_back(pairs in pairs()) {
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&pairs)
+                    .finish();
+                let bad = |why: &str| Error::Config(why.to_owned());
+                // A later value wins, as in the map the preset holds.
+                let expected: BTreeMap<String, String> = pairs.into_iter().collect();
+                prop_assert_eq!(parse_params(&encoded, &bad).ok(), Some(expected));
+            }
+        }
+    }
 }

@@ -22,6 +22,9 @@ pub mod registry;
 pub mod request;
 pub mod secret;
 pub mod session;
+/// Input generators shared by the property tests.
+#[cfg(test)]
+pub(crate) mod strategies;
 pub mod token;
 
 pub use compliance::ComplianceHooks;

@@ -98,7 +98,9 @@ fn handle_digest(handle: &str) -> String {
 }
 
 fn is_expired(created_at: i64, now: OffsetDateTime) -> bool {
-    now.unix_timestamp() - created_at > PENDING_TTL.whole_seconds()
+    // The distance, not the difference: a stored time at either end of the
+    // range must not overflow, nor make a login live for ever.
+    now.unix_timestamp().abs_diff(created_at) > PENDING_TTL.whole_seconds().unsigned_abs()
 }
 
 #[cfg(test)]
@@ -178,5 +180,90 @@ mod tests {
         assert_eq!(digest.len(), 64);
         assert!(!digest.contains("my-secret-state"));
         assert_ne!(digest, handle_digest("my-secret-statf"));
+    }
+
+    /// Stores `envelope` as the pending login `handle` the way a store
+    /// would hand it back, whatever it holds.
+    async fn plant(session: &MemoryLoginSession, handle: &str, envelope: serde_json::Value) {
+        let until = NOW + Duration::days(1);
+        session
+            .save_pending(
+                "github",
+                &handle_digest(handle),
+                envelope,
+                until,
+                MAX_PENDING,
+            )
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_stored_creation_time_at_the_end_of_the_number_range_is_expired_not_a_crash() {
+        let session = MemoryLoginSession::new();
+        let pending = PendingLogins::new(&session, "github");
+        for created_at in [i64::MIN, i64::MAX] {
+            plant(
+                &session,
+                "s",
+                serde_json::json!({"created_at": created_at, "value": 1}),
+            )
+            .await;
+            assert_eq!(pending.take::<i32>("s", NOW).await.unwrap(), None);
+            pending.save("t", &2, NOW).await.unwrap();
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::oauth::strategies::json;
+
+        /// Envelopes as stored, with anything where the fields are.
+        fn stored() -> impl Strategy<Value = serde_json::Value> {
+            prop_oneof![
+                (any::<i64>(), json()).prop_map(|(created_at, value)| {
+                    serde_json::json!({"created_at": created_at, "value": value})
+                }),
+                json(),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_stored_logins_never_panic_and_only_live_ones_are_taken(
+                entries in prop::collection::vec(stored(), 0..8),
+            ) {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let session = MemoryLoginSession::new();
+                let pending = PendingLogins::new(&session, "github");
+                for (i, entry) in entries.iter().enumerate() {
+                    runtime.block_on(plant(&session, &i.to_string(), entry.clone()));
+                }
+                for (i, entry) in entries.iter().enumerate() {
+                    let created_at = serde_json::from_value::<Envelope<serde_json::Value>>(entry.clone())
+                        .ok()
+                        .map(|envelope| envelope.created_at);
+                    let taken = runtime
+                        .block_on(pending.take::<serde_json::Value>(&i.to_string(), NOW))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    if taken.is_some() {
+                        let age = created_at.map(|t| i128::from(NOW.unix_timestamp()) - i128::from(t));
+                        prop_assert!(
+                            age.is_some_and(|age| age.abs() <= i128::from(PENDING_TTL.whole_seconds())),
+                            "{}", entry
+                        );
+                    }
+                }
+                for (i, entry) in entries.iter().enumerate() {
+                    runtime.block_on(plant(&session, &i.to_string(), entry.clone()));
+                }
+                prop_assert!(runtime.block_on(pending.save("new", &1, NOW)).is_ok());
+                prop_assert!(session.len() <= MAX_PENDING);
+            }
+        }
     }
 }

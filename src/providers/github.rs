@@ -381,4 +381,46 @@ mod tests {
             "page 0 means the first"
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::strategies::tricky_text;
+
+        fn link(rel: &str, page: u32, per_page: u8) -> String {
+            format!(
+                "<https://api.github.com/user/repos?per_page={per_page}&page={page}>; rel=\"{rel}\""
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn the_pages_of_a_link_header_are_read_back_in_any_order(
+                prev in proptest::option::of(any::<u32>()),
+                next in proptest::option::of(any::<u32>()),
+                last in proptest::option::of(any::<u32>()),
+                first in any::<u32>(),
+                per_page in any::<u8>(),
+                order in Just(vec![0usize, 1, 2, 3]).prop_shuffle(),
+            ) {
+                let parts: Vec<String> = order
+                    .into_iter()
+                    .filter_map(|i| match i {
+                        0 => prev.map(|p| link("prev", p, per_page)),
+                        1 => next.map(|p| link("next", p, per_page)),
+                        2 => last.map(|p| link("last", p, per_page)),
+                        _ => Some(link("first", first, per_page)),
+                    })
+                    .collect();
+                let header = parts.join(", ");
+                prop_assert_eq!(pages(Some(&header)), Pages { prev, next, last }, "{}", header);
+            }
+
+            #[test]
+            fn arbitrary_link_headers_never_panic(header in tricky_text()) {
+                let _ = pages(Some(&header));
+            }
+        }
+    }
 }

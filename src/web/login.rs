@@ -138,3 +138,32 @@ fn see_other(location: &str) -> HttpResponse {
         .insert_header((LOCATION, location))
         .finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::oauth::strategies::tricky_text;
+
+    proptest! {
+        #[test]
+        fn a_callback_query_reads_back_as_the_parameters_the_provider_sent(
+            params in prop::collection::btree_map(tricky_text(), tricky_text(), 0..6),
+        ) {
+            let mut url = url::Url::parse("http://127.0.0.1:8080/auth/github/callback")
+                .unwrap_or_else(|e| panic!("{e}"));
+            url.query_pairs_mut().extend_pairs(&params);
+            let query = web::Query::<BTreeMap<String, String>>::from_query(url.query().unwrap_or_default());
+            prop_assert_eq!(query.map(web::Query::into_inner).ok(), Some(params));
+        }
+
+        #[test]
+        fn arbitrary_callback_and_login_queries_never_panic(query in tricky_text()) {
+            let _ = web::Query::<BTreeMap<String, String>>::from_query(&query);
+            if let Ok(login) = web::Query::<LoginQuery>::from_query(&query) {
+                let _ = login.next.as_deref().and_then(same_site_path);
+            }
+        }
+    }
+}

@@ -59,4 +59,24 @@ mod tests {
             assert_eq!(same_site_path(bad), None, "{bad:?} was kept");
         }
     }
+
+    mod properties {
+        use proptest::prelude::*;
+        use url::Url;
+
+        use super::super::*;
+
+        proptest! {
+            #[test]
+            fn a_kept_path_never_leads_off_the_site(next in "[/\\\\a-z:.@%?#\t \\x00-\\x1f]{0,12}|.{0,16}") {
+                if let Some(kept) = same_site_path(&next) {
+                    let site = Url::parse("https://site.test/account").unwrap_or_else(|e| panic!("{e}"));
+                    let target = site.join(kept);
+                    prop_assert!(target.is_ok(), "{:?}", kept);
+                    let target = target.unwrap_or_else(|e| panic!("{e}"));
+                    prop_assert_eq!(target.origin(), site.origin(), "{:?}", kept);
+                }
+            }
+        }
+    }
 }

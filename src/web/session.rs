@@ -249,4 +249,40 @@ mod tests {
         session.set_user_id(7).unwrap();
         assert!(state_is_logged_in(&session.0.entries().clone()));
     }
+
+    mod properties {
+        use actix_web::test::TestRequest;
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::strategies::{json, tricky_text};
+
+        /// Session state with any JSON under the keys the site reads.
+        fn state() -> impl Strategy<Value = Vec<(String, serde_json::Value)>> {
+            let key = prop_oneof![
+                prop::sample::select(vec![USER_ID, FLASH, CSRF_TOKEN, NEXT_PATH])
+                    .prop_map(str::to_owned),
+                "oauth\\.pending\\.github\\.[0-9a-f]{0,4}",
+                tricky_text(),
+            ];
+            prop::collection::vec((key, json()), 0..8)
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_session_state_never_panics(state in state(), submitted in tricky_text()) {
+                let session = TypedSession::new(TestRequest::default().to_http_request().get_session());
+                for (key, value) in state {
+                    prop_assert!(session.inner().insert(key, value).is_ok());
+                }
+                let _ = session.user_id();
+                let _ = session.take_flashes();
+                let _ = session.csrf_matches(&submitted);
+                let _ = session.take_next_path();
+                let _ = session.existing_login_binding();
+                prop_assert!(session.login_binding().is_ok());
+                prop_assert!(session.flash(FlashKind::Info, "still usable").is_ok());
+            }
+        }
+    }
 }

@@ -171,4 +171,30 @@ mod tests {
             Err(ClientAuthError::Malformed)
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::client_auth::basic_authorization;
+        use crate::oauth::secret::ClientSecret;
+        use crate::oauth::strategies::tricky_text;
+
+        proptest! {
+            #[test]
+            fn the_clients_basic_header_decodes_to_its_id_and_secret(
+                id in tricky_text(),
+                secret in tricky_text(),
+            ) {
+                let header = basic_authorization(&id, &ClientSecret::new(secret.clone()));
+                let encoded = header.strip_prefix("Basic ").unwrap_or_default();
+                prop_assert_eq!(decode_basic(encoded), Ok((id, secret)));
+            }
+
+            #[test]
+            fn decoding_arbitrary_basic_credentials_never_panics(encoded in "[A-Za-z0-9+/=%:]{0,64}|.{0,32}") {
+                let _ = decode_basic(&encoded);
+            }
+        }
+    }
 }

@@ -101,4 +101,52 @@ mod tests {
         assert!(!is_valid_challenge("short-plain-verifier"));
         assert!(!is_valid_challenge(&format!("{}=", &CHALLENGE[..42])));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::config::CodeChallengeMethod;
+        use crate::oauth::pkce::{Pkce, challenge_for};
+        use crate::oauth::secret::PkceVerifier;
+
+        /// RFC 7636 §4.1: 43 to 128 unreserved characters.
+        const VERIFIER: &str = "[A-Za-z0-9._~-]{43,128}";
+
+        proptest! {
+            #[test]
+            fn the_clients_s256_challenge_verifies_at_the_server(verifier in VERIFIER) {
+                let challenge = challenge_for(&PkceVerifier::new(verifier.clone()), CodeChallengeMethod::S256);
+                prop_assert!(is_valid_challenge(&challenge), "{}", challenge);
+                prop_assert_eq!(verify(Some(&challenge), Some(&verifier)), Ok(()));
+            }
+
+            #[test]
+            fn another_verifier_does_not_meet_the_challenge(verifier in VERIFIER, other in VERIFIER) {
+                prop_assume!(verifier != other);
+                let challenge = s256(&verifier);
+                prop_assert_eq!(verify(Some(&challenge), Some(&other)), Err(PkceError::Mismatch));
+            }
+
+            #[test]
+            fn checking_arbitrary_verifiers_and_challenges_never_panics(
+                challenge in proptest::option::of(".{0,64}"),
+                verifier in proptest::option::of(".{0,140}"),
+            ) {
+                let _ = is_valid_challenge(challenge.as_deref().unwrap_or_default());
+                let _ = verify(challenge.as_deref(), verifier.as_deref());
+            }
+        }
+
+        #[test]
+        fn generated_pairs_verify_at_the_server() {
+            for _ in 0..32 {
+                let pkce = Pkce::generate(CodeChallengeMethod::S256);
+                assert_eq!(
+                    verify(Some(&pkce.challenge), Some(pkce.verifier.secret())),
+                    Ok(())
+                );
+            }
+        }
+    }
 }

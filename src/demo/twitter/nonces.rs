@@ -24,7 +24,9 @@ pub struct NonceCache {
 impl NonceCache {
     /// Whether `timestamp` is within the window around `now`.
     pub fn timestamp_is_fresh(timestamp: i64, now: i64) -> bool {
-        (timestamp - now).abs() <= TIMESTAMP_WINDOW_SECS
+        // The timestamp is the client's: `timestamp - now` can overflow,
+        // and a wrapped difference of i64::MIN even has an `abs` of i64::MIN.
+        timestamp.abs_diff(now) <= TIMESTAMP_WINDOW_SECS.unsigned_abs()
     }
 
     /// Records the nonce; false when this consumer, token and timestamp
@@ -106,5 +108,34 @@ mod tests {
         assert!(NonceCache::timestamp_is_fresh(1_000 + 300, 1_000));
         assert!(!NonceCache::timestamp_is_fresh(1_000 - 301, 1_000));
         assert!(!NonceCache::timestamp_is_fresh(1_000 + 301, 1_000));
+    }
+
+    #[test]
+    fn a_timestamp_at_the_far_end_of_the_number_range_is_stale_not_a_crash() {
+        let now = 1_767_225_600;
+        assert!(!NonceCache::timestamp_is_fresh(i64::MIN, now));
+        assert!(!NonceCache::timestamp_is_fresh(i64::MAX, -now));
+        // i64::MIN + now is exactly i64::MIN away: a wrapping `abs` calls that fresh.
+        assert!(!NonceCache::timestamp_is_fresh(i64::MIN + now, now));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        proptest! {
+            #[test]
+            fn freshness_is_the_true_distance_within_the_window(
+                timestamp in any::<i64>(),
+                now in any::<i64>(),
+            ) {
+                let distance = (i128::from(timestamp) - i128::from(now)).abs();
+                prop_assert_eq!(
+                    NonceCache::timestamp_is_fresh(timestamp, now),
+                    distance <= i128::from(TIMESTAMP_WINDOW_SECS)
+                );
+            }
+        }
     }
 }

@@ -89,4 +89,55 @@ mod tests {
             ]
         );
     }
+
+    mod properties {
+        use percent_encoding::percent_decode_str;
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::strategies::{pairs, tricky_text};
+
+        proptest! {
+            #[test]
+            fn percent_encoding_then_decoding_gives_the_input(value in any::<String>()) {
+                let encoded = percent_encode(&value);
+                let decoded = percent_decode_str(&encoded).decode_utf8();
+                prop_assert_eq!(decoded.as_deref().ok(), Some(value.as_str()));
+            }
+
+            #[test]
+            fn percent_encoding_leaves_only_unreserved_characters_and_upper_case_escapes(
+                value in any::<String>(),
+            ) {
+                let encoded = percent_encode(&value);
+                let mut bytes = encoded.bytes();
+                while let Some(b) = bytes.next() {
+                    if b == b'%' {
+                        for _ in 0..2 {
+                            let hex = bytes.next();
+                            prop_assert!(
+                                hex.is_some_and(|h| h.is_ascii_digit() || (b'A'..=b'F').contains(&h)),
+                                "{encoded}"
+                            );
+                        }
+                    } else {
+                        prop_assert!(b.is_ascii_alphanumeric() || b"-._~".contains(&b), "{encoded}");
+                    }
+                }
+            }
+
+            #[test]
+            fn form_encoded_pairs_decode_to_themselves_in_order(pairs in pairs()) {
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&pairs)
+                    .finish();
+                prop_assert_eq!(form_decode(&encoded), pairs);
+            }
+
+            #[test]
+            fn form_decoding_any_text_never_panics(text in tricky_text()) {
+                let _ = form_decode(&text);
+            }
+        }
+    }
 }

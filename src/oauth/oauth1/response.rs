@@ -203,4 +203,44 @@ mod tests {
         );
         assert!(err.is_transient());
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::strategies::{pairs, tricky_text};
+
+        proptest! {
+            #[test]
+            fn arbitrary_answers_never_panic(status in any::<u16>(), body in tricky_text()) {
+                let _ = parse_temporary_credentials(status, &body);
+                let _ = parse_token_credentials(status, &body);
+            }
+
+            #[test]
+            fn form_encoded_credentials_and_extra_fields_are_read_back(
+                token in tricky_text().prop_filter("a token", |t| !t.is_empty()),
+                secret in tricky_text(),
+                extra in pairs(),
+                status in 200u16..300,
+            ) {
+                // A repeated field keeps its first value.
+                let mut kept = BTreeMap::new();
+                for (name, value) in extra.iter().filter(|(n, _)| !n.starts_with("oauth_token")) {
+                    kept.entry(name.clone()).or_insert_with(|| value.clone());
+                }
+                let body = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("oauth_token", &token)
+                    .append_pair("oauth_token_secret", &secret)
+                    .extend_pairs(extra.iter().filter(|(n, _)| !n.starts_with("oauth_token")))
+                    .finish();
+                let read = parse_token_credentials(status, &body);
+                prop_assert!(read.is_ok(), "{:?} from {}", read, body);
+                let read = read.unwrap_or_else(|e| panic!("{e}"));
+                prop_assert_eq!(read.oauth_token.secret(), token.as_str());
+                prop_assert_eq!(read.oauth_token_secret.secret(), secret.as_str());
+                prop_assert_eq!(read.extra, kept);
+            }
+        }
+    }
 }

@@ -893,4 +893,84 @@ Lw03eHTNQghS0A==
             )
         );
     }
+
+    mod properties {
+        use percent_encoding::percent_decode_str;
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::oauth::strategies::pairs;
+
+        fn decode(part: &str) -> String {
+            percent_decode_str(part)
+                .decode_utf8()
+                .map(|s| s.into_owned())
+                .unwrap_or_else(|e| panic!("{part}: {e}"))
+        }
+
+        type Params = Vec<(String, String)>;
+
+        /// Parameters, and the same parameters in another order.
+        fn shuffled_pairs() -> impl Strategy<Value = (Params, Params)> {
+            pairs().prop_flat_map(|params| (Just(params.clone()), Just(params).prop_shuffle()))
+        }
+
+        proptest! {
+            #[test]
+            fn the_base_string_is_stable_under_parameter_reordering(
+                (params, reordered) in shuffled_pairs(),
+                query in pairs(),
+            ) {
+                let mut url = Url::parse("https://api.example.com/1.1/statuses/update.json")
+                    .unwrap_or_else(|e| panic!("{e}"));
+                if !query.is_empty() {
+                    url.query_pairs_mut().extend_pairs(&query);
+                }
+                prop_assert_eq!(
+                    signature_base_string("POST", &url, &params).ok(),
+                    signature_base_string("POST", &url, &reordered).ok()
+                );
+            }
+
+            #[test]
+            fn normalized_parameters_decode_back_to_the_parameters(params in pairs()) {
+                let normalized = normalize_parameters(&params);
+                let mut decoded: Vec<(String, String)> = if normalized.is_empty() {
+                    Vec::new()
+                } else {
+                    normalized
+                        .split('&')
+                        .map(|pair| {
+                            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                            (decode(name), decode(value))
+                        })
+                        .collect()
+                };
+                let mut expected = params.clone();
+                decoded.sort();
+                expected.sort();
+                prop_assert_eq!(decoded, expected);
+            }
+
+            #[test]
+            fn the_base_string_is_three_encoded_parts_the_last_the_normalized_parameters(
+                method in "[a-zA-Z]{1,8}",
+                params in pairs(),
+            ) {
+                let url = Url::parse("http://example.com/request").unwrap_or_else(|e| panic!("{e}"));
+                let base = signature_base_string(&method, &url, &params)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let parts: Vec<&str> = base.split('&').collect();
+                prop_assert_eq!(parts.len(), 3, "{}", base);
+                prop_assert_eq!(decode(parts[0]), method.to_ascii_uppercase());
+                prop_assert_eq!(decode(parts[1]), "http://example.com/request");
+                let signed: Vec<(String, String)> = params
+                    .iter()
+                    .filter(|(name, _)| name != "oauth_signature")
+                    .cloned()
+                    .collect();
+                prop_assert_eq!(decode(parts[2]), normalize_parameters(&signed));
+            }
+        }
+    }
 }

@@ -115,7 +115,9 @@ pub fn token_from_answer(
                 .ok_or_else(|| {
                     unexpected(format!("expires_in is not a number of seconds: {value}"))
                 })?;
-            Some(received_at + Duration::seconds(seconds))
+            // A lifetime that ends past the calendar's last year is no
+            // lifetime at all, as good as none given; adding it would panic.
+            received_at.checked_add(Duration::seconds(seconds))
         }
     };
     let token = OAuth2Token {
@@ -290,5 +292,88 @@ mod tests {
         )
         .unwrap();
         assert_eq!(token.access_token.secret(), "xoxp");
+    }
+
+    #[test]
+    fn an_expiry_past_the_end_of_the_calendar_counts_as_none_given() {
+        for expires_in in [i64::MAX.to_string(), "100000000000000".to_owned()] {
+            let body = format!(r#"{{"access_token":"a","expires_in":{expires_in}}}"#);
+            let token = parse(200, "application/json", &body).unwrap();
+            assert_eq!(token.expires_at, None, "expires_in {expires_in}");
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::NOW;
+        use crate::oauth::strategies::{object_with, tricky_text};
+
+        fn content_type() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(prop_oneof![
+                Just("application/json".to_owned()),
+                Just("application/x-www-form-urlencoded".to_owned()),
+                Just("text/plain; charset=utf-8".to_owned()),
+                tricky_text(),
+            ])
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_answers_never_panic(
+                status in any::<u16>(),
+                content_type in content_type(),
+                body in tricky_text(),
+            ) {
+                let _ = parse_token_response(status, content_type.as_deref(), &body, None, NOW);
+            }
+
+            #[test]
+            fn arbitrary_json_fields_never_panic_and_an_expiry_is_never_in_the_past(
+                status in any::<u16>(),
+                fields in object_with(&[
+                    "access_token", "token_type", "refresh_token", "expires_in",
+                    "scope", "id_token", "error", "error_description", "userinfo",
+                ]),
+            ) {
+                let body = serde_json::Value::Object(fields).to_string();
+                if let Ok(token) = parse_token_response(status, Some("application/json"), &body, None, NOW) {
+                    prop_assert!(token.expires_at.is_none_or(|at| at >= NOW), "{}", body);
+                    prop_assert!(!token.access_token.secret().is_empty());
+                }
+            }
+
+            #[test]
+            fn a_form_encoded_token_is_read_back(
+                access_token in tricky_text().prop_filter("a token", |t| !t.is_empty()),
+                refresh_token in tricky_text().prop_filter("a token", |t| !t.is_empty()),
+                scope in tricky_text(),
+                expires_in in any::<u32>(),
+            ) {
+                let body = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("access_token", &access_token)
+                    .append_pair("refresh_token", &refresh_token)
+                    .append_pair("scope", &scope)
+                    .append_pair("expires_in", &expires_in.to_string())
+                    .finish();
+                let token = parse_token_response(
+                    200,
+                    Some("application/x-www-form-urlencoded"),
+                    &body,
+                    None,
+                    NOW,
+                );
+                prop_assert!(token.is_ok(), "{:?} from {}", token, body);
+                let token = token.unwrap_or_else(|e| panic!("{e}"));
+                prop_assert_eq!(token.access_token.secret(), access_token.as_str());
+                prop_assert_eq!(
+                    token.refresh_token.as_ref().map(RefreshToken::secret),
+                    Some(refresh_token.as_str())
+                );
+                prop_assert_eq!(token.scope.as_deref(), Some(scope.as_str()));
+                prop_assert_eq!(token.expires_at, Some(NOW + Duration::seconds(expires_in.into())));
+            }
+        }
     }
 }

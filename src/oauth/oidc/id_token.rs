@@ -180,6 +180,32 @@ fn is_hmac(alg: Algorithm) -> bool {
     matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
 }
 
+/// The JOSE header of a compact JWS ([RFC 7515 §7.1]): the first reading of
+/// an ID token, before anything about it is trusted.
+///
+/// [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
+pub fn read_header(id_token: &str) -> Result<jsonwebtoken::Header> {
+    jsonwebtoken::decode_header(id_token)
+        .map_err(|e| invalid(format!("unreadable header or unsupported alg: {e}")))
+}
+
+/// The claims of `id_token` once its signature verifies with `key` under
+/// `alg`; none of them is checked yet (that is [`check_claims`]).
+pub fn verify_signature(
+    id_token: &str,
+    key: &DecodingKey,
+    alg: Algorithm,
+) -> Result<Map<String, Value>> {
+    let mut validation = Validation::new(alg);
+    // The claims are checked by `check_claims`, with the injected clock.
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Map<String, Value>>(id_token, key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| invalid(format!("signature check failed: {e}")))
+}
+
 impl OAuth2Client {
     /// Validates `id_token` (OIDC Core §3.1.3.7) at time `now`: algorithm
     /// allow-list, signature, then the claims. `nonce` is the login's
@@ -193,8 +219,7 @@ impl OAuth2Client {
         access_token: Option<&AccessToken>,
         now: OffsetDateTime,
     ) -> Result<IdTokenClaims> {
-        let header = jsonwebtoken::decode_header(id_token.secret())
-            .map_err(|e| invalid(format!("unreadable header or unsupported alg: {e}")))?;
+        let header = read_header(id_token.secret())?;
         let endpoints = self.endpoints().await?;
         let discovered = endpoints
             .metadata
@@ -233,19 +258,13 @@ impl OAuth2Client {
                 )
                 .await?
         };
-        let mut validation = Validation::new(header.alg);
-        // The claims are checked below with the injected clock.
-        validation.validate_exp = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<Map<String, Value>>(id_token.secret(), &key, &validation)
-            .map_err(|e| invalid(format!("signature check failed: {e}")))?;
+        let claims = verify_signature(id_token.secret(), &key, header.alg)?;
         let issuer = endpoints
             .issuer
             .as_deref()
             .ok_or_else(|| Error::Config("no issuer configured or discovered".into()))?;
         check_claims(
-            &data.claims,
+            &claims,
             header.alg,
             &Expected {
                 issuer,
@@ -263,7 +282,7 @@ impl OAuth2Client {
 /// The `sub` of the token's ID token. The ID token was validated when the
 /// token was received, so its payload is read here without checking the
 /// signature again (its `exp` may well have passed by now).
-pub(crate) fn stored_subject(token: &OAuth2Token) -> Result<Option<String>> {
+pub fn stored_subject(token: &OAuth2Token) -> Result<Option<String>> {
     if let Some(sub) = token
         .extra
         .get(crate::oauth::oauth2::USERINFO_KEY)
@@ -424,5 +443,78 @@ mod tests {
             allowed_algorithms(Some(&configured), Some(&discovered)),
             vec![Algorithm::HS256]
         );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::{NOW, claims};
+        use crate::oauth::strategies::{json, object_with, tricky_text};
+
+        const CLAIMS: &[&str] = &["iss", "sub", "aud", "azp", "exp", "iat", "nonce", "at_hash"];
+
+        fn expected<'a>(nonce: &'a Nonce, access_token: &'a AccessToken) -> Expected<'a> {
+            Expected {
+                issuer: "https://op.test",
+                issuer_aliases: &[],
+                client_id: "client-1",
+                nonce: Some(nonce),
+                access_token: Some(access_token),
+                leeway: Duration::seconds(120),
+            }
+        }
+
+        /// Good claims with some of them replaced by anything.
+        fn mostly_good_claims() -> impl Strategy<Value = Map<String, Value>> {
+            prop::collection::btree_map(prop::sample::select(CLAIMS), json(), 0..4).prop_map(
+                |overrides| {
+                    let mut good = claims(serde_json::json!({}));
+                    for (name, value) in overrides {
+                        good.insert(name.to_owned(), value);
+                    }
+                    good
+                },
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_claims_never_panic(claims in object_with(CLAIMS), now in any::<i64>()) {
+                let nonce = Nonce::new("n-0S6_WzA2Mj");
+                let access_token = AccessToken::new("at");
+                let now = OffsetDateTime::from_unix_timestamp(now % 253_402_300_799).unwrap_or(NOW);
+                let _ = check_claims(&claims, Algorithm::RS256, &expected(&nonce, &access_token), now);
+            }
+
+            #[test]
+            fn claims_that_pass_name_this_issuer_client_and_login(claims in mostly_good_claims()) {
+                let nonce = Nonce::new("n-0S6_WzA2Mj");
+                let access_token = AccessToken::new("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y");
+                let expected = expected(&nonce, &access_token);
+                if let Ok(valid) = check_claims(&claims, Algorithm::RS256, &expected, NOW) {
+                    prop_assert_eq!(&valid.iss, "https://op.test");
+                    prop_assert!(valid.aud.iter().any(|a| a == "client-1"));
+                    prop_assert!(!valid.sub.is_empty());
+                    prop_assert!(i128::from(valid.exp) + 120 >= i128::from(NOW.unix_timestamp()));
+                    prop_assert!(i128::from(valid.iat) - 120 <= i128::from(NOW.unix_timestamp()));
+                    prop_assert_eq!(claims.get("nonce").and_then(Value::as_str), Some("n-0S6_WzA2Mj"));
+                }
+            }
+
+            #[test]
+            fn reading_the_subject_of_any_stored_id_token_never_panics(id_token in tricky_text()) {
+                let token = OAuth2Token {
+                    access_token: AccessToken::new("at"),
+                    token_type: "Bearer".into(),
+                    refresh_token: None,
+                    expires_at: None,
+                    scope: None,
+                    id_token: Some(IdToken::new(id_token)),
+                    extra: std::collections::BTreeMap::new(),
+                };
+                let _ = stored_subject(&token);
+            }
+        }
     }
 }

@@ -160,3 +160,80 @@ fn fits(key: &Jwk, alg: Algorithm) -> bool {
     );
     family_fits && alg_fits && use_fits
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::oauth::strategies::{json, object_with, tricky_text};
+
+    /// The RSA public key of RFC 7517 Appendix A.1.
+    const RFC_7517_N: &str = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+
+    fn rsa_key(kid: &str) -> Value {
+        json!({"kty": "RSA", "n": RFC_7517_N, "e": "AQAB", "kid": kid, "use": "sig"})
+    }
+
+    const ALGORITHMS: [Algorithm; 6] = [
+        Algorithm::RS256,
+        Algorithm::PS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+        Algorithm::HS256,
+    ];
+
+    /// Key sets whose members look like keys, with anything in their fields.
+    fn key_sets() -> impl Strategy<Value = Value> {
+        let member = object_with(&[
+            "kty", "kid", "alg", "use", "key_ops", "n", "e", "crv", "x", "y", "k", "x5c",
+        ])
+        .prop_map(Value::Object);
+        let keyish = prop_oneof![member, tricky_text().prop_map(|kid| rsa_key(&kid)), json(),];
+        prop_oneof![
+            prop::collection::vec(keyish, 0..5).prop_map(|keys| json!({ "keys": keys })),
+            json(),
+        ]
+    }
+
+    #[test]
+    fn an_encryption_key_is_never_used_to_verify() {
+        let mut key = rsa_key("k1");
+        key["use"] = json!("enc");
+        let keys = parse_key_set(&json!({ "keys": [key] }));
+        assert_eq!(keys.len(), 1);
+        assert!(select(&keys, Some("k1"), Algorithm::RS256).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_key_sets_never_panic(
+            set in key_sets(),
+            kid in proptest::option::of(tricky_text()),
+        ) {
+            let keys = parse_key_set(&set);
+            for alg in ALGORITHMS {
+                let _ = select(&keys, kid.as_deref(), alg);
+            }
+        }
+
+        #[test]
+        fn each_kid_selects_its_key_and_without_a_kid_only_a_lone_key_is_chosen(
+            kids in prop::collection::btree_set(tricky_text(), 1..5),
+            unknown in tricky_text(),
+        ) {
+            let keys = parse_key_set(&json!({ "keys": kids.iter().map(|k| rsa_key(k)).collect::<Vec<_>>() }));
+            prop_assert_eq!(keys.len(), kids.len());
+            for kid in &kids {
+                prop_assert!(select(&keys, Some(kid), Algorithm::RS256).is_ok());
+                prop_assert!(select(&keys, Some(kid), Algorithm::ES256).is_err());
+            }
+            if !kids.contains(&unknown) {
+                prop_assert!(select(&keys, Some(&unknown), Algorithm::RS256).is_err());
+            }
+            prop_assert_eq!(select(&keys, None, Algorithm::RS256).is_ok(), kids.len() == 1);
+        }
+    }
+}
