@@ -45,6 +45,11 @@ pub fn session_id(key: &str) -> String {
         })
 }
 
+/// A session's state as stored in its row: a JSON object of JSON texts.
+pub fn parse_state(stored: &str) -> serde_json::Result<HashMap<String, String>> {
+    serde_json::from_str(stored)
+}
+
 /// Sessions kept in SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteSessionStore {
@@ -92,7 +97,7 @@ impl SessionStore for SqliteSessionStore {
         })
         .await
         .map_err(LoadError::Other)?;
-        row.map(|row| serde_json::from_str(&row.state))
+        row.map(|row| parse_state(&row.state))
             .transpose()
             .map_err(|e| LoadError::Deserialization(e.into()))
     }
