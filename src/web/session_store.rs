@@ -60,6 +60,11 @@ fn lifetime(state: &HashMap<String, String>, ttl: Duration) -> Duration {
     }
 }
 
+/// A session's state as stored in its row: a JSON object of JSON texts.
+pub fn parse_state(stored: &str) -> serde_json::Result<HashMap<String, String>> {
+    serde_json::from_str(stored)
+}
+
 /// Sessions kept in SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteSessionStore {
@@ -142,7 +147,7 @@ impl SessionStore for SqliteSessionStore {
                 return Ok(None);
             }
         };
-        serde_json::from_str(&json)
+        parse_state(&json)
             .map(Some)
             .map_err(|e| LoadError::Deserialization(e.into()))
     }

@@ -36,6 +36,28 @@ pub struct Authenticated {
     pub access: Option<(String, AccessGrant)>,
 }
 
+/// The checks of a signed request that need no stored state, in Twitter's
+/// order: well-formed protocol parameters, the known consumer, a timestamp
+/// within the window around `now` (seconds since the epoch). This is where
+/// a request's `Authorization` header, query and body are first read.
+pub fn read_request(raw: &RawRequest<'_>, now: i64) -> Result<SignedRequest, TwitterError> {
+    let request = raw.parse().map_err(|error| {
+        tracing::debug!(%error, "demo Twitter: malformed OAuth request");
+        match error {
+            MalformedRequest::Missing(_) | MalformedRequest::BadHeader => {
+                TwitterError::BadAuthenticationData
+            }
+            _ => TwitterError::CouldNotAuthenticate,
+        }
+    })?;
+    if request.consumer_key != TWITTER_CLIENT_ID
+        || !NonceCache::timestamp_is_fresh(request.timestamp, now)
+    {
+        return Err(TwitterError::CouldNotAuthenticate);
+    }
+    Ok(request)
+}
+
 impl DemoTwitter {
     /// Authenticates `req` with `body`, signed with `credential`.
     pub(super) fn authenticate(
@@ -52,21 +74,8 @@ impl DemoTwitter {
             content_type: header_text(header::CONTENT_TYPE),
             body,
         };
-        let request = raw.parse().map_err(|error| {
-            tracing::debug!(%error, "demo Twitter: malformed OAuth request");
-            match error {
-                MalformedRequest::Missing(_) | MalformedRequest::BadHeader => {
-                    TwitterError::BadAuthenticationData
-                }
-                _ => TwitterError::CouldNotAuthenticate,
-            }
-        })?;
         let now = now();
-        if request.consumer_key != TWITTER_CLIENT_ID
-            || !NonceCache::timestamp_is_fresh(request.timestamp, now)
-        {
-            return Err(TwitterError::CouldNotAuthenticate);
-        }
+        let request = read_request(&raw, now)?;
 
         let (token_secret, access) = match credential {
             Credential::ConsumerOnly => (String::new(), None),

@@ -40,8 +40,10 @@ use tera::Tera;
 
 use super::DemoConfig;
 use super::knobs::Knobs;
+pub use auth::read_request;
 pub use errors::TwitterError;
 use seed::Tweet;
+pub use signed_request::{RawRequest, SignedRequest};
 use state::TwitterState;
 use tweets::Prerendered;
 
