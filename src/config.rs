@@ -12,6 +12,7 @@ use std::time::Duration;
 use url::Url;
 
 mod database;
+pub mod provider_env;
 
 /// The providers the site knows, by the name used in routes and variables.
 pub const PROVIDERS: [&str; 3] = ["twitter", "github", "google"];
@@ -160,7 +161,7 @@ impl Config {
 
     /// Builds the configuration from `lookup` (a map in tests, the process
     /// environment in [`Config::from_env`]). Provider variables are the
-    /// `<NAME>_<PARAM>` names of [`oauth::env::PARAMS`](crate::oauth::env::PARAMS).
+    /// `<NAME>_<PARAM>` names of [`oauth::env::PARAMS`](crate::config::provider_env::PARAMS).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
 
@@ -199,7 +200,7 @@ impl Config {
         let provider_env = PROVIDERS
             .iter()
             .flat_map(|name| {
-                crate::oauth::env::PARAMS
+                crate::config::provider_env::PARAMS
                     .iter()
                     .map(move |param| format!("{}_{param}", name.to_ascii_uppercase()))
             })
@@ -268,7 +269,7 @@ impl Config {
     /// `localhost`): the site names itself a developer's machine, where demo
     /// providers and a generated secret key are good enough.
     pub fn is_loopback(&self) -> bool {
-        crate::oauth::http::is_loopback(&self.app_url)
+        trilogin_oauth::http::is_loopback(&self.app_url)
     }
 
     /// True when demo providers are served on an `APP_URL` off loopback,
@@ -699,7 +700,7 @@ mod tests {
         use proptest::prelude::*;
 
         use super::super::*;
-        use crate::oauth::strategies::tricky_text;
+        use trilogin_oauth::strategies::tricky_text;
 
         const VARIABLES: &[&str] = &[
             "APP_URL",

@@ -3,7 +3,7 @@
 //! refreshed on access.
 //!
 //! The modules follow the layers of `docs/ARCHITECTURE.md`; a dependency only
-//! points downwards (`web` → `app` → `providers` → `oauth`, and `db`).
+//! points downwards (`web` → `app` → `providers` → the `trilogin-oauth` crate, and `db`).
 
 /// Use cases: logging in, connecting, resource pages, refresh and disconnect.
 pub mod app;
@@ -17,8 +17,6 @@ pub mod db;
 pub mod demo;
 /// `AppError`, the handlers' error, rendered as an error page.
 pub mod error;
-/// The reusable OAuth 1.0a / OAuth 2.0 / OpenID Connect client layer.
-pub mod oauth;
 /// Presets for Twitter, GitHub and Google: endpoints, scopes, profiles, resources.
 pub mod providers;
 /// `Application` and `AppState`: building and running the server.

@@ -30,14 +30,14 @@ use crate::db::token_hooks::new_lease_holder;
 use crate::db::{self, DbPool};
 use crate::demo::{DemoConfig, DemoProviders};
 use crate::error::AppError;
-use crate::oauth::http::build_client;
-use crate::oauth::{ClientConfig, OAuth};
 use crate::providers::Provider;
 use crate::web::login_limit::LoginLimiter;
 use crate::web::request_log::RequestSpan;
 use crate::web::session_store::{SqliteSessionStore, cookie_key};
 use crate::web::templates::{DemoBanner, Templates};
 use crate::web::{self as site, error_pages, headers};
+use trilogin_oauth::http::build_client;
+use trilogin_oauth::{ClientConfig, OAuth};
 
 /// Folder of the Tera templates, relative to the working directory.
 pub const TEMPLATES_DIR: &str = "templates";
@@ -238,7 +238,7 @@ fn oauth_registry(
         // Other tools set variables with these prefixes too (`GITHUB_TOKEN`,
         // `GOOGLE_APPLICATION_CREDENTIALS`), so an unknown name is a warning
         // that shows typos, not a reason to refuse to start.
-        for key in crate::oauth::env::unknown_env_keys(name, config.provider_env.keys()) {
+        for key in crate::config::provider_env::unknown_env_keys(name, config.provider_env.keys()) {
             tracing::warn!("{key} is not a {} setting and is ignored", provider.label());
         }
         let preset = if config.is_configured(name) {
@@ -252,8 +252,9 @@ fn oauth_registry(
         } else {
             continue;
         };
-        let client_config =
-            ClientConfig::from_env(name, preset, |var| config.provider_env.get(var).cloned())?;
+        let client_config = crate::config::provider_env::client_config(name, preset, |var| {
+            config.provider_env.get(var).cloned()
+        })?;
         let prefix = name.to_ascii_uppercase();
         oauth
             .register(name, client_config)

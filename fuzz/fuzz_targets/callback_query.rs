@@ -17,8 +17,8 @@ use actix_session::SessionExt as _;
 use actix_web::test::TestRequest;
 use actix_web::web;
 use libfuzzer_sys::fuzz_target;
-use trilogin::oauth::secret::ClientSecret;
-use trilogin::oauth::{ClientConfig, OAuth};
+use trilogin_oauth::secret::ClientSecret;
+use trilogin_oauth::{ClientConfig, OAuth};
 use trilogin::providers::{github, twitter};
 use trilogin::web::login::LoginQuery;
 use trilogin::web::next::same_site_path;
@@ -35,7 +35,7 @@ static RUNTIME: LazyLock<Option<tokio::runtime::Runtime>> = LazyLock::new(|| {
 });
 
 static CLIENTS: LazyLock<Option<OAuth>> = LazyLock::new(|| {
-    let http = trilogin::oauth::http::build_client("trilogin-fuzz", Duration::from_secs(1)).ok()?;
+    let http = trilogin_oauth::http::build_client("trilogin-fuzz", Duration::from_secs(1)).ok()?;
     let at = |path: &str| url::Url::parse(REFUSING).ok()?.join(path).ok();
     let mut oauth = OAuth::new(http);
     let github = ClientConfig {

@@ -15,11 +15,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
-use trilogin::oauth::OAuth2Token;
-use trilogin::oauth::oidc::id_token::{
+use trilogin_oauth::OAuth2Token;
+use trilogin_oauth::oidc::id_token::{
     Expected, allowed_algorithms, check_claims, read_header, stored_subject, verify_signature,
 };
-use trilogin::oauth::secret::{AccessToken, IdToken, Nonce};
+use trilogin_oauth::secret::{AccessToken, IdToken, Nonce};
 
 const KEY: &[u8] = b"fuzzing key of thirty-two bytes!";
 

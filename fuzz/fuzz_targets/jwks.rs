@@ -7,8 +7,8 @@
 use arbitrary::Arbitrary;
 use jsonwebtoken::Algorithm;
 use libfuzzer_sys::fuzz_target;
-use trilogin::oauth::oidc::id_token::verify_signature;
-use trilogin::oauth::oidc::jwks::{parse_key_set, select};
+use trilogin_oauth::oidc::id_token::verify_signature;
+use trilogin_oauth::oidc::jwks::{parse_key_set, select};
 
 const ALGORITHMS: [Algorithm; 8] = [
     Algorithm::RS256,

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trilogin::oauth::oauth1::response::{parse_temporary_credentials, parse_token_credentials};
+use trilogin_oauth::oauth1::response::{parse_temporary_credentials, parse_token_credentials};
 
 fuzz_target!(|input: (u16, &str)| {
     let (status, body) = input;

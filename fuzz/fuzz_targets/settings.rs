@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use trilogin::config::Config;
-use trilogin::oauth::env::{PARAMS, unknown_env_keys};
-use trilogin::oauth::{ClientConfig, OAuth};
+use trilogin_oauth::env::{PARAMS, unknown_env_keys};
+use trilogin_oauth::{ClientConfig, OAuth};
 use trilogin::providers::Provider;
 
 const SITE: &[&str] = &[
@@ -44,7 +44,7 @@ fn variable(pick: u16) -> String {
 }
 
 static HTTP: LazyLock<Option<reqwest::Client>> = LazyLock::new(|| {
-    trilogin::oauth::http::build_client("trilogin-fuzz", Duration::from_secs(1)).ok()
+    trilogin_oauth::http::build_client("trilogin-fuzz", Duration::from_secs(1)).ok()
 });
 
 fuzz_target!(|values: Vec<(u16, String)>| {

@@ -5,9 +5,9 @@
 use super::account::{self, RemoveError};
 use super::resources;
 use crate::db::tokens::load_oauth2_token;
-use crate::oauth::{Error, Token};
 use crate::providers::{Provider, github, twitter};
 use crate::startup::AppState;
+use trilogin_oauth::{Error, Token};
 
 /// How a "Refresh now" ended.
 #[derive(Debug)]

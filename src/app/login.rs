@@ -17,10 +17,10 @@ use crate::db::models::{NewUser, User};
 use crate::db::schema::{oauth1_tokens, oauth2_tokens};
 use crate::db::tokens::{self, StoreError};
 use crate::db::{self, DbPool, users};
-use crate::oauth::oauth2::USERINFO_KEY;
-use crate::oauth::session::LoginSession;
-use crate::oauth::{self, ApiRequest, Client, OAuth, OAuth1Token, OAuth2Token, Token};
 use crate::providers::{Profile, Provider, github, google, twitter};
+use trilogin_oauth::oauth2::USERINFO_KEY;
+use trilogin_oauth::session::LoginSession;
+use trilogin_oauth::{self as oauth, ApiRequest, Client, OAuth, OAuth1Token, OAuth2Token, Token};
 
 /// What a login did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -490,8 +490,8 @@ mod tests {
     use super::*;
     use crate::config::SecretKey;
     use crate::db::{DbPool, build_pool, run_migrations};
-    use crate::oauth::OAuth2Token;
-    use crate::oauth::secret::{AccessToken, RefreshToken};
+    use trilogin_oauth::OAuth2Token;
+    use trilogin_oauth::secret::{AccessToken, RefreshToken};
 
     fn database() -> (tempfile::TempDir, DbPool, Cipher) {
         let dir = tempfile::tempdir().unwrap();

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::oauth::Error;
 use crate::providers::Provider;
+use trilogin_oauth::Error;
 
 /// The way forward a problem offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

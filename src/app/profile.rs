@@ -7,10 +7,10 @@ use super::claims::{self, Claim};
 use super::problem::ProviderProblem;
 use super::resources;
 use crate::db::tokens::load_oauth2_token;
-use crate::oauth::{ApiRequest, Error};
 use crate::providers::Provider;
 use crate::providers::google::{self, UserInfo};
 use crate::startup::AppState;
+use trilogin_oauth::{ApiRequest, Error};
 
 /// What the profile page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub async fn load(state: &AppState, user_id: i32) -> Result<ProfilePage, Provide
 }
 
 /// The userinfo endpoint, configured or discovered.
-async fn userinfo_endpoint(client: &crate::oauth::registry::Client) -> Result<url::Url, Error> {
+async fn userinfo_endpoint(client: &trilogin_oauth::registry::Client) -> Result<url::Url, Error> {
     if let Some(url) = &client.config().userinfo_endpoint {
         return Ok(url.clone());
     }

@@ -14,10 +14,10 @@ use super::account;
 use super::problem::ProviderProblem;
 use crate::db::token_hooks::DbTokenHooks;
 use crate::db::tokens::{mark_oauth1_needs_reconnect, mark_oauth2_needs_reconnect};
-use crate::oauth::registry::Client;
-use crate::oauth::{ApiRequest, Error};
 use crate::providers::Provider;
 use crate::startup::AppState;
+use trilogin_oauth::registry::Client;
+use trilogin_oauth::{ApiRequest, Error};
 
 /// A provider's answer that the page can use.
 #[derive(Debug)]

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::models::NewPendingLogin;
 use super::{DbPool, call, from_db_time, pending_logins, to_db_time};
 use crate::crypto::{Cipher, SealedAt};
-use crate::oauth::session::LoginSession;
+use trilogin_oauth::session::LoginSession;
 
 /// Associated data of `pending_logins.value`.
 const SEALED_PENDING_VALUE: &str = "pending_logins.value";

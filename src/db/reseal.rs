@@ -152,8 +152,8 @@ mod tests {
     use crate::config::SecretKey;
     use crate::db::models::NewUser;
     use crate::db::{build_pool, run_migrations, tokens, users};
-    use crate::oauth::OAuth2Token;
-    use crate::oauth::secret::{AccessToken, IdToken, RefreshToken};
+    use trilogin_oauth::OAuth2Token;
+    use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken};
 
     #[test]
     fn v1_tokens_and_clear_sessions_are_sealed_again_bound_to_their_rows() {

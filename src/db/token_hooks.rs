@@ -36,8 +36,8 @@ use super::tokens::{
 };
 use super::{DbPool, now, to_db_time};
 use crate::crypto::Cipher;
-use crate::oauth::secret::random_token;
-use crate::oauth::{self, OAuth2Token, RefreshClaim, Token, TokenHooks, UpdateOutcome};
+use trilogin_oauth::secret::random_token;
+use trilogin_oauth::{self as oauth, OAuth2Token, RefreshClaim, Token, TokenHooks, UpdateOutcome};
 
 /// How long a claimed refresh keeps other processes waiting. Longer than a
 /// token request may take (client timeouts are seconds), short enough that
@@ -360,7 +360,7 @@ mod tests {
     use crate::config::SecretKey;
     use crate::db::models::NewUser;
     use crate::db::{build_pool, run_migrations, users};
-    use crate::oauth::secret::{AccessToken, IdToken, RefreshToken};
+    use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken};
 
     struct Fixture {
         _dir: tempfile::TempDir,

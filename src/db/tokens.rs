@@ -15,8 +15,8 @@ use super::models::{NewOAuth1Token, NewOAuth2Token, OAuth1TokenRow, OAuth2TokenR
 use super::schema::{oauth1_tokens, oauth2_tokens};
 use super::{from_db_time, now, to_db_time};
 use crate::crypto::{Cipher, CryptoError, SealedAt};
-use crate::oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
-use crate::oauth::{OAuth1Token, OAuth2Token};
+use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
+use trilogin_oauth::{OAuth1Token, OAuth2Token};
 
 /// Associated data of `oauth1_tokens.oauth_token`.
 pub const SEALED_OAUTH1_TOKEN: &str = "oauth1_tokens.oauth_token";

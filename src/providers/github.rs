@@ -12,10 +12,10 @@ use super::{Profile, demo_url, id_field, malformed, str_field};
 use crate::demo::{self, DemoConfig};
 use std::sync::Arc;
 
-use crate::oauth::compliance::{ComplianceHooks, TokenAnswer};
-use crate::oauth::config::TokenEndpointAuthMethod;
-use crate::oauth::secret::{AccessToken, ClientSecret};
-use crate::oauth::{ApiRequest, ClientConfig, Error};
+use trilogin_oauth::compliance::{ComplianceHooks, TokenAnswer};
+use trilogin_oauth::config::TokenEndpointAuthMethod;
+use trilogin_oauth::secret::{AccessToken, ClientSecret};
+use trilogin_oauth::{ApiRequest, ClientConfig, Error};
 
 /// Repositories per page.
 pub const PAGE_SIZE: u32 = 10;
@@ -386,7 +386,7 @@ mod tests {
         use proptest::prelude::*;
 
         use super::super::*;
-        use crate::oauth::strategies::tricky_text;
+        use trilogin_oauth::strategies::tricky_text;
 
         fn link(rel: &str, page: u32, per_page: u8) -> String {
             format!(

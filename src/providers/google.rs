@@ -9,8 +9,8 @@ use url::Url;
 
 use super::{Profile, demo_url, malformed, str_field};
 use crate::demo::{self, DemoConfig};
-use crate::oauth::secret::ClientSecret;
-use crate::oauth::{ClientConfig, Error};
+use trilogin_oauth::secret::ClientSecret;
+use trilogin_oauth::{ClientConfig, Error};
 
 /// The real Google endpoints, from discovery. `access_type=offline` asks for
 /// a refresh token; `prompt=consent` makes Google send one again on re-login.

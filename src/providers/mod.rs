@@ -13,7 +13,7 @@ pub mod twitter;
 use serde::Serialize;
 
 use crate::demo::DemoConfig;
-use crate::oauth::{ClientConfig, Error};
+use trilogin_oauth::{ClientConfig, Error};
 
 /// A provider the site can log in with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

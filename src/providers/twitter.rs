@@ -10,7 +10,7 @@ use url::Url;
 
 use super::{Profile, demo_url, id_field, malformed, str_field};
 use crate::demo::{self, DemoConfig};
-use crate::oauth::{ApiRequest, ClientConfig, Error, secret::ClientSecret};
+use trilogin_oauth::{ApiRequest, ClientConfig, Error, secret::ClientSecret};
 
 /// Tweets per timeline page.
 pub const PAGE_SIZE: u32 = 20;

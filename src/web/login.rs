@@ -19,9 +19,9 @@ use super::session::{FlashKind, TypedSession};
 use crate::app::login::{self, LoginContext, LoginError, LoginKind};
 use crate::db::login_session::DbLoginSession;
 use crate::error::AppError;
-use crate::oauth::secret::random_token;
 use crate::providers::Provider;
 use crate::startup::AppState;
+use trilogin_oauth::secret::random_token;
 
 /// The query of `/login/{provider}`.
 #[derive(Debug, Deserialize)]
@@ -144,7 +144,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::oauth::strategies::tricky_text;
+    use trilogin_oauth::strategies::tricky_text;
 
     proptest! {
         #[test]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 
 use crate::error::AppError;
-use crate::oauth::secret::random_token;
+use trilogin_oauth::secret::random_token;
 
 const USER_ID: &str = "user_id";
 const FLASH: &str = "flash";
@@ -255,7 +255,7 @@ mod tests {
         use proptest::prelude::*;
 
         use super::super::*;
-        use crate::oauth::strategies::{json, tricky_text};
+        use trilogin_oauth::strategies::{json, tricky_text};
 
         /// Session state with any JSON under the keys the site reads.
         fn state() -> impl Strategy<Value = Vec<(String, serde_json::Value)>> {

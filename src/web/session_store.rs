@@ -31,7 +31,7 @@ use crate::db::maintenance::{self, Purged};
 use crate::db::models::NewSession;
 use crate::db::sessions::SEALED_STATE;
 use crate::db::{self, DbPool, sessions};
-use crate::oauth::pending::PENDING_TTL;
+use trilogin_oauth::pending::PENDING_TTL;
 
 /// HKDF `info` of the cookie key, distinct from the column key's.
 const COOKIE_KEY_LABEL: &[u8] = b"trilogin v1 session cookie";

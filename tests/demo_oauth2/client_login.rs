@@ -8,18 +8,18 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 use trilogin::demo::google::id_token::IdTokenFault;
-use trilogin::oauth::oauth2::{OAuth2Client, USERINFO_KEY};
-use trilogin::oauth::{Error, OAuth2Token};
 use trilogin::providers::{Provider, github};
+use trilogin_oauth::oauth2::{OAuth2Client, USERINFO_KEY};
+use trilogin_oauth::{Error, OAuth2Token};
 
 use crate::helpers::{TestServer, consent_id, location};
 
 /// A server-side session in memory, as the site keeps one per browser.
-use trilogin::oauth::session::MemoryLoginSession as MemorySession;
+use trilogin_oauth::session::MemoryLoginSession as MemorySession;
 
 fn client(server: &TestServer, provider: Provider) -> OAuth2Client {
     let http =
-        trilogin::oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();
+        trilogin_oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();
     OAuth2Client::new(provider.name(), provider.demo_preset(&server.config), http).unwrap()
 }
 

@@ -6,16 +6,16 @@ use std::collections::BTreeMap;
 use reqwest::StatusCode;
 use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
 use trilogin::demo::{TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
-use trilogin::oauth::config::SignatureMethod;
-use trilogin::oauth::oauth1::OAuth1Client;
-use trilogin::oauth::secret::ClientSecret;
-use trilogin::oauth::{ClientConfig, Error};
+use trilogin_oauth::config::SignatureMethod;
+use trilogin_oauth::oauth1::OAuth1Client;
+use trilogin_oauth::secret::ClientSecret;
+use trilogin_oauth::{ClientConfig, Error};
 use url::Url;
 
 use crate::helpers::*;
 
 /// One browser's server-side session.
-use trilogin::oauth::session::MemoryLoginSession as Session;
+use trilogin_oauth::session::MemoryLoginSession as Session;
 
 /// The client as the site registers demo Twitter.
 fn client(

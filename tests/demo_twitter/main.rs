@@ -16,5 +16,6 @@ mod api;
 mod client;
 mod flow;
 mod helpers;
+mod oauth1_client;
 mod persistence;
 mod signatures;

@@ -4,8 +4,8 @@
 use trilogin::db::models::NewUser;
 use trilogin::db::tokens::{mark_oauth2_needs_reconnect, save_oauth1_token, save_oauth2_token};
 use trilogin::db::users::insert_user;
-use trilogin::oauth::secret::{AccessToken, RefreshToken, TokenSecret};
-use trilogin::oauth::{OAuth1Token, OAuth2Token};
+use trilogin_oauth::secret::{AccessToken, RefreshToken, TokenSecret};
+use trilogin_oauth::{OAuth1Token, OAuth2Token};
 
 use crate::helpers::{TestApp, spawn_app};
 

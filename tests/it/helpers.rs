@@ -15,9 +15,9 @@ use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use trilogin::config::{Config, SecretKey};
 use trilogin::db::DbConnection;
-use trilogin::oauth::secret::random_token;
 use trilogin::startup::{AppState, Application, SESSION_COOKIE};
 use trilogin::web::session_store::cookie_key;
+use trilogin_oauth::secret::random_token;
 
 /// A running app and what a test needs to poke at it.
 pub struct TestApp {

@@ -6,8 +6,8 @@
 use serde_json::json;
 use trilogin::db::tokens::{save_oauth1_token, save_oauth2_token};
 use trilogin::db::users::find_by_identity;
-use trilogin::oauth::OAuth1Token;
-use trilogin::oauth::secret::{AccessToken, TokenSecret};
+use trilogin_oauth::OAuth1Token;
+use trilogin_oauth::secret::{AccessToken, TokenSecret};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

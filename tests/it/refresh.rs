@@ -5,8 +5,8 @@
 use trilogin::db::tokens::{load_oauth2_token, save_oauth2_token};
 use trilogin::demo::github::{DEMO_PASSWORD, DemoGitHub};
 use trilogin::demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
-use trilogin::oauth::OAuth2Token;
-use trilogin::oauth::secret::{AccessToken, RefreshToken};
+use trilogin_oauth::OAuth2Token;
+use trilogin_oauth::secret::{AccessToken, RefreshToken};
 
 use crate::account::seed_user;
 use crate::helpers::{TestApp, spawn_app};

@@ -10,8 +10,8 @@ use trilogin::crypto::Cipher;
 use trilogin::db::models::NewUser;
 use trilogin::db::tokens::{self, StoreError};
 use trilogin::db::users;
-use trilogin::oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
-use trilogin::oauth::{OAuth1Token, OAuth2Token};
+use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
+use trilogin_oauth::{OAuth1Token, OAuth2Token};
 
 use crate::helpers::spawn_app;
 

@@ -176,9 +176,9 @@ mod tests {
         use proptest::prelude::*;
 
         use super::super::*;
-        use crate::oauth::client_auth::basic_authorization;
-        use crate::oauth::secret::ClientSecret;
-        use crate::oauth::strategies::tricky_text;
+        use trilogin_oauth::client_auth::basic_authorization;
+        use trilogin_oauth::secret::ClientSecret;
+        use trilogin_oauth::strategies::tricky_text;
 
         proptest! {
             #[test]

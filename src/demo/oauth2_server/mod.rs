@@ -3,7 +3,7 @@
 //! files and the latency and fault knobs.
 //!
 //! This is the provider side of OAuth 2 and is written apart from the client
-//! layer in `crate::oauth` on purpose: the two must agree only through the
+//! layer in `trilogin_oauth` on purpose: the two must agree only through the
 //! wire format, so a mistake on one side shows up as a failing exchange.
 
 pub mod client_auth;

@@ -106,9 +106,9 @@ mod tests {
         use proptest::prelude::*;
 
         use super::super::*;
-        use crate::oauth::config::CodeChallengeMethod;
-        use crate::oauth::pkce::{Pkce, challenge_for};
-        use crate::oauth::secret::PkceVerifier;
+        use trilogin_oauth::config::CodeChallengeMethod;
+        use trilogin_oauth::pkce::{Pkce, challenge_for};
+        use trilogin_oauth::secret::PkceVerifier;
 
         /// RFC 7636 §4.1: 43 to 128 unreserved characters.
         const VERIFIER: &str = "[A-Za-z0-9._~-]{43,128}";

@@ -349,12 +349,12 @@ mod tests {
 
         use super::super::*;
         use crate::demo::twitter::signature::{self, VerificationKeys};
-        use crate::oauth::config::SignatureType;
-        use crate::oauth::oauth1::signature::{
+        use trilogin_oauth::config::SignatureType;
+        use trilogin_oauth::oauth1::signature::{
             ProtocolParams, Secrets, Signer, SigningOptions, Unsigned, authorization_header,
             sign_request,
         };
-        use crate::oauth::strategies::{pairs, tricky_text};
+        use trilogin_oauth::strategies::{pairs, tricky_text};
 
         const FORM: &str = "application/x-www-form-urlencoded";
 

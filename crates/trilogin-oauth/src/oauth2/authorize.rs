@@ -1,0 +1,229 @@
+//! The authorization code flow (RFC 6749 §4.1) with PKCE (RFC 7636), the
+//! OpenID Connect nonce, and the RFC 9207 `iss` check.
+
+use std::collections::BTreeMap;
+
+use time::OffsetDateTime;
+use url::Url;
+
+use super::{Endpoints, OAuth2Client, USERINFO_KEY};
+use crate::error::{Error, Result};
+use crate::pending::PendingLogins;
+use crate::pkce::{Pkce, method_name};
+use crate::secret::{Nonce, PkceVerifier, State, random_token};
+use crate::session::LoginSession;
+use crate::token::OAuth2Token;
+
+/// Parameters the client sets itself; extra parameters may not replace them.
+const RESERVED: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// What a started login keeps in the session until its callback.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct PendingLogin {
+    /// The `state` sent to the provider.
+    pub state: State,
+    /// The PKCE verifier, unless PKCE is switched off.
+    pub verifier: Option<PkceVerifier>,
+    /// The OpenID Connect nonce, when the scope has `openid`.
+    pub nonce: Option<Nonce>,
+    /// The `redirect_uri` sent, which the code exchange must repeat.
+    pub redirect_uri: String,
+}
+
+impl OAuth2Client {
+    /// Starts a login: saves a pending login in `session` and returns the
+    /// provider's authorization URL to redirect the browser to (RFC 6749
+    /// §4.1.1), with `state`, the PKCE challenge, the `nonce` for OpenID
+    /// Connect, `authorize_params`, then `extra`.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
+    pub async fn authorize_redirect(
+        &self,
+        session: &dyn LoginSession,
+        redirect_uri: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Url> {
+        let endpoints = self.endpoints().await?;
+        let mut url = Endpoints::required(&endpoints.authorize, "authorization endpoint")?.clone();
+        let names = self.config.authorize_params.keys().map(String::as_str);
+        for name in names.chain(extra.iter().map(|(k, _)| *k)) {
+            if RESERVED.contains(&name) {
+                return Err(Error::Config(format!(
+                    "authorization parameter {name} is set by the client itself"
+                )));
+            }
+        }
+        // 32 random bytes: well above the 128 bits RFC 6749 §10.10 asks for.
+        let state = State::new(random_token(32));
+        let nonce = self.is_oidc().then(|| Nonce::new(random_token(32)));
+        let pkce = self.config.code_challenge_method.map(Pkce::generate);
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &self.config.client_id)
+                .append_pair("redirect_uri", redirect_uri);
+            if let Some(scope) = &self.config.scope {
+                query.append_pair("scope", scope);
+            }
+            query.append_pair("state", state.secret());
+            if let Some(pkce) = &pkce {
+                query
+                    .append_pair("code_challenge", &pkce.challenge)
+                    .append_pair("code_challenge_method", method_name(pkce.method));
+            }
+            if let Some(nonce) = &nonce {
+                query.append_pair("nonce", nonce.secret());
+            }
+            for (name, value) in &self.config.authorize_params {
+                query.append_pair(name, value);
+            }
+            for (name, value) in extra {
+                query.append_pair(name, value);
+            }
+        }
+        let pending = PendingLogin {
+            verifier: pkce.map(|p| p.verifier),
+            nonce,
+            redirect_uri: redirect_uri.to_owned(),
+            state,
+        };
+        PendingLogins::new(session, &self.name)
+            .save(pending.state.secret(), &pending, OffsetDateTime::now_utc())
+            .await?;
+        Ok(url)
+    }
+
+    /// Finishes a login from the callback's parameters (the query of a GET,
+    /// or the form of a `response_mode=form_post` POST): checks `state` and
+    /// `iss`, exchanges the code (RFC 6749 §4.1.3), and for OpenID Connect
+    /// validates the ID token, whose claims it puts under
+    /// [`USERINFO_KEY`] in the token's `extra`.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
+    pub async fn authorize_access_token(
+        &self,
+        session: &dyn LoginSession,
+        params: &BTreeMap<String, String>,
+    ) -> Result<OAuth2Token> {
+        let now = OffsetDateTime::now_utc();
+        // The state is checked first, also for error answers: a callback
+        // that does not belong to this browser is refused whatever it says.
+        let state = params.get("state").ok_or(Error::StateMismatch)?;
+        let pending: PendingLogin = PendingLogins::new(session, &self.name)
+            .take(state, now)
+            .await?
+            .ok_or(Error::StateMismatch)?;
+        if !pending.state.matches(state) {
+            return Err(Error::StateMismatch);
+        }
+        if let Some(error) = params.get("error") {
+            let description = params.get("error_description").cloned();
+            return Err(if error == "access_denied" {
+                Error::AccessDenied {
+                    error: error.clone(),
+                    description,
+                }
+            } else {
+                Error::Provider {
+                    error: error.clone(),
+                    description,
+                    status: 0,
+                    body: String::new(),
+                }
+            });
+        }
+        let endpoints = self.endpoints().await?;
+        check_response_issuer(&endpoints, params.get("iss"))?;
+        let code = params
+            .get("code")
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| Error::UnexpectedResponse {
+                status: 0,
+                reason: "the callback carries neither code nor error".into(),
+                body: String::new(),
+            })?;
+
+        let token_url = Endpoints::required(&endpoints.token, "token endpoint")?;
+        let mut form = vec![
+            ("grant_type".to_owned(), "authorization_code".to_owned()),
+            ("code".to_owned(), code.clone()),
+            ("redirect_uri".to_owned(), pending.redirect_uri.clone()),
+        ];
+        if let Some(verifier) = &pending.verifier {
+            form.push(("code_verifier".into(), verifier.secret().to_owned()));
+        }
+        form.extend(
+            self.config
+                .access_token_params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        let mut token = self
+            .token_request(
+                token_url,
+                form,
+                None,
+                self.config.compliance.access_token_response.as_ref(),
+            )
+            .await?;
+
+        if let Some(nonce) = &pending.nonce {
+            let id_token = token.id_token.clone().ok_or_else(|| {
+                Error::InvalidIdToken(
+                    "the token answer of an OpenID Connect login has no id_token".into(),
+                )
+            })?;
+            let claims = self
+                .validate_id_token(&id_token, Some(nonce), Some(&token.access_token), now)
+                .await?;
+            token.extra.insert(USERINFO_KEY.into(), claims.to_json());
+        }
+        Ok(token)
+    }
+}
+
+/// RFC 9207 §2.4: a callback's `iss` must be the provider's issuer, and is
+/// required when the provider announces that it sends one. A client that
+/// knows no issuer (plain OAuth 2 without metadata) has nothing to compare.
+fn check_response_issuer(endpoints: &Endpoints, iss: Option<&String>) -> Result<()> {
+    let announced = endpoints
+        .metadata
+        .as_ref()
+        .is_some_and(|m| m.authorization_response_iss_parameter_supported);
+    match (iss, endpoints.issuer.as_deref()) {
+        (Some(iss), Some(issuer)) if iss != issuer => Err(Error::IssuerMismatch(format!(
+            "the callback names issuer {iss}, expected {issuer}"
+        ))),
+        (None, _) if announced => Err(Error::IssuerMismatch(
+            "the provider promises an iss parameter, but the callback has none".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_login_never_shows_its_secrets_in_debug_output() {
+        let pending = PendingLogin {
+            state: State::new("state-secret"),
+            verifier: Some(PkceVerifier::new("verifier-secret")),
+            nonce: Some(Nonce::new("nonce-secret")),
+            redirect_uri: "http://127.0.0.1/cb".into(),
+        };
+        let shown = format!("{pending:?}");
+        for secret in ["state-secret", "verifier-secret", "nonce-secret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("Nonce([redacted])"));
+    }
+}

@@ -1,0 +1,165 @@
+//! Protected resource requests (RFC 6750) with refresh on access: a token
+//! about to expire is refreshed before the request, and a 401 with a
+//! refreshable token causes one refresh and one retry.
+
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
+use super::OAuth2Client;
+use crate::config::TokenPlacement;
+use crate::error::{Error, Result};
+use crate::hooks::TokenHooks;
+use crate::http::{ProviderTimeout as _, check_endpoint};
+use crate::request::ApiRequest;
+use crate::token::OAuth2Token;
+
+impl OAuth2Client {
+    /// Sends `request` with the person's token from `hooks`, refreshing it
+    /// first when it is about to expire, and once more after a 401. A second
+    /// 401, or a 401 without a refresh token, is
+    /// [`Error::ReauthorizationRequired`].
+    #[tracing::instrument(skip_all, fields(client = %self.name(), path = %request.path))]
+    pub async fn request(
+        &self,
+        request: &ApiRequest,
+        hooks: &dyn TokenHooks,
+    ) -> Result<reqwest::Response> {
+        let token = self.token(hooks).await?;
+        let response = self.request_with_token(request, &token).await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        if !token.is_refreshable() {
+            return Err(Error::ReauthorizationRequired {
+                reason: format!("{} refused the access token", self.name),
+            });
+        }
+        tracing::info!("the provider answered 401; refreshing once and retrying");
+        let token = self.refresh_once(hooks, &token).await?;
+        let response = self.request_with_token(request, &token).await?;
+        if response.status() == StatusCode::UNAUTHORIZED {
+            return Err(Error::ReauthorizationRequired {
+                reason: format!("{} refused the refreshed access token", self.name),
+            });
+        }
+        Ok(response)
+    }
+
+    /// `GET path` with the person's token.
+    pub async fn get(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::get(path), hooks).await
+    }
+
+    /// `POST path` with the person's token.
+    pub async fn post(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::post(path), hooks).await
+    }
+
+    /// `PUT path` with the person's token.
+    pub async fn put(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::new(Method::PUT, path), hooks)
+            .await
+    }
+
+    /// `PATCH path` with the person's token.
+    pub async fn patch(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::new(Method::PATCH, path), hooks)
+            .await
+    }
+
+    /// `DELETE path` with the person's token.
+    pub async fn delete(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.request(&ApiRequest::delete(path), hooks).await
+    }
+
+    /// Sends `request` once with `token`, placed per `token_placement`,
+    /// without refreshing. Redirects come back as they are.
+    #[tracing::instrument(skip_all, fields(client = %self.name(), path = %request.path))]
+    pub async fn request_with_token(
+        &self,
+        request: &ApiRequest,
+        token: &OAuth2Token,
+    ) -> Result<reqwest::Response> {
+        let mut url = self.resolve(&request.path)?;
+        {
+            let mut query = url.query_pairs_mut();
+            for (name, value) in &request.query {
+                query.append_pair(name, value);
+            }
+            if self.config.token_placement == TokenPlacement::Uri {
+                query.append_pair("access_token", token.access_token.secret());
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .provider_timeout(self.config.timeout);
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| Error::Config(format!("bad header name {name}: {e}")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|e| Error::Config(format!("bad header value for {name}: {e}")))?;
+            builder = builder.header(name, value);
+        }
+        let mut form = request.form.clone();
+        match self.config.token_placement {
+            TokenPlacement::Header => {
+                let mut value =
+                    HeaderValue::from_str(&format!("Bearer {}", token.access_token.secret()))
+                        .map_err(|_| Error::UnexpectedResponse {
+                            status: 0,
+                            reason: "the access token cannot travel in a header".into(),
+                            body: String::new(),
+                        })?;
+                value.set_sensitive(true);
+                builder = builder.header(AUTHORIZATION, value);
+            }
+            TokenPlacement::Body => {
+                if request.json.is_some() {
+                    return Err(Error::Config(
+                        "token_placement=body cannot be combined with a JSON body".into(),
+                    ));
+                }
+                form.get_or_insert_with(Vec::new).push((
+                    "access_token".into(),
+                    token.access_token.secret().to_owned(),
+                ));
+            }
+            TokenPlacement::Uri => {}
+        }
+        if let Some(json) = &request.json {
+            builder = builder.json(json);
+        } else if let Some(form) = &form {
+            builder = builder.form(form);
+        }
+        let mut outgoing = builder.build()?;
+        if let Some(hook) = &self.config.compliance.protected_request {
+            hook(&mut outgoing);
+        }
+        Ok(self.http.execute(outgoing).await?)
+    }
+
+    /// `path` relative to `api_base_url`, or an absolute URL, which must
+    /// obey the endpoint rule like any other.
+    fn resolve(&self, path: &str) -> Result<Url> {
+        if let Ok(url) = Url::parse(path) {
+            check_endpoint(&url, self.config.allow_insecure_http)?;
+            return Ok(url);
+        }
+        let mut base =
+            self.config.api_base_url.clone().ok_or_else(|| {
+                Error::Config(format!("{}: no api_base_url for {path}", self.name))
+            })?;
+        // Without a trailing slash, `join` would drop the base's last segment.
+        if !base.path().ends_with('/') {
+            let with_slash = format!("{}/", base.path());
+            base.set_path(&with_slash);
+        }
+        base.join(path)
+            .map_err(|e| Error::Config(format!("bad resource path {path}: {e}")))
+    }
+}

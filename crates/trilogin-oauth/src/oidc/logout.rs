@@ -1,0 +1,39 @@
+//! OpenID Connect RP-Initiated Logout 1.0: the URL that ends the person's
+//! session at the provider too.
+
+use url::Url;
+
+use crate::error::Result;
+use crate::oauth2::OAuth2Client;
+use crate::secret::IdToken;
+
+impl OAuth2Client {
+    /// The provider's logout URL (RP-Initiated Logout §2) with
+    /// `id_token_hint`, `client_id`, `post_logout_redirect_uri` and
+    /// `state`, or `None` when the provider has no `end_session_endpoint`.
+    pub async fn logout_url(
+        &self,
+        id_token_hint: Option<&IdToken>,
+        post_logout_redirect_uri: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<Option<Url>> {
+        let endpoints = self.endpoints().await?;
+        let Some(mut url) = endpoints.end_session else {
+            return Ok(None);
+        };
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(hint) = id_token_hint {
+                query.append_pair("id_token_hint", hint.secret());
+            }
+            query.append_pair("client_id", &self.config().client_id);
+            if let Some(uri) = post_logout_redirect_uri {
+                query.append_pair("post_logout_redirect_uri", uri);
+            }
+            if let Some(state) = state {
+                query.append_pair("state", state);
+            }
+        }
+        Ok(Some(url))
+    }
+}

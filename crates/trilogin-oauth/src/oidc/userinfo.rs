@@ -1,0 +1,91 @@
+//! The UserInfo endpoint (OIDC Core §5.3).
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::hooks::TokenHooks;
+use crate::http::ProviderTimeout as _;
+use crate::oauth2::OAuth2Client;
+use crate::token::OAuth2Token;
+
+impl OAuth2Client {
+    /// GETs the userinfo endpoint with the bearer token, lets the userinfo
+    /// compliance hook map the payload onto standard claims, and checks
+    /// that its `sub` is the ID token's (OIDC Core §5.3.2): a userinfo
+    /// answer about someone else must not become this person's profile.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
+    pub async fn userinfo(&self, token: &OAuth2Token) -> Result<Map<String, Value>> {
+        let endpoints = self.endpoints().await?;
+        let url = endpoints
+            .userinfo
+            .as_ref()
+            .ok_or_else(|| Error::Config("no userinfo endpoint configured or discovered".into()))?;
+        let response = self
+            .http()
+            .get(url.clone())
+            .header(ACCEPT, "application/json")
+            .header(
+                AUTHORIZATION,
+                format!("Bearer {}", token.access_token.secret()),
+            )
+            .provider_timeout(self.config().timeout)
+            .send()
+            .await?;
+        let status = response.status();
+        let body = response.text().await?;
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(Error::ReauthorizationRequired {
+                reason: "the userinfo endpoint refused the access token".into(),
+            });
+        }
+        if status != StatusCode::OK {
+            return Err(Error::UnexpectedResponse {
+                status: status.as_u16(),
+                reason: "the userinfo endpoint failed".into(),
+                body,
+            });
+        }
+        let payload: Value =
+            serde_json::from_str(&body).map_err(|e| Error::UnexpectedResponse {
+                status: status.as_u16(),
+                reason: format!("userinfo is not JSON: {e}"),
+                body: body.clone(),
+            })?;
+        let payload = match &self.config().compliance.userinfo {
+            Some(hook) => hook(payload),
+            None => payload,
+        };
+        let Value::Object(claims) = payload else {
+            return Err(Error::InvalidUserinfo("not a JSON object".into()));
+        };
+        let sub = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::InvalidUserinfo("no sub".into()))?;
+        if let Some(expected) = super::id_token::stored_subject(token)?
+            && sub != expected
+        {
+            return Err(Error::InvalidUserinfo(format!(
+                "sub {sub} is not the ID token's subject {expected}"
+            )));
+        }
+        Ok(claims)
+    }
+
+    /// [`userinfo`](Self::userinfo) with the person's token from `hooks`,
+    /// refreshed first when it is about to expire, and once more if the
+    /// endpoint answers 401, as for any resource request.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
+    pub async fn userinfo_for(&self, hooks: &dyn TokenHooks) -> Result<Map<String, Value>> {
+        let token = self.token(hooks).await?;
+        match self.userinfo(&token).await {
+            Err(Error::ReauthorizationRequired { .. }) if token.is_refreshable() => {
+                let token = self.refresh_once(hooks, &token).await?;
+                self.userinfo(&token).await
+            }
+            other => other,
+        }
+    }
+}

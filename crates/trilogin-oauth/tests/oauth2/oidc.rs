@@ -1,0 +1,597 @@
+//! OpenID Connect: discovery, the key set and its rotation, every ID token
+//! rejection, userinfo and logout.
+
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use trilogin_oauth::oauth2::USERINFO_KEY;
+use trilogin_oauth::secret::IdToken;
+use trilogin_oauth::{ClientConfig, Error, OAuth2Client, OAuth2Token};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+/// Mounts a token endpoint that answers once with `id_token`.
+async fn mount_token_with_id_token(server: &MockServer, id_token: String) {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "at-oidc",
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "id_token": id_token,
+        })))
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+}
+
+/// Logs in with `client`; the provider answers with the ID token that
+/// `make` builds from the login's nonce.
+async fn oidc_login(
+    server: &MockServer,
+    client: &OAuth2Client,
+    make: impl FnOnce(&str) -> String,
+) -> Result<OAuth2Token, Error> {
+    let session = MemorySession::default();
+    let url = client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await?;
+    let q = query(&url);
+    mount_token_with_id_token(server, make(&q["nonce"])).await;
+    client
+        .authorize_access_token(&session, &callback(&q["state"], "c"))
+        .await
+}
+
+/// A provider with discovery and one key, and a login whose ID token
+/// carries `claims` patched by `patch`.
+async fn login_with_claims(
+    patch: impl FnOnce(&mut serde_json::Map<String, Value>),
+) -> Result<OAuth2Token, Error> {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let client = client(oidc_config(&server));
+    oidc_login(&server, &client, |nonce| {
+        let mut c = claims(&server, nonce);
+        if let Value::Object(map) = &mut c {
+            patch(map);
+        }
+        sign(key1(), Some("key-1"), &c)
+    })
+    .await
+}
+
+fn assert_invalid(result: Result<OAuth2Token, Error>, why: &str) {
+    match result {
+        Err(Error::InvalidIdToken(message)) => assert!(message.contains(why), "{why}: {message}"),
+        other => panic!("expected an invalid id_token ({why}), got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_oidc_login_validates_the_id_token_and_keeps_its_claims() {
+    let token = login_with_claims(|_| {}).await.unwrap();
+    let claims = &token.extra[USERINFO_KEY];
+    assert_eq!(claims["sub"], "user-1");
+    assert_eq!(claims["email"], "ada@example.test");
+}
+
+#[tokio::test]
+async fn the_authorization_url_carries_a_nonce_for_openid() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    let client = client(oidc_config(&server));
+    let url = client
+        .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    assert_eq!(url.path(), "/authorize", "the discovered endpoint is used");
+    assert!(query(&url)["nonce"].len() >= 43);
+}
+
+#[tokio::test]
+async fn discovery_is_fetched_once_and_explicit_settings_win() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": issuer(&server),
+            "authorization_endpoint": format!("{}/discovered-authorize", server.uri()),
+            "token_endpoint": format!("{}/token", server.uri()),
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(oidc_config(&server));
+    let session = MemorySession::default();
+    let first = client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    assert_eq!(first.path(), "/discovered-authorize");
+}
+
+#[tokio::test]
+async fn an_explicit_endpoint_wins_over_the_discovered_one() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    let config = ClientConfig {
+        authorize_url: Some(url(&server, "/configured-authorize")),
+        ..oidc_config(&server)
+    };
+    let url = client(config)
+        .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    assert_eq!(url.path(), "/configured-authorize");
+}
+
+#[tokio::test]
+async fn a_discovery_document_naming_another_issuer_is_refused() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({"issuer": "https://accounts.attacker.test"})).await;
+    let result = client(oidc_config(&server))
+        .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
+        .await;
+    assert!(
+        matches!(result, Err(Error::IssuerMismatch(_))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_signed_by_another_key_is_refused() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let client = client(oidc_config(&server));
+    let result = oidc_login(&server, &client, |n| {
+        sign(key2(), Some("key-1"), &claims(&server, n))
+    })
+    .await;
+    assert_invalid(result, "signature");
+}
+
+#[tokio::test]
+async fn an_unsigned_id_token_is_refused() {
+    let server = MockServer::start().await;
+    mount_discovery(
+        &server,
+        json!({"id_token_signing_alg_values_supported": ["RS256", "none"]}),
+    )
+    .await;
+    mount_jwks(&server, &[key1()], 0).await;
+    let client = client(oidc_config(&server));
+    let result = oidc_login(&server, &client, |n| {
+        let b64 =
+            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "{}.{}.",
+            b64(&json!({"alg": "none", "typ": "JWT"})),
+            b64(&claims(&server, n))
+        )
+    })
+    .await;
+    assert_invalid(result, "alg");
+}
+
+#[tokio::test]
+async fn an_hs256_id_token_keyed_with_the_providers_public_key_is_refused() {
+    let server = MockServer::start().await;
+    mount_discovery(
+        &server,
+        json!({"id_token_signing_alg_values_supported": ["RS256", "HS256"]}),
+    )
+    .await;
+    mount_jwks(&server, &[key1()], 0).await;
+    let client = client(oidc_config(&server));
+    let public_pem = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/oauth2/fixtures/test-only-rsa-key-1-public.pem"),
+    )
+    .unwrap();
+    let result = oidc_login(&server, &client, |n| {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("key-1".into());
+        jsonwebtoken::encode(
+            &header,
+            &claims(&server, n),
+            &EncodingKey::from_secret(&public_pem),
+        )
+        .unwrap()
+    })
+    .await;
+    assert_invalid(result, "not allowed");
+}
+
+#[tokio::test]
+async fn hs256_is_accepted_only_when_configured_and_then_keyed_with_the_client_secret() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    let config = ClientConfig {
+        id_token_signing_alg_values: Some(vec!["HS256".into()]),
+        ..oidc_config(&server)
+    };
+    let client = client(config);
+    let token = oidc_login(&server, &client, |n| {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims(&server, n),
+            &EncodingKey::from_secret(CLIENT_SECRET.as_bytes()),
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(token.extra[USERINFO_KEY]["sub"], "user-1");
+}
+
+#[tokio::test]
+async fn an_id_token_from_another_issuer_is_refused() {
+    assert_invalid(
+        login_with_claims(|c| {
+            c.insert("iss".into(), json!("https://other.test"));
+        })
+        .await,
+        "iss",
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_for_another_client_is_refused() {
+    assert_invalid(
+        login_with_claims(|c| {
+            c.insert("aud".into(), json!("client-2"));
+        })
+        .await,
+        "aud",
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_for_several_audiences_needs_our_azp() {
+    assert_invalid(
+        login_with_claims(|c| {
+            c.insert("aud".into(), json!([CLIENT_ID, "client-2"]));
+        })
+        .await,
+        "azp",
+    );
+    assert_invalid(
+        login_with_claims(|c| {
+            c.insert("aud".into(), json!([CLIENT_ID, "client-2"]));
+            c.insert("azp".into(), json!("client-2"));
+        })
+        .await,
+        "azp",
+    );
+}
+
+#[tokio::test]
+async fn an_expired_id_token_is_refused() {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_invalid(
+        login_with_claims(|c| {
+            c.insert("exp".into(), json!(now - 600));
+            c.insert("iat".into(), json!(now - 4200));
+        })
+        .await,
+        "expired",
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_issued_in_the_future_is_refused() {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_invalid(
+        login_with_claims(|c| {
+            c.insert("iat".into(), json!(now + 3600));
+        })
+        .await,
+        "future",
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_without_sub_is_refused() {
+    assert_invalid(
+        login_with_claims(|c| {
+            c.remove("sub");
+        })
+        .await,
+        "sub",
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_with_another_nonce_is_refused() {
+    assert_invalid(
+        login_with_claims(|c| {
+            c.insert("nonce".into(), json!("replayed"));
+        })
+        .await,
+        "nonce",
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_with_a_wrong_at_hash_is_refused() {
+    assert_invalid(
+        login_with_claims(|c| {
+            c.insert("at_hash".into(), json!("AAAAAAAAAAAAAAAAAAAAAA"));
+        })
+        .await,
+        "at_hash",
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_found_after_one_refetch() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    Mock::given(method("GET"))
+        .and(path("/jwks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[key1()])))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/jwks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[key1(), key2()])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(oidc_config(&server));
+    oidc_login(&server, &client, |n| {
+        sign(key1(), Some("key-1"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+    oidc_login(&server, &client, |n| {
+        sign(key2(), Some("key-2"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn unknown_kids_refetch_the_key_set_at_most_once_a_minute() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 2).await;
+    let client = client(oidc_config(&server));
+    oidc_login(&server, &client, |n| {
+        sign(key1(), Some("key-1"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        let result = oidc_login(&server, &client, |n| {
+            sign(key2(), Some("key-9"), &claims(&server, n))
+        })
+        .await;
+        assert_invalid(result, "kid");
+    }
+}
+
+#[tokio::test]
+async fn a_token_without_kid_needs_exactly_one_fitting_key() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let client = client(oidc_config(&server));
+    oidc_login(&server, &client, |n| {
+        sign(key1(), None, &claims(&server, n))
+    })
+    .await
+    .unwrap();
+
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1(), key2()], 1).await;
+    let client = crate::support::client(oidc_config(&server));
+    let result = oidc_login(&server, &client, |n| {
+        sign(key1(), None, &claims(&server, n))
+    })
+    .await;
+    assert_invalid(result, "several");
+}
+
+#[tokio::test]
+async fn a_static_key_set_needs_no_fetch() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 0).await;
+    let config = ClientConfig {
+        jwks: Some(jwks(&[key1()])),
+        ..oidc_config(&server)
+    };
+    let client = client(config);
+    oidc_login(&server, &client, |n| {
+        sign(key1(), Some("key-1"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn userinfo_is_fetched_with_the_bearer_token_and_must_be_about_the_same_subject() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    Mock::given(method("GET"))
+        .and(path("/userinfo"))
+        .and(header("authorization", "Bearer at-oidc"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sub": "user-1", "name": "Ada"})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/userinfo"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sub": "someone-else", "name": "Eve"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(oidc_config(&server));
+    let token = oidc_login(&server, &client, |n| {
+        sign(key1(), Some("key-1"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+    assert_eq!(client.userinfo(&token).await.unwrap()["name"], "Ada");
+    assert!(matches!(
+        client.userinfo(&token).await,
+        Err(Error::InvalidUserinfo(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_userinfo_hook_maps_a_non_standard_payload() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/userinfo"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 42, "login": "ada"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = oauth2_config(&server);
+    config.userinfo_endpoint = Some(url(&server, "/userinfo"));
+    config.compliance.userinfo = Some(std::sync::Arc::new(
+        |v: Value| json!({"sub": v["id"].to_string(), "preferred_username": v["login"]}),
+    ));
+    let client = client(config);
+    let info = client.userinfo(&token("at", None, 600)).await.unwrap();
+    assert_eq!(info["sub"], "42");
+    assert_eq!(info["preferred_username"], "ada");
+}
+
+#[tokio::test]
+async fn the_logout_url_names_the_id_token_and_where_to_come_back() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    let client = client(oidc_config(&server));
+    let url = client
+        .logout_url(
+            Some(&IdToken::new("h.p.s")),
+            Some("http://127.0.0.1:8080/"),
+            Some("st"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let q = query(&url);
+    assert_eq!(url.path(), "/logout");
+    assert_eq!(q["id_token_hint"], "h.p.s");
+    assert_eq!(q["post_logout_redirect_uri"], "http://127.0.0.1:8080/");
+    assert_eq!(q["state"], "st");
+    assert_eq!(q["client_id"], CLIENT_ID);
+}
+
+#[tokio::test]
+async fn discovery_is_fetched_again_once_its_time_to_live_has_passed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": issuer(&server),
+            "authorization_endpoint": format!("{}/authorize", server.uri()),
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let config = ClientConfig {
+        metadata_ttl: time::Duration::ZERO,
+        ..oidc_config(&server)
+    };
+    let client = client(config);
+    let session = MemorySession::default();
+    client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_form_post_callback_is_finished_from_its_form_fields() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let config = ClientConfig {
+        authorize_params: [("response_mode".to_owned(), "form_post".to_owned())].into(),
+        ..oidc_config(&server)
+    };
+    let client = client(config);
+    let session = MemorySession::default();
+    let url = client
+        .authorize_redirect(&session, REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    let q = query(&url);
+    assert_eq!(q["response_mode"], "form_post");
+    mount_token_with_id_token(
+        &server,
+        sign(key1(), Some("key-1"), &claims(&server, &q["nonce"])),
+    )
+    .await;
+    // The form of the POST, decoded as the web layer hands it over.
+    let form_body = format!("code=c&state={}&iss={}", q["state"], issuer(&server));
+    let params: std::collections::BTreeMap<String, String> =
+        url::form_urlencoded::parse(form_body.as_bytes())
+            .into_owned()
+            .collect();
+    client
+        .authorize_access_token(&session, &params)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_is_validated_and_must_name_the_same_person() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let client = client(oidc_config(&server));
+    let token = oidc_login(&server, &client, |n| {
+        sign(key1(), Some("key-1"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+
+    let mut same = claims(&server, "ignored");
+    same.as_object_mut().unwrap().remove("nonce");
+    let mut other = same.clone();
+    other["sub"] = json!("user-2");
+    for (claims, ok) in [(same, true), (other, false)] {
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": "at-2",
+                "expires_in": 3600,
+                "id_token": sign(key1(), Some("key-1"), &claims),
+            })))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        let mut old = token.clone();
+        old.refresh_token = Some(trilogin_oauth::secret::RefreshToken::new("rt-1"));
+        let result = client.refresh_token(&old).await;
+        assert_eq!(result.is_ok(), ok, "{result:?}");
+    }
+}
