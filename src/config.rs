@@ -186,6 +186,14 @@ impl Config {
             None => DemoMode::Auto,
             Some(v) => match v.trim().to_ascii_lowercase().as_str() {
                 "auto" => DemoMode::Auto,
+                "on" if !cfg!(feature = "demo") => {
+                    return Err(ConfigError::Invalid {
+                        var: "DEMO_PROVIDERS",
+                        reason: "this binary was built without the demo providers \
+                                 (cargo feature `demo`)"
+                            .to_owned(),
+                    });
+                }
                 "on" => DemoMode::On,
                 "off" => DemoMode::Off,
                 _ => {
@@ -247,8 +255,12 @@ impl Config {
             .is_some_and(|id| !id.trim().is_empty())
     }
 
-    /// The providers the demo emulations serve, in [`PROVIDERS`] order.
+    /// The providers the demo emulations serve, in [`PROVIDERS`] order:
+    /// none in a build without them (cargo feature `demo`).
     pub fn demo_served(&self) -> Vec<&'static str> {
+        if !cfg!(feature = "demo") {
+            return Vec::new();
+        }
         PROVIDERS
             .into_iter()
             .filter(|name| match self.demo_providers {

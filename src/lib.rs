@@ -13,8 +13,8 @@ pub mod config;
 pub mod crypto;
 /// SQLite storage: pool, migrations, schema, models, queries.
 pub mod db;
-/// The built-in local Twitter, GitHub and Google emulations (demo mode).
-pub mod demo;
+/// The seam with the built-in demo providers (cargo feature `demo`).
+pub mod demo_mount;
 /// `AppError`, the handlers' error, rendered as an error page.
 pub mod error;
 /// Presets for Twitter, GitHub and Google: endpoints, scopes, profiles, resources.

@@ -28,7 +28,7 @@ use crate::crypto::Cipher;
 use crate::db::maintenance::Purged;
 use crate::db::token_hooks::new_lease_holder;
 use crate::db::{self, DbPool};
-use crate::demo::{DemoConfig, DemoProviders};
+use crate::demo_mount::{self, DemoProviders};
 use crate::error::AppError;
 use crate::providers::Provider;
 use crate::web::login_limit::LoginLimiter;
@@ -36,8 +36,8 @@ use crate::web::request_log::RequestSpan;
 use crate::web::session_store::{SqliteSessionStore, cookie_key};
 use crate::web::templates::{DemoBanner, Templates};
 use crate::web::{self as site, error_pages, headers};
+use trilogin_oauth::OAuth;
 use trilogin_oauth::http::build_client;
-use trilogin_oauth::{ClientConfig, OAuth};
 
 /// Folder of the Tera templates, relative to the working directory.
 pub const TEMPLATES_DIR: &str = "templates";
@@ -147,14 +147,7 @@ impl Application {
         let templates = Templates::load(Path::new(TEMPLATES_DIR))?;
         let user_agent = format!("trilogin/{} (+{address})", env!("CARGO_PKG_VERSION"));
         let http = build_client(&user_agent, config.http_timeout)?;
-        let demo_config = DemoConfig {
-            app_url: config.app_url.clone(),
-            data_dir: config.data_dir.clone(),
-            access_token_ttl: config.demo_access_token_ttl,
-            refresh_token_ttl: config.demo_refresh_token_ttl,
-        };
-        let demo = DemoProviders::new(&demo_config, &config.demo_served())
-            .context("cannot start the demo providers")?;
+        let demo = demo_mount::start(&config).context("cannot start the demo providers")?;
         if config.demo_exposed() {
             // Every start, so that it shows in whatever log is read.
             tracing::warn!(
@@ -167,7 +160,7 @@ impl Application {
             tracing::info!(providers = ?config.demo_served(), "demo providers are served");
         }
 
-        let oauth = oauth_registry(&config, &demo_config, http.clone())?;
+        let oauth = oauth_registry(&config, http.clone())?;
         let config_login_rate_limit = config.login_rate_limit;
 
         let state = web::Data::new(AppState {
@@ -226,13 +219,8 @@ impl Application {
 /// unconfigured one with the preset of its demo when the demo serves it.
 /// `<NAME>_<PARAM>` settings apply on top of either. A bad setting stops
 /// start-up with a message that names the variable.
-fn oauth_registry(
-    config: &Config,
-    demo: &DemoConfig,
-    http: reqwest::Client,
-) -> anyhow::Result<OAuth> {
+fn oauth_registry(config: &Config, http: reqwest::Client) -> anyhow::Result<OAuth> {
     let mut oauth = OAuth::new(http);
-    let served = config.demo_served();
     for provider in Provider::ALL {
         let name = provider.name();
         // Other tools set variables with these prefixes too (`GITHUB_TOKEN`,
@@ -243,12 +231,8 @@ fn oauth_registry(
         }
         let preset = if config.is_configured(name) {
             provider.preset()
-        } else if served.contains(&name) {
-            ClientConfig {
-                // The demo is this very server: plain http when the site is.
-                allow_insecure_http: demo.app_url.scheme() == "http",
-                ..provider.demo_preset(demo)
-            }
+        } else if let Some(demo) = demo_mount::preset(config, provider) {
+            demo
         } else {
             continue;
         };
@@ -297,7 +281,7 @@ fn server(
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap_fn(headers::security_headers)
             .configure(site::routes)
-            .configure(|cfg| demo.configure(cfg))
+            .configure(|cfg| demo_mount::configure(&demo, cfg))
             .service(
                 Files::new("/static", STATIC_DIR).default_handler(fn_service(
                     |req: ServiceRequest| async {

@@ -6,7 +6,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use trilogin::demo::twitter::{RawRequest, read_request};
+use trilogin_demo::twitter::{RawRequest, read_request};
 
 #[derive(Debug, Arbitrary)]
 struct Input<'a> {

@@ -7,9 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use super::{Profile, demo_url, malformed, str_field};
-use crate::demo::{self, DemoConfig};
-use trilogin_oauth::secret::ClientSecret;
+#[cfg(feature = "demo")]
+use super::demo_url;
+use super::{Profile, malformed, str_field};
+#[cfg(feature = "demo")]
+use trilogin_demo::{self as demo, DemoConfig};
 use trilogin_oauth::{ClientConfig, Error};
 
 /// The real Google endpoints, from discovery. `access_type=offline` asks for
@@ -33,10 +35,13 @@ pub fn preset() -> ClientConfig {
 }
 
 /// The same preset pointed at the built-in demo Google.
+#[cfg(feature = "demo")]
 pub fn demo_preset(demo: &DemoConfig) -> ClientConfig {
     ClientConfig {
         client_id: demo::GOOGLE_CLIENT_ID.to_owned(),
-        client_secret: Some(ClientSecret::new(demo::GOOGLE_CLIENT_SECRET)),
+        client_secret: Some(trilogin_oauth::secret::ClientSecret::new(
+            demo::GOOGLE_CLIENT_SECRET,
+        )),
         server_metadata_url: demo_url(demo, "google", ".well-known/openid-configuration"),
         // The demo issues only its own issuer.
         id_token_issuer_aliases: Vec::new(),

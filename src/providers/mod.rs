@@ -12,7 +12,8 @@ pub mod twitter;
 
 use serde::Serialize;
 
-use crate::demo::DemoConfig;
+#[cfg(feature = "demo")]
+use trilogin_demo::DemoConfig;
 use trilogin_oauth::{ClientConfig, Error};
 
 /// A provider the site can log in with.
@@ -64,6 +65,7 @@ impl Provider {
     }
 
     /// The preset for the built-in demo of this provider.
+    #[cfg(feature = "demo")]
     pub fn demo_preset(self, demo: &DemoConfig) -> ClientConfig {
         match self {
             Provider::Twitter => twitter::demo_preset(demo),
@@ -124,6 +126,7 @@ pub(crate) fn str_field(value: &serde_json::Value, key: &str) -> Option<String> 
 }
 
 /// Joins `path` to a demo provider's base URL; demo URLs are always valid.
+#[cfg(feature = "demo")]
 pub(crate) fn demo_url(demo: &DemoConfig, provider: &str, path: &str) -> Option<url::Url> {
     demo.provider_url(provider).join(path).ok()
 }

@@ -8,9 +8,12 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use url::Url;
 
-use super::{Profile, demo_url, id_field, malformed, str_field};
-use crate::demo::{self, DemoConfig};
-use trilogin_oauth::{ApiRequest, ClientConfig, Error, secret::ClientSecret};
+#[cfg(feature = "demo")]
+use super::demo_url;
+use super::{Profile, id_field, malformed, str_field};
+#[cfg(feature = "demo")]
+use trilogin_demo::{self as demo, DemoConfig};
+use trilogin_oauth::{ApiRequest, ClientConfig, Error};
 
 /// Tweets per timeline page.
 pub const PAGE_SIZE: u32 = 20;
@@ -33,10 +36,13 @@ pub fn preset() -> ClientConfig {
 }
 
 /// The same preset pointed at the built-in demo Twitter.
+#[cfg(feature = "demo")]
 pub fn demo_preset(demo: &DemoConfig) -> ClientConfig {
     ClientConfig {
         client_id: demo::TWITTER_CLIENT_ID.to_owned(),
-        client_secret: Some(ClientSecret::new(demo::TWITTER_CLIENT_SECRET)),
+        client_secret: Some(trilogin_oauth::secret::ClientSecret::new(
+            demo::TWITTER_CLIENT_SECRET,
+        )),
         request_token_url: demo_url(demo, "twitter", "oauth/request_token"),
         authorize_url: demo_url(demo, "twitter", "oauth/authenticate"),
         access_token_url: demo_url(demo, "twitter", "oauth/access_token"),

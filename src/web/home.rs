@@ -35,6 +35,9 @@ pub struct HomeView {
     pub providers: Vec<ProviderButton>,
     /// False when no provider can be used at all.
     pub any_available: bool,
+    /// True when this binary has the demo providers (cargo feature `demo`),
+    /// so the page may suggest them.
+    pub demo_built: bool,
 }
 
 /// Brand name of a provider.
@@ -70,6 +73,7 @@ pub async fn home(
         layout: Layout::for_session("Log in", state.demo_banner(), &session)?,
         any_available: providers.iter().any(|p| p.available),
         providers,
+        demo_built: cfg!(feature = "demo"),
     };
     let body = state.templates.render("home.html", &view)?;
     Ok(HttpResponse::Ok()

@@ -8,8 +8,8 @@ use fantoccini::Locator;
 use crate::journey;
 use crate::page::Decision;
 
-use trilogin::demo::github::repos::REPOS_PER_PERSON;
 use trilogin::providers::github::PAGE_SIZE;
+use trilogin_demo::github::repos::REPOS_PER_PERSON;
 
 /// The description of the demo repository that tries to run a script.
 const HOSTILE: &str = "<script>alert(1)</script> — if this pops up";

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use trilogin::demo::google::id_token::IdTokenFault;
 use trilogin::providers::{Provider, github};
+use trilogin_demo::google::id_token::IdTokenFault;
 use trilogin_oauth::oauth2::{OAuth2Client, USERINFO_KEY};
 use trilogin_oauth::{Error, OAuth2Token};
 

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use trilogin::demo::knobs::Fault;
-use trilogin::demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
+use trilogin_demo::knobs::Fault;
+use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 
 use crate::helpers::{TestServer, consent_id, location, param, pkce_pair};
 
@@ -582,7 +582,7 @@ async fn the_consent_page_is_branded_offers_three_people_and_escapes_input() {
     assert!(html.contains("avatars&#x2F;ada.svg"));
     assert!(html.contains("Zoë Østergård-Müller"));
     assert!(html.contains("value=\"zoe\" checked"));
-    assert!(html.contains("static&#x2F;demo.css"));
+    assert!(html.contains("_demo&#x2F;demo.css"));
     assert!(!html.contains("<style"), "styles come from the stylesheet");
     server.stop().await;
 }

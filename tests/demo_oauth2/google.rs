@@ -7,9 +7,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use trilogin::demo::google::id_token::IdTokenFault;
-use trilogin::demo::knobs::Fault;
-use trilogin::demo::{GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
+use trilogin_demo::google::id_token::IdTokenFault;
+use trilogin_demo::knobs::Fault;
+use trilogin_demo::{GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
 
 use crate::helpers::{TestServer, consent_id, location, param, pkce_pair};
 
@@ -531,7 +531,7 @@ async fn keys_and_tokens_survive_a_restart() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let keys = dir.path().join(trilogin::demo::google::KEYS_DIR);
+        let keys = dir.path().join(trilogin_demo::google::KEYS_DIR);
         for entry in std::fs::read_dir(keys).unwrap() {
             let mode = entry.unwrap().metadata().unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);

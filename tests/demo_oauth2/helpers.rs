@@ -9,8 +9,8 @@ use actix_web::{App, HttpServer};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
-use trilogin::demo::google::{DemoGoogle, KEYS_DIR};
-use trilogin::demo::{DemoConfig, DemoProviders};
+use trilogin_demo::google::{DemoGoogle, KEYS_DIR};
+use trilogin_demo::{DemoConfig, DemoProviders};
 use url::Url;
 
 /// A running server with the demo GitHub and Google providers.

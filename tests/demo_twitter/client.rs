@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
 use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
-use trilogin::demo::{TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
+use trilogin_demo::{TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
 use trilogin_oauth::config::SignatureMethod;
 use trilogin_oauth::oauth1::OAuth1Client;
 use trilogin_oauth::secret::ClientSecret;

@@ -1,7 +1,7 @@
 //! The three legs through the consent form, and each way they are refused.
 
 use reqwest::{Method, StatusCode};
-use trilogin::demo::knobs::Fault;
+use trilogin_demo::knobs::Fault;
 
 use crate::helpers::*;
 

@@ -15,8 +15,8 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use rsa::RsaPrivateKey;
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding as _, Signer as _};
-use trilogin::demo::twitter::DemoTwitter;
-use trilogin::demo::{DemoConfig, DemoProviders, TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
+use trilogin_demo::twitter::DemoTwitter;
+use trilogin_demo::{DemoConfig, DemoProviders, TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
 use url::Url;
 
 /// A running demo Twitter.

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use actix_web::{App, HttpServer};
-use trilogin::demo::{DemoConfig, DemoProviders};
 use trilogin::providers::twitter;
+use trilogin_demo::{DemoConfig, DemoProviders};
 use trilogin_oauth::config::{SignatureMethod, SignatureType};
 use trilogin_oauth::oauth1::OAuth1Client;
 use trilogin_oauth::{Error, OAuth1Token};

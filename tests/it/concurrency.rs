@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_session::storage::SessionStore as _;
 use futures_util::future::join_all;
-use trilogin::demo::knobs::Fault;
+use trilogin_demo::knobs::Fault;
 
 use crate::helpers::{Browser, TestApp, csrf_token_in, location, spawn_app, spawn_app_with};
 use crate::journey::{consent_at, follow_to_callback, login_via_demo};

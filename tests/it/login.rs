@@ -11,8 +11,8 @@ use trilogin::db::models::User;
 use trilogin::db::schema::{oauth1_tokens, oauth2_tokens, users};
 
 use trilogin::config::DemoMode;
-use trilogin::demo::google::id_token::IdTokenFault;
-use trilogin::demo::knobs::Fault;
+use trilogin_demo::google::id_token::IdTokenFault;
+use trilogin_demo::knobs::Fault;
 
 use crate::helpers::{TestApp, csrf_token_in, location, spawn_app, spawn_app_with};
 use crate::journey::{

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use trilogin::config::DemoMode;
 use trilogin::db::tokens::load_oauth2_token;
-use trilogin::demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
+use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 
 use crate::helpers::spawn_app;
 use crate::refresh::{ada_with_github, demo_github};

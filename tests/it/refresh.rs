@@ -3,8 +3,8 @@
 //! refresh asks for a new login without deleting anything.
 
 use trilogin::db::tokens::{load_oauth2_token, save_oauth2_token};
-use trilogin::demo::github::{DEMO_PASSWORD, DemoGitHub};
-use trilogin::demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
+use trilogin_demo::github::{DEMO_PASSWORD, DemoGitHub};
+use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 use trilogin_oauth::OAuth2Token;
 use trilogin_oauth::secret::{AccessToken, RefreshToken};
 

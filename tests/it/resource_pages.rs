@@ -138,7 +138,7 @@ async fn the_profile_shows_userinfo_and_the_id_token_claims_readably() {
         );
     }
     assert!(body.contains(" UTC ("), "times rendered readably: {body}");
-    assert!(body.contains(trilogin::demo::GOOGLE_CLIENT_ID));
+    assert!(body.contains(trilogin_demo::GOOGLE_CLIENT_ID));
 }
 
 #[tokio::test]

@@ -7,10 +7,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{BRAND, DemoGitHub, STYLE};
-use crate::demo::oauth2_server::consent::{ConsentForm, ConsentView, MessageView, PersonChoice};
-use crate::demo::oauth2_server::grants::Authorization;
-use crate::demo::oauth2_server::{avatar_url, now, pkce, stylesheet_url, with_query};
-use crate::demo::people::{self, PEOPLE};
+use crate::oauth2_server::consent::{ConsentForm, ConsentView, MessageView, PersonChoice};
+use crate::oauth2_server::grants::Authorization;
+use crate::oauth2_server::{avatar_url, now, pkce, stylesheet_url, with_query};
+use crate::people::{self, PEOPLE};
 
 const DENIED_URI: &str = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#access-denied";
 const MISMATCH_URI: &str = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#redirect-uri-mismatch";

@@ -13,7 +13,7 @@ use super::auth::Credential;
 use super::errors::TwitterError;
 use super::state::GrantError;
 use super::{DemoTwitter, now};
-use crate::demo::knobs::Fault;
+use crate::knobs::Fault;
 
 /// How long a [`Fault::Timeout`] holds the request: longer than any client waits.
 const FAULT_TIMEOUT: Duration = Duration::from_secs(30);

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 
 use super::nonces::NonceCache;
-use crate::demo::knobs::lock;
-use crate::demo::people::{self, Person};
+use crate::knobs::lock;
+use crate::people::{self, Person};
 
 /// How long a request token waits for consent and exchange.
 const REQUEST_TOKEN_TTL_SECS: i64 = 15 * 60;
@@ -367,7 +367,7 @@ pub fn random_string(len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::people::PEOPLE;
+    use crate::people::PEOPLE;
 
     const NOW: i64 = 1_700_000_000;
 

@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use super::id_token::{EMAIL_SCOPE, PROFILE_SCOPE};
 use super::{BRAND, DemoGoogle, STYLE};
-use crate::demo::oauth2_server::consent::{ConsentForm, ConsentView, MessageView, PersonChoice};
-use crate::demo::oauth2_server::grants::Authorization;
-use crate::demo::oauth2_server::{avatar_url, now, pkce, stylesheet_url, with_query};
-use crate::demo::people::{self, PEOPLE};
+use crate::oauth2_server::consent::{ConsentForm, ConsentView, MessageView, PersonChoice};
+use crate::oauth2_server::grants::Authorization;
+use crate::oauth2_server::{avatar_url, now, pkce, stylesheet_url, with_query};
+use crate::people::{self, PEOPLE};
 
 /// Query of the authorization request.
 #[derive(Debug, Deserialize)]

@@ -7,11 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::{DemoGoogle, STYLE};
-use crate::demo::GOOGLE_CLIENT_SECRET;
-use crate::demo::oauth2_server::client_auth;
-use crate::demo::oauth2_server::grants::{Authorization, CodeError, Issued};
-use crate::demo::oauth2_server::pkce::PkceError;
-use crate::demo::oauth2_server::{now, transport_fault};
+use crate::GOOGLE_CLIENT_SECRET;
+use crate::oauth2_server::client_auth;
+use crate::oauth2_server::grants::{Authorization, CodeError, Issued};
+use crate::oauth2_server::pkce::PkceError;
+use crate::oauth2_server::{now, transport_fault};
 
 /// The token request's form fields.
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::demo::people::Person;
+use crate::people::Person;
 
 /// Repositories each person has.
 pub const REPOS_PER_PERSON: usize = 34;
@@ -354,7 +354,7 @@ pub fn seed(person: &Person, provider_url: &str, avatar_url: &str) -> Vec<Repo> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::people::PEOPLE;
+    use crate::people::PEOPLE;
 
     #[test]
     fn every_person_has_thirty_distinct_repositories_and_the_same_ones_each_start() {

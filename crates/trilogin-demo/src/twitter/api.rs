@@ -9,7 +9,7 @@ use super::auth::{Authenticated, Credential};
 use super::errors::TwitterError;
 use super::signed_request::SignedRequest;
 use super::tweets::{self, Page, Rendering};
-use crate::demo::people::{PEOPLE, Person};
+use crate::people::{PEOPLE, Person};
 
 /// `GET 1.1/account/verify_credentials.json`: the person the token belongs
 /// to; the e-mail address only with `include_email=true`.

@@ -52,7 +52,7 @@ use tweets::Prerendered;
 pub const CONSUMER_RSA_KEY_FILE: &str = "demo-twitter-consumer.pub.pem";
 
 /// The stylesheet of the consent page: CSP allows styles from the site only.
-const STYLESHEET: &str = include_str!("../../../static/demo-twitter.css");
+const STYLESHEET: &str = include_str!("../../static/demo-twitter.css");
 
 /// The demo Twitter provider.
 #[derive(Debug)]

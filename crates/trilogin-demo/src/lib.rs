@@ -103,7 +103,8 @@ impl DemoProviders {
         if self.is_empty() {
             return;
         }
-        cfg.route("/_demo/avatars/{key}.svg", web::get().to(avatar));
+        cfg.route("/_demo/avatars/{key}.svg", web::get().to(avatar))
+            .route("/_demo/demo.css", web::get().to(stylesheet));
         if let Some(twitter) = &self.twitter {
             twitter.configure(cfg);
         }
@@ -114,6 +115,17 @@ impl DemoProviders {
             google.configure(cfg);
         }
     }
+}
+
+/// The stylesheet of the demo GitHub and Google pages, compiled in: the
+/// demos bring their own look wherever the site's files are.
+const STYLESHEET: &str = include_str!("../static/demo.css");
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(STYLESHEET)
 }
 
 async fn avatar(key: web::Path<String>) -> HttpResponse {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::{CONSENT_TTL_SECS, random_token, token_hash};
-use crate::demo::knobs::lock;
+use crate::knobs::lock;
 
 /// The consent form's fields, the same at every demo OAuth 2 provider.
 #[derive(Debug, serde::Deserialize)]
@@ -112,11 +112,11 @@ impl Pages {
         tera.add_raw_templates([
             (
                 CONSENT_TEMPLATE,
-                include_str!("../../../templates/demo/consent.html"),
+                include_str!("../../templates/consent.html"),
             ),
             (
                 MESSAGE_TEMPLATE,
-                include_str!("../../../templates/demo/message.html"),
+                include_str!("../../templates/message.html"),
             ),
         ])?;
         Ok(Self { tera })
@@ -225,7 +225,7 @@ mod tests {
             scopes: vec!["<script>alert(1)</script>".into()],
             people: vec![],
             redirect_to: "http://a/cb".into(),
-            stylesheet: "/static/demo.css".into(),
+            stylesheet: "/_demo/demo.css".into(),
         };
         let resp = pages.consent(&view);
         assert_eq!(resp.status(), StatusCode::OK);

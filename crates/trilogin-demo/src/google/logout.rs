@@ -8,8 +8,8 @@ use serde::Deserialize;
 use url::Url;
 
 use super::{BRAND, DemoGoogle};
-use crate::demo::oauth2_server::consent::MessageView;
-use crate::demo::oauth2_server::{stylesheet_url, with_query};
+use crate::oauth2_server::consent::MessageView;
+use crate::oauth2_server::{stylesheet_url, with_query};
 
 /// The logout request's parameters.
 #[derive(Debug, Deserialize)]

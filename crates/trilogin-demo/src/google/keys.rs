@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::demo::oauth2_server::state_file;
+use crate::oauth2_server::state_file;
 
 const KEY_BITS: usize = 2048;
 /// Keys published at once: the signing key and its predecessor, as Google does.

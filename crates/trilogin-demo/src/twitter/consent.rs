@@ -14,7 +14,7 @@ use url::Url;
 
 use super::state::{ConsentOutcome, Decision, GrantError};
 use super::{DemoTwitter, now};
-use crate::demo::people::{self, PEOPLE};
+use crate::people::{self, PEOPLE};
 
 const CONSENT: &str = "demo/twitter/consent.html";
 const MESSAGE: &str = "demo/twitter/message.html";
@@ -25,11 +25,11 @@ pub fn templates() -> anyhow::Result<Tera> {
     tera.add_raw_templates([
         (
             CONSENT,
-            include_str!("../../../templates/demo/twitter/consent.html"),
+            include_str!("../../templates/twitter/consent.html"),
         ),
         (
             MESSAGE,
-            include_str!("../../../templates/demo/twitter/message.html"),
+            include_str!("../../templates/twitter/message.html"),
         ),
     ])?;
     tera.autoescape_on(vec![".html"]);

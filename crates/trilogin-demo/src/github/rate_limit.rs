@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::RATE_LIMIT;
-use crate::demo::knobs::lock;
+use crate::knobs::lock;
 
 const WINDOW_SECS: i64 = 3600;
 const MAX_TRACKED: usize = 10_000;

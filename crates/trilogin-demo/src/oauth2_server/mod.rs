@@ -46,7 +46,7 @@ pub fn avatar_url(config: &DemoConfig, key: &str) -> String {
 
 /// URL of the demo pages' stylesheet.
 pub fn stylesheet_url(config: &DemoConfig) -> String {
-    app_path(config, "/static/demo.css")
+    app_path(config, "/_demo/demo.css")
 }
 
 fn app_path(config: &DemoConfig, path: &str) -> String {

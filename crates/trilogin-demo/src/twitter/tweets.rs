@@ -7,7 +7,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::seed::Tweet;
-use crate::demo::people::{PEOPLE, Person};
+use crate::people::{PEOPLE, Person};
 
 /// Twitter's `created_at`, e.g. `Wed Oct 10 20:19:24 +0000 2018`.
 const CREATED_AT: &[FormatItem<'static>] = format_description!(
@@ -273,7 +273,7 @@ fn trim_url_end(url: &[char]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::twitter::seed::timelines;
+    use crate::twitter::seed::timelines;
     use time::macros::datetime;
 
     #[test]

@@ -348,7 +348,7 @@ mod tests {
         use url::Url;
 
         use super::super::*;
-        use crate::demo::twitter::signature::{self, VerificationKeys};
+        use crate::twitter::signature::{self, VerificationKeys};
         use trilogin_oauth::config::SignatureType;
         use trilogin_oauth::oauth1::signature::{
             ProtocolParams, Secrets, Signer, SigningOptions, Unsigned, authorization_header,

@@ -8,7 +8,7 @@
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::demo::people::{PEOPLE, Person};
+use crate::people::{PEOPLE, Person};
 
 /// Each person's tweets, newest first.
 pub const TWEETS_PER_PERSON: usize = 56;

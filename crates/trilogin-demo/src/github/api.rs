@@ -15,10 +15,10 @@ use subtle::ConstantTimeEq;
 
 use super::rate_limit::Budget;
 use super::{DemoGitHub, RATE_LIMIT};
-use crate::demo::GITHUB_CLIENT_SECRET;
-use crate::demo::oauth2_server::grants::ValidAccess;
-use crate::demo::oauth2_server::{avatar_url, client_auth, now};
-use crate::demo::people::{self, PEOPLE, Person};
+use crate::GITHUB_CLIENT_SECRET;
+use crate::oauth2_server::grants::ValidAccess;
+use crate::oauth2_server::{avatar_url, client_auth, now};
+use crate::people::{self, PEOPLE, Person};
 
 const DOCS: &str = "https://docs.github.com/rest";
 

@@ -8,9 +8,9 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{DemoGoogle, ID_TOKEN_TTL_SECS};
-use crate::demo::oauth2_server::avatar_url;
-use crate::demo::oauth2_server::grants::Authorization;
-use crate::demo::people::{self, Person};
+use crate::oauth2_server::avatar_url;
+use crate::oauth2_server::grants::Authorization;
+use crate::people::{self, Person};
 
 /// Google's names for the `email` and `profile` scopes, as its answers spell them.
 pub const EMAIL_SCOPE: &str = "https://www.googleapis.com/auth/userinfo.email";

@@ -14,7 +14,7 @@ use super::signature::{self, VerificationKeys};
 use super::signed_request::{MalformedRequest, RawRequest, SignedRequest};
 use super::state::AccessGrant;
 use super::{DemoTwitter, now};
-use crate::demo::{TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
+use crate::{TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
 
 /// Which token credential a request must be signed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

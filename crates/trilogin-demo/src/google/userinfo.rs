@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::DemoGoogle;
 use super::id_token::person_claims;
-use crate::demo::oauth2_server::now;
-use crate::demo::people;
+use crate::oauth2_server::now;
+use crate::people;
 
 /// Answers with the claims the token's scope allows.
 pub async fn userinfo(google: web::Data<DemoGoogle>, req: HttpRequest) -> HttpResponse {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pkce::{self, PkceError};
 use super::{CODE_TTL_SECS, random_token, state_file, token_hash};
-use crate::demo::knobs::lock;
+use crate::knobs::lock;
 
 /// What the resource owner agreed to; travels from the code to every token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

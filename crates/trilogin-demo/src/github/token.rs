@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use super::{DEMO_PASSWORD, DemoGitHub, STYLE};
-use crate::demo::GITHUB_CLIENT_SECRET;
-use crate::demo::oauth2_server::client_auth::{self, ClientAuthError};
-use crate::demo::oauth2_server::grants::{Authorization, Issued};
-use crate::demo::oauth2_server::{now, transport_fault};
-use crate::demo::people::PEOPLE;
+use crate::GITHUB_CLIENT_SECRET;
+use crate::oauth2_server::client_auth::{self, ClientAuthError};
+use crate::oauth2_server::grants::{Authorization, Issued};
+use crate::oauth2_server::{now, transport_fault};
+use crate::people::PEOPLE;
 
 const TROUBLESHOOTING: &str = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/";
 
@@ -158,7 +158,7 @@ fn exchange_code(github: &DemoGitHub, form: &TokenForm, json: bool) -> HttpRespo
         let issued = g.issue_tokens(&authorization, Some(chain), &STYLE, lifetimes, now);
         Ok((authorization, issued))
     });
-    use crate::demo::oauth2_server::grants::CodeError;
+    use crate::oauth2_server::grants::CodeError;
     match result {
         Ok((authorization, issued)) => github_token(json, &authorization, issued),
         Err(CodeError::RedirectMismatch) => github_error(
