@@ -11,11 +11,18 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::providers::Provider;
+
 mod database;
 pub mod provider_env;
 
-/// The providers the site knows, by the name used in routes and variables.
-pub const PROVIDERS: [&str; 3] = ["twitter", "github", "google"];
+/// The providers the site knows, by the name used in routes and variables,
+/// in [`Provider::ALL`]'s order.
+pub const PROVIDERS: [&str; 3] = [
+    Provider::ALL[0].name(),
+    Provider::ALL[1].name(),
+    Provider::ALL[2].name(),
+];
 
 /// The shortest `SECRET_KEY` accepted, in bytes.
 pub const MIN_SECRET_KEY_LEN: usize = 32;

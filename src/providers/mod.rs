@@ -33,7 +33,7 @@ impl Provider {
     pub const ALL: [Provider; 3] = [Provider::Twitter, Provider::GitHub, Provider::Google];
 
     /// The registry name, the URL segment and the `<NAME>_` prefix (lower-case).
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Provider::Twitter => "twitter",
             Provider::GitHub => "github",

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::session::TypedSession;
 use super::templates::Layout;
-use crate::config::PROVIDERS;
+use crate::providers::Provider;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -40,16 +40,6 @@ pub struct HomeView {
     pub demo_built: bool,
 }
 
-/// Brand name of a provider.
-pub fn label(provider: &str) -> &'static str {
-    match provider {
-        "twitter" => "Twitter",
-        "github" => "GitHub",
-        "google" => "Google",
-        _ => "Unknown provider",
-    }
-}
-
 /// Renders the dashboard, or the log-in page when nobody is logged in.
 pub async fn home(
     state: web::Data<AppState>,
@@ -59,11 +49,12 @@ pub async fn home(
         return Ok(dashboard);
     }
     let served = state.config.demo_served();
-    let providers: Vec<ProviderButton> = PROVIDERS
+    let providers: Vec<ProviderButton> = Provider::ALL
         .into_iter()
-        .map(|name| ProviderButton {
+        .map(|provider| (provider.name(), provider))
+        .map(|(name, provider)| ProviderButton {
             name,
-            label: label(name),
+            label: provider.label(),
             available: state.oauth.client(name).is_some(),
             demo: served.contains(&name),
             client_id_var: format!("{}_CLIENT_ID", name.to_ascii_uppercase()),
