@@ -117,11 +117,9 @@ case "$host" in
 esac
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
 
-# The app reads templates/ and static/ from its working folder; running it
-# from a folder of its own keeps a developer's .env out of the run.
+# Running the app from a folder of its own keeps a developer's .env out of
+# the run (templates and static files are compiled in).
 mkdir -p "$work/run" "$work/data"
-ln -s "$root/templates" "$work/run/templates"
-ln -s "$root/static" "$work/run/static"
 
 now_ms() { date +%s%3N; }
 

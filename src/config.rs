@@ -123,6 +123,10 @@ pub struct Config {
     /// `SECRET_KEY`; `None` means a key generated once and kept in
     /// `<data_dir>/secret.key`, allowed only on a loopback `APP_URL`.
     pub secret_key: Option<SecretKey>,
+    /// `ASSETS_DIR` (development): a folder holding `templates/` and
+    /// `static/`, read from disk on every request instead of the copies
+    /// compiled into the binary.
+    pub assets_dir: Option<PathBuf>,
     /// `RUST_LOG`: the tracing filter (default `info`).
     pub log_filter: String,
     /// `SESSION_TTL`: how long an idle session lives (default 14 days).
@@ -227,6 +231,7 @@ impl Config {
             database_url,
             data_dir,
             secret_key,
+            assets_dir: get("ASSETS_DIR").map(PathBuf::from),
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
             session_ttl: duration("SESSION_TTL", Duration::from_secs(14 * DAY))?,
             http_timeout: duration("HTTP_TIMEOUT", Duration::from_secs(10))?,

@@ -39,10 +39,6 @@ use crate::web::{self as site, error_pages, headers};
 use trilogin_oauth::OAuth;
 use trilogin_oauth::http::build_client;
 
-/// Folder of the Tera templates, relative to the working directory.
-pub const TEMPLATES_DIR: &str = "templates";
-/// Folder served at `/static`, relative to the working directory.
-pub const STATIC_DIR: &str = "static";
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "trilogin_session";
 /// How often expired sessions and pending logins are deleted and the WAL
@@ -144,7 +140,13 @@ impl Application {
             .purge_expired()
             .await
             .context("cannot purge expired sessions")?;
-        let templates = Templates::load(Path::new(TEMPLATES_DIR))?;
+        let templates = match &config.assets_dir {
+            Some(dir) => {
+                tracing::info!(dir = %dir.display(), "templates and static files are read from disk");
+                Templates::from_dir(&dir.join("templates"))?
+            }
+            None => Templates::embedded()?,
+        };
         let user_agent = format!("trilogin/{} (+{address})", env!("CARGO_PKG_VERSION"));
         let http = build_client(&user_agent, config.http_timeout)?;
         let demo = demo_mount::start(&config).context("cannot start the demo providers")?;
@@ -270,6 +272,7 @@ fn server(
             )
             .build();
         let demo = state.demo.clone();
+        let assets_dir = state.config.assets_dir.clone();
         // The first `wrap` is the innermost: pages are rendered before the
         // session middleware sets its cookie, and the security headers go
         // on last, onto every response.
@@ -282,17 +285,7 @@ fn server(
             .wrap_fn(headers::security_headers)
             .configure(site::routes)
             .configure(|cfg| demo_mount::configure(&demo, cfg))
-            .service(
-                Files::new("/static", STATIC_DIR).default_handler(fn_service(
-                    |req: ServiceRequest| async {
-                        let (req, _) = req.into_parts();
-                        Ok(ServiceResponse::new(
-                            req,
-                            HttpResponse::from_error(AppError::NotFound),
-                        ))
-                    },
-                )),
-            )
+            .configure(|cfg| static_files(cfg, assets_dir.as_deref()))
             .default_service(web::to(error_pages::not_found))
     })
     .listen(listener)?
@@ -303,6 +296,28 @@ fn server(
 
 /// Deletes expired sessions and pending logins, and forgets idle addresses
 /// of the login rate limit, every [`SESSION_PURGE_INTERVAL`].
+/// `/static/`: the compiled-in files, or `<ASSETS_DIR>/static` in development.
+fn static_files(cfg: &mut web::ServiceConfig, assets_dir: Option<&Path>) {
+    match assets_dir {
+        Some(dir) => {
+            cfg.service(
+                Files::new("/static", dir.join("static")).default_handler(fn_service(
+                    |req: ServiceRequest| async {
+                        let (req, _) = req.into_parts();
+                        Ok(ServiceResponse::new(
+                            req,
+                            HttpResponse::from_error(AppError::NotFound),
+                        ))
+                    },
+                )),
+            );
+        }
+        None => {
+            cfg.route("/static/{file}", web::get().to(site::assets::embedded));
+        }
+    }
+}
+
 async fn purge_expired(state: Arc<AppState>) {
     // Start-up has just purged: the first round is one interval away.
     let first = tokio::time::Instant::now() + SESSION_PURGE_INTERVAL;

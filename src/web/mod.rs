@@ -3,6 +3,7 @@
 //! render one view struct; they never write SQL.
 
 pub mod account;
+pub mod assets;
 pub mod dashboard;
 pub mod error_pages;
 pub mod format;

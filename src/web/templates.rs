@@ -1,6 +1,12 @@
-//! Tera, loaded once at start-up, and the layout fields every page shares.
+//! Tera, and the layout fields every page shares.
+//!
+//! The templates are compiled into the binary, so it runs from any folder.
+//! With `ASSETS_DIR` set (development), they are read from
+//! `<ASSETS_DIR>/templates` instead and read again before every render, so
+//! an edit shows on the next reload of the page.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use serde::Serialize;
 use tera::Tera;
@@ -12,33 +18,86 @@ use crate::error::AppError;
 /// instead of failing the first request.
 const REQUIRED: [&str; 4] = ["base.html", "home.html", "404.html", "error.html"];
 
+/// Every template of `templates/`, compiled in.
+const EMBEDDED: [(&str, &str); 10] = [
+    ("404.html", include_str!("../../templates/404.html")),
+    ("account.html", include_str!("../../templates/account.html")),
+    ("base.html", include_str!("../../templates/base.html")),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
+    ("error.html", include_str!("../../templates/error.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("problem.html", include_str!("../../templates/problem.html")),
+    ("profile.html", include_str!("../../templates/profile.html")),
+    ("repos.html", include_str!("../../templates/repos.html")),
+    (
+        "timeline.html",
+        include_str!("../../templates/timeline.html"),
+    ),
+];
+
 /// The site's name, as the header shows it.
 pub const APP_NAME: &str = "trilogin";
 
 /// The compiled templates. Autoescaping is on for every `.html` template.
 #[derive(Debug)]
-pub struct Templates(Tera);
+pub struct Templates {
+    tera: RwLock<Tera>,
+    /// Where the templates are read from in development; `None` when they
+    /// are the compiled-in ones.
+    dir: Option<PathBuf>,
+}
 
 impl Templates {
-    /// Compiles `<dir>/**/*.html`.
-    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+    /// The templates compiled into the binary.
+    pub fn embedded() -> anyhow::Result<Self> {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(EMBEDDED)
+            .map_err(|e| anyhow::anyhow!("compiled-in templates: {}", chain(&e)))?;
+        tera.autoescape_on(vec![".html"]);
+        Self::checked(tera, None)
+    }
+
+    /// Compiles `<dir>/**/*.html`, and reads them again before each render.
+    pub fn from_dir(dir: &Path) -> anyhow::Result<Self> {
         let glob = dir.join("**").join("*.html");
         let tera = Tera::new(&glob.to_string_lossy())
             .map_err(|e| anyhow::anyhow!("templates in {}: {}", dir.display(), chain(&e)))?;
+        Self::checked(tera, Some(dir.to_path_buf()))
+    }
+
+    fn checked(tera: Tera, dir: Option<PathBuf>) -> anyhow::Result<Self> {
         let names: Vec<&str> = tera.get_template_names().collect();
         if let Some(missing) = REQUIRED.iter().find(|name| !names.contains(name)) {
-            anyhow::bail!(
-                "template {missing} not found under {} (start the app from the project folder)",
-                dir.display()
-            );
+            let place = dir
+                .as_ref()
+                .map_or("the binary".to_owned(), |d| d.display().to_string());
+            anyhow::bail!("template {missing} not found in {place}");
         }
-        Ok(Self(tera))
+        Ok(Self {
+            tera: RwLock::new(tera),
+            dir,
+        })
     }
 
     /// Renders `name` with the fields of `view`.
     pub fn render(&self, name: &str, view: &impl Serialize) -> Result<String, AppError> {
         let context = tera::Context::from_serialize(view)?;
-        self.0
+        if let Some(dir) = &self.dir {
+            let mut tera = self.tera.write().unwrap_or_else(PoisonError::into_inner);
+            tera.full_reload().map_err(|e| {
+                AppError::internal(anyhow::anyhow!(
+                    "templates in {}: {}",
+                    dir.display(),
+                    chain(&e)
+                ))
+            })?;
+        }
+        self.tera
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
             .render(name, &context)
             .map_err(|e| AppError::internal(anyhow::anyhow!("rendering {name}: {}", chain(&e))))
     }
@@ -114,5 +173,48 @@ impl Layout {
             signed_in: false,
             csrf_token: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_of_the_folder_is_compiled_in() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".html"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = EMBEDDED.iter().map(|(name, _)| *name).collect();
+        assert_eq!(on_disk, embedded);
+        for (name, text) in EMBEDDED {
+            assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn compiled_in_and_folder_templates_render_the_same_page() {
+        let view = Layout::bare("Page", DemoBanner::None);
+        let error = serde_json::json!({"status": 404, "message": "Nothing", "request_id": null});
+        let mut fields = serde_json::to_value(&view).unwrap();
+        fields
+            .as_object_mut()
+            .unwrap()
+            .extend(error.as_object().unwrap().clone());
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let embedded = Templates::embedded()
+            .unwrap()
+            .render("404.html", &fields)
+            .unwrap();
+        let from_dir = Templates::from_dir(&dir)
+            .unwrap()
+            .render("404.html", &fields)
+            .unwrap();
+        assert_eq!(embedded, from_dir);
+        assert!(embedded.contains("<title>"));
     }
 }
