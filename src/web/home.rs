@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::session::TypedSession;
 use super::templates::Layout;
-use crate::providers::Provider;
 use crate::error::AppError;
+use crate::providers::Provider;
 use crate::startup::AppState;
 
 /// One provider's log-in button.

@@ -34,5 +34,5 @@ pub use hooks::{RefreshClaim, TokenHooks, UpdateOutcome};
 pub use oauth2::OAuth2Client;
 pub use oidc::IdTokenClaims;
 pub use registry::{Client, OAuth};
-pub use request::ApiRequest;
+pub use request::{ApiRequest, ApiVerbs};
 pub use token::{OAuth1Token, OAuth2Token, Token};

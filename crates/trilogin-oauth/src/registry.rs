@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use reqwest::Method;
 use url::Url;
 
 use super::config::ClientConfig;
@@ -13,7 +12,7 @@ use super::error::{Error, Result};
 use super::hooks::TokenHooks;
 use super::oauth1::OAuth1Client;
 use super::oauth2::OAuth2Client;
-use super::request::ApiRequest;
+use super::request::{ApiRequest, ApiVerbs};
 use super::session::LoginSession;
 use super::token::Token;
 
@@ -162,33 +161,6 @@ impl Client {
         }
     }
 
-    /// `GET path`.
-    pub async fn get(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::get(path), hooks).await
-    }
-
-    /// `POST path`.
-    pub async fn post(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::post(path), hooks).await
-    }
-
-    /// `PUT path`.
-    pub async fn put(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::new(Method::PUT, path), hooks)
-            .await
-    }
-
-    /// `PATCH path`.
-    pub async fn patch(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::new(Method::PATCH, path), hooks)
-            .await
-    }
-
-    /// `DELETE path`.
-    pub async fn delete(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::delete(path), hooks).await
-    }
-
     /// Revokes `token` at the provider where it offers revocation (RFC 7009
     /// for OAuth 2; OAuth 1.0a defines none); `false` when it does not.
     pub async fn revoke_token(&self, token: &Token) -> Result<bool> {
@@ -200,5 +172,16 @@ impl Client {
                 self.name()
             ))),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl ApiVerbs for Client {
+    async fn send(
+        &self,
+        request: &ApiRequest,
+        hooks: &dyn TokenHooks,
+    ) -> Result<reqwest::Response> {
+        self.request(request, hooks).await
     }
 }

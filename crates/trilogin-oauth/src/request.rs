@@ -3,7 +3,11 @@
 //! client places the bearer token, and both resolve `path` against the
 //! client's `api_base_url`.
 
+use async_trait::async_trait;
 use reqwest::Method;
+
+use crate::error::Result;
+use crate::hooks::TokenHooks;
 
 /// A request to the provider's API, before authentication is added.
 #[derive(Debug, Clone)]
@@ -68,5 +72,42 @@ impl ApiRequest {
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
+    }
+}
+
+/// Authlib's `get` / `post` / `put` / `patch` / `delete` shortcuts, written
+/// once for every client that sends an [`ApiRequest`] with the person's
+/// stored token (the registry's [`Client`](crate::Client) and
+/// [`OAuth2Client`](crate::OAuth2Client)).
+#[async_trait]
+pub trait ApiVerbs: Sync {
+    /// Sends `request` with the token `hooks` holds.
+    async fn send(&self, request: &ApiRequest, hooks: &dyn TokenHooks)
+    -> Result<reqwest::Response>;
+
+    /// `GET path`.
+    async fn get(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.send(&ApiRequest::get(path), hooks).await
+    }
+
+    /// `POST path`.
+    async fn post(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.send(&ApiRequest::post(path), hooks).await
+    }
+
+    /// `PUT path`.
+    async fn put(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.send(&ApiRequest::new(Method::PUT, path), hooks).await
+    }
+
+    /// `PATCH path`.
+    async fn patch(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.send(&ApiRequest::new(Method::PATCH, path), hooks)
+            .await
+    }
+
+    /// `DELETE path`.
+    async fn delete(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
+        self.send(&ApiRequest::delete(path), hooks).await
     }
 }

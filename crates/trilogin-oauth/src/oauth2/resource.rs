@@ -2,8 +2,8 @@
 //! about to expire is refreshed before the request, and a 401 with a
 //! refreshable token causes one refresh and one retry.
 
+use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
 use url::Url;
 
 use super::OAuth2Client;
@@ -11,7 +11,7 @@ use crate::config::TokenPlacement;
 use crate::error::{Error, Result};
 use crate::hooks::TokenHooks;
 use crate::http::{ProviderTimeout as _, check_endpoint};
-use crate::request::ApiRequest;
+use crate::request::{ApiRequest, ApiVerbs};
 use crate::token::OAuth2Token;
 
 impl OAuth2Client {
@@ -44,33 +44,6 @@ impl OAuth2Client {
             });
         }
         Ok(response)
-    }
-
-    /// `GET path` with the person's token.
-    pub async fn get(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::get(path), hooks).await
-    }
-
-    /// `POST path` with the person's token.
-    pub async fn post(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::post(path), hooks).await
-    }
-
-    /// `PUT path` with the person's token.
-    pub async fn put(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::new(Method::PUT, path), hooks)
-            .await
-    }
-
-    /// `PATCH path` with the person's token.
-    pub async fn patch(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::new(Method::PATCH, path), hooks)
-            .await
-    }
-
-    /// `DELETE path` with the person's token.
-    pub async fn delete(&self, path: &str, hooks: &dyn TokenHooks) -> Result<reqwest::Response> {
-        self.request(&ApiRequest::delete(path), hooks).await
     }
 
     /// Sends `request` once with `token`, placed per `token_placement`,
@@ -161,5 +134,16 @@ impl OAuth2Client {
         }
         base.join(path)
             .map_err(|e| Error::Config(format!("bad resource path {path}: {e}")))
+    }
+}
+
+#[async_trait::async_trait]
+impl ApiVerbs for OAuth2Client {
+    async fn send(
+        &self,
+        request: &ApiRequest,
+        hooks: &dyn TokenHooks,
+    ) -> Result<reqwest::Response> {
+        self.request(request, hooks).await
     }
 }

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use trilogin_oauth::config::SignatureType;
 use trilogin_oauth::registry::{Client, OAuth};
-use trilogin_oauth::{Error, OAuth1Token, OAuth2Token, Result, Token, TokenHooks, UpdateOutcome};
+use trilogin_oauth::{
+    ApiVerbs, Error, OAuth1Token, OAuth2Token, Result, Token, TokenHooks, UpdateOutcome,
+};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use trilogin_oauth::client_auth::{AssertionClaims, JWT_BEARER_ASSERTION_TYPE};
 use trilogin_oauth::config::TokenEndpointAuthMethod;
 use trilogin_oauth::secret::ClientSecret;
-use trilogin_oauth::{ClientConfig, Error, OAuth, Token};
+use trilogin_oauth::{ApiVerbs, ClientConfig, Error, OAuth, Token};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -7,7 +7,9 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 use serde_json::json;
 use trilogin_oauth::config::TokenPlacement;
-use trilogin_oauth::{Error, OAuth2Token, RefreshClaim, Result, Token, TokenHooks, UpdateOutcome};
+use trilogin_oauth::{
+    ApiVerbs, Error, OAuth2Token, RefreshClaim, Result, Token, TokenHooks, UpdateOutcome,
+};
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
