@@ -23,11 +23,12 @@ use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
 
 use crate::app::repos_cache::ReposCache;
+use crate::app::services::Services;
 use crate::config::Config;
 use crate::crypto::Cipher;
+use crate::db;
 use crate::db::maintenance::Purged;
 use crate::db::token_hooks::new_lease_holder;
-use crate::db::{self, DbPool};
 use crate::demo_mount::{self, DemoProviders};
 use crate::error::AppError;
 use crate::providers::Provider;
@@ -55,26 +56,17 @@ const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 pub struct AppState {
     /// The configuration, with `app_url` holding the real port.
     pub config: Config,
-    /// Pages of GitHub repositories with their `ETag`s, for conditional requests.
-    pub repos_cache: ReposCache,
-    /// The SQLite pool.
-    pub pool: DbPool,
-    /// Seals and opens secret columns.
-    pub cipher: Cipher,
+    /// What the use cases work with: OAuth registry, pool, cipher, HTTP
+    /// client, caches.
+    pub services: Services,
     /// The compiled templates.
     pub templates: Templates,
-    /// The one outbound HTTP client: no redirects, timeouts, a User-Agent.
-    pub http: reqwest::Client,
     /// The demo providers that are served (possibly none).
     pub demo: DemoProviders,
-    /// The OAuth clients, one per provider a person can log in with.
-    pub oauth: OAuth,
     /// The server-side session store.
     pub sessions: SqliteSessionStore,
     /// The rate limit on starting logins.
     pub login_limiter: LoginLimiter,
-    /// This app's name as a holder of token refresh leases.
-    pub lease_holder: Arc<str>,
 }
 
 impl AppState {
@@ -166,17 +158,19 @@ impl Application {
         let config_login_rate_limit = config.login_rate_limit;
 
         let state = web::Data::new(AppState {
-            oauth,
-            cipher,
+            services: Services {
+                oauth,
+                pool,
+                cipher,
+                http,
+                repos_cache: ReposCache::default(),
+                lease_holder: new_lease_holder(),
+            },
             sessions,
-            pool,
             templates,
-            http,
             demo,
             config,
-            repos_cache: ReposCache::default(),
             login_limiter: LoginLimiter::new(config_login_rate_limit),
-            lease_holder: new_lease_holder(),
         });
         let server = server(listener, state.clone(), &secret)?;
         Ok(Self {

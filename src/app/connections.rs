@@ -4,9 +4,9 @@
 
 use super::account::{self, RemoveError};
 use super::resources;
+use super::services::Services;
 use crate::db::tokens::load_oauth2_token;
 use crate::providers::{Provider, github, twitter};
-use crate::startup::AppState;
 use trilogin_oauth::{Error, Token};
 
 /// How a "Refresh now" ended.
@@ -25,18 +25,18 @@ pub enum RefreshOutcome {
 
 /// Refreshes user `user_id`'s `provider` token now, whatever its expiry,
 /// with the same single flight and compare-and-swap as a refresh on access.
-pub async fn refresh_now(state: &AppState, user_id: i32, provider: Provider) -> RefreshOutcome {
-    let Ok(client) = resources::client(state, provider) else {
+pub async fn refresh_now(services: &Services, user_id: i32, provider: Provider) -> RefreshOutcome {
+    let Ok(client) = resources::client(services, provider) else {
         return RefreshOutcome::NotRefreshable;
     };
     let Some(oauth2) = client.as_oauth2() else {
         return RefreshOutcome::NotRefreshable;
     };
-    let hooks = resources::hooks(state, user_id);
+    let hooks = resources::hooks(services, user_id);
     match oauth2.refresh_now(&hooks).await {
         Ok(_) => RefreshOutcome::Refreshed,
         Err(e @ Error::ReauthorizationRequired { .. }) => {
-            resources::problem(state, user_id, provider, &e).await;
+            resources::problem(services, user_id, provider, &e).await;
             RefreshOutcome::NeedsReconnect
         }
         Err(Error::NotConnected(_)) => RefreshOutcome::NotRefreshable,
@@ -70,11 +70,11 @@ pub enum DisconnectOutcome {
 /// provider where it can, then deletes the row. Refuses to remove the
 /// last connection, before anything is revoked.
 pub async fn disconnect(
-    state: &AppState,
+    services: &Services,
     user_id: i32,
     provider: Provider,
 ) -> anyhow::Result<DisconnectOutcome> {
-    let checked = crate::db::call(&state.pool, move |conn| {
+    let checked = crate::db::call(&services.pool, move |conn| {
         Ok::<_, diesel::result::Error>(account::check_removable(conn, user_id, provider))
     })
     .await?;
@@ -84,7 +84,7 @@ pub async fn disconnect(
         Err(RemoveError::NotConnected) => return Ok(DisconnectOutcome::NotConnected),
         Err(RemoveError::Query(e)) => return Err(e.into()),
     }
-    let revoked = match revoke(state, user_id, provider).await {
+    let revoked = match revoke(services, user_id, provider).await {
         Ok(revoked) => revoked,
         Err(e) if e.is_transient() => return Ok(DisconnectOutcome::RevocationFailed(e)),
         Err(e) => {
@@ -94,12 +94,12 @@ pub async fn disconnect(
             false
         }
     };
-    let removed = crate::db::call(&state.pool, move |conn| {
+    let removed = crate::db::call(&services.pool, move |conn| {
         Ok::<_, diesel::result::Error>(account::remove_connection(conn, user_id, provider))
     })
     .await?;
     if provider == Provider::GitHub {
-        state.repos_cache.forget_user(user_id);
+        services.repos_cache.forget_user(user_id);
     }
     match removed {
         Ok(()) => Ok(DisconnectOutcome::Removed { revoked }),
@@ -112,12 +112,12 @@ pub async fn disconnect(
 /// Revokes user `user_id`'s grant at `provider`: GitHub's grant API,
 /// RFC 7009 for Google, `oauth/invalidate_token` for Twitter. `false`
 /// when the provider offers no revocation.
-async fn revoke(state: &AppState, user_id: i32, provider: Provider) -> Result<bool, Error> {
-    let client = resources::client(state, provider)
+async fn revoke(services: &Services, user_id: i32, provider: Provider) -> Result<bool, Error> {
+    let client = resources::client(services, provider)
         .map_err(|_| Error::Config(format!("{} is not registered", provider.name())))?;
     match provider {
         Provider::Twitter => {
-            let hooks = resources::hooks(state, user_id);
+            let hooks = resources::hooks(services, user_id);
             let response = client.request(&twitter::revoke_request(), &hooks).await?;
             let status = response.status();
             if status.is_success() {
@@ -131,15 +131,15 @@ async fn revoke(state: &AppState, user_id: i32, provider: Provider) -> Result<bo
             }
         }
         Provider::GitHub | Provider::Google => {
-            let cipher = state.cipher.clone();
-            let stored = crate::db::call(&state.pool, move |conn| {
+            let cipher = services.cipher.clone();
+            let stored = crate::db::call(&services.pool, move |conn| {
                 load_oauth2_token(conn, &cipher, user_id, provider.name())
             })
             .await
             .map_err(|e| Error::Storage(format!("{e:#}")))?
             .ok_or_else(|| Error::NotConnected(provider.name().to_owned()))?;
             if provider == Provider::GitHub {
-                github::revoke(&state.http, client.config(), &stored.token.access_token).await?;
+                github::revoke(&services.http, client.config(), &stored.token.access_token).await?;
                 Ok(true)
             } else {
                 client.revoke_token(&Token::OAuth2(stored.token)).await

@@ -10,4 +10,5 @@ pub mod profile;
 pub mod repos;
 pub mod repos_cache;
 pub mod resources;
+pub mod services;
 pub mod timeline;

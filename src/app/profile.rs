@@ -6,10 +6,10 @@ use serde_json::Value;
 use super::claims::{self, Claim};
 use super::problem::ProviderProblem;
 use super::resources;
+use super::services::Services;
 use crate::db::tokens::load_oauth2_token;
 use crate::providers::Provider;
 use crate::providers::google::{self, UserInfo};
-use crate::startup::AppState;
 use trilogin_oauth::{ApiRequest, Error};
 
 /// What the profile page shows.
@@ -22,36 +22,36 @@ pub struct ProfilePage {
 }
 
 /// Loads user `user_id`'s Google profile.
-pub async fn load(state: &AppState, user_id: i32) -> Result<ProfilePage, ProviderProblem> {
+pub async fn load(services: &Services, user_id: i32) -> Result<ProfilePage, ProviderProblem> {
     let provider = Provider::Google;
-    let connection = resources::check_connected(state, user_id, provider).await?;
-    let client = resources::client(state, provider)?;
+    let connection = resources::check_connected(services, user_id, provider).await?;
+    let client = resources::client(services, provider)?;
     let endpoint = match userinfo_endpoint(client).await {
         Ok(endpoint) => endpoint,
-        Err(e) => return Err(resources::problem(state, user_id, provider, &e).await),
+        Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
     };
     let answer = resources::call(
-        state,
+        services,
         user_id,
         provider,
         &ApiRequest::get(endpoint.as_str()),
     )
     .await?;
     if !answer.status.is_success() {
-        return Err(resources::unexpected(state, user_id, provider, &answer).await);
+        return Err(resources::unexpected(services, user_id, provider, &answer).await);
     }
     // OIDC Core §5.3.2: a userinfo answer about someone else is refused.
     if answer.body.get("sub").and_then(Value::as_str) != Some(&connection.provider_user_id) {
         let error = Error::InvalidUserinfo("sub is not the connected person's".into());
-        return Err(resources::problem(state, user_id, provider, &error).await);
+        return Err(resources::problem(services, user_id, provider, &error).await);
     }
     let userinfo = match google::userinfo(&answer.body) {
         Ok(userinfo) => userinfo,
-        Err(e) => return Err(resources::problem(state, user_id, provider, &e).await),
+        Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
     };
     Ok(ProfilePage {
         userinfo,
-        claims: id_token_claims(state, user_id).await,
+        claims: id_token_claims(services, user_id).await,
     })
 }
 
@@ -72,9 +72,9 @@ async fn userinfo_endpoint(client: &trilogin_oauth::registry::Client) -> Result<
 
 /// The stored ID token's claims; none when it is missing or unreadable
 /// (the page then says so, the profile still shows).
-async fn id_token_claims(state: &AppState, user_id: i32) -> Vec<Claim> {
-    let cipher = state.cipher.clone();
-    let stored = crate::db::call(&state.pool, move |conn| {
+async fn id_token_claims(services: &Services, user_id: i32) -> Vec<Claim> {
+    let cipher = services.cipher.clone();
+    let stored = crate::db::call(&services.pool, move |conn| {
         load_oauth2_token(conn, &cipher, user_id, Provider::Google.name())
     })
     .await;

@@ -12,9 +12,9 @@ use time::OffsetDateTime;
 use super::problem::ProviderProblem;
 use super::repos_cache::CachedPage;
 use super::resources::{self, Answer};
+use super::services::Services;
 use crate::providers::Provider;
 use crate::providers::github::{self, Pages, RateLimit, Repo};
-use crate::startup::AppState;
 
 /// What the repositories page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,19 +41,19 @@ pub enum ReposOutcome {
 
 /// Loads page `page` of user `user_id`'s repositories.
 pub async fn load(
-    state: &AppState,
+    services: &Services,
     user_id: i32,
     page: u32,
 ) -> Result<ReposOutcome, ProviderProblem> {
     let provider = Provider::GitHub;
     let page = page.max(1);
-    resources::check_connected(state, user_id, provider).await?;
-    let cached = state.repos_cache.get(user_id, page);
+    resources::check_connected(services, user_id, provider).await?;
+    let cached = services.repos_cache.get(user_id, page);
     let mut request = github::repos_request(page);
     if let Some(cached) = &cached {
         request = request.header("If-None-Match", cached.etag.clone());
     }
-    let answer = resources::call(state, user_id, provider, &request).await?;
+    let answer = resources::call(services, user_id, provider, &request).await?;
     let rate_limit = RateLimit::from_headers(&answer.headers);
 
     if answer.status == StatusCode::NOT_MODIFIED
@@ -73,15 +73,15 @@ pub async fn load(
         return Ok(ReposOutcome::RateLimited { reset: limit.reset });
     }
     if answer.status != StatusCode::OK {
-        return Err(resources::unexpected(state, user_id, provider, &answer).await);
+        return Err(resources::unexpected(services, user_id, provider, &answer).await);
     }
     let repos = match github::repos(&answer.body) {
         Ok(repos) => repos,
-        Err(e) => return Err(resources::problem(state, user_id, provider, &e).await),
+        Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
     };
     let pages = github::pages(answer.headers.get(LINK).and_then(|v| v.to_str().ok()));
     if let Some(etag) = answer.headers.get(ETAG).and_then(|v| v.to_str().ok()) {
-        state.repos_cache.put(
+        services.repos_cache.put(
             user_id,
             page,
             CachedPage {

@@ -12,10 +12,10 @@ use serde_json::Value;
 
 use super::account;
 use super::problem::ProviderProblem;
+use super::services::Services;
 use crate::db::token_hooks::DbTokenHooks;
 use crate::db::tokens::{mark_oauth1_needs_reconnect, mark_oauth2_needs_reconnect};
 use crate::providers::Provider;
-use crate::startup::AppState;
 use trilogin_oauth::registry::Client;
 use trilogin_oauth::{ApiRequest, Error};
 
@@ -31,8 +31,8 @@ pub struct Answer {
 }
 
 /// The registry's client for `provider`.
-pub fn client(state: &AppState, provider: Provider) -> Result<&Client, ProviderProblem> {
-    state.oauth.client(provider.name()).ok_or_else(|| {
+pub fn client(services: &Services, provider: Provider) -> Result<&Client, ProviderProblem> {
+    services.oauth.client(provider.name()).ok_or_else(|| {
         ProviderProblem::from_error(
             provider,
             &Error::Config(format!("{} is not registered", provider.name())),
@@ -41,11 +41,11 @@ pub fn client(state: &AppState, provider: Provider) -> Result<&Client, ProviderP
 }
 
 /// The token hooks of user `user_id`.
-pub fn hooks(state: &AppState, user_id: i32) -> DbTokenHooks {
+pub fn hooks(services: &Services, user_id: i32) -> DbTokenHooks {
     DbTokenHooks::new(
-        state.pool.clone(),
-        state.cipher.clone(),
-        state.lease_holder.clone(),
+        services.pool.clone(),
+        services.cipher.clone(),
+        services.lease_holder.clone(),
         user_id,
     )
 }
@@ -53,7 +53,7 @@ pub fn hooks(state: &AppState, user_id: i32) -> DbTokenHooks {
 /// Logs a failed call and turns it into what the page shows; a refused
 /// token marks the connection as needing a new login (the row stays).
 pub async fn problem(
-    state: &AppState,
+    services: &Services,
     user_id: i32,
     provider: Provider,
     error: &Error,
@@ -61,7 +61,7 @@ pub async fn problem(
     if let Error::ReauthorizationRequired { reason } = error {
         tracing::info!(provider = provider.name(), %reason, "the provider refused the stored tokens");
         let name = provider.name();
-        let marked = crate::db::call(&state.pool, move |conn| match provider {
+        let marked = crate::db::call(&services.pool, move |conn| match provider {
             Provider::Twitter => mark_oauth1_needs_reconnect(conn, user_id, name),
             Provider::GitHub | Provider::Google => mark_oauth2_needs_reconnect(conn, user_id, name),
         })
@@ -82,11 +82,11 @@ pub async fn problem(
 /// without calling the provider: a connection already known to need a new
 /// login is not tried again.
 pub async fn check_connected(
-    state: &AppState,
+    services: &Services,
     user_id: i32,
     provider: Provider,
 ) -> Result<account::Connection, ProviderProblem> {
-    let found = crate::db::call(&state.pool, move |conn| {
+    let found = crate::db::call(&services.pool, move |conn| {
         account::connection(conn, user_id, provider)
     })
     .await;
@@ -96,7 +96,7 @@ pub async fn check_connected(
         Ok(None) => Err(ProviderProblem::not_connected(provider)),
         Err(e) => {
             let error = Error::Storage(format!("{e:#}"));
-            Err(problem(state, user_id, provider, &error).await)
+            Err(problem(services, user_id, provider, &error).await)
         }
     }
 }
@@ -105,22 +105,22 @@ pub async fn check_connected(
 /// Statuses are the caller's to judge; only a transport failure, a
 /// refused token or an unreadable body are problems here.
 pub async fn call(
-    state: &AppState,
+    services: &Services,
     user_id: i32,
     provider: Provider,
     request: &ApiRequest,
 ) -> Result<Answer, ProviderProblem> {
-    let client = client(state, provider)?;
-    let hooks = hooks(state, user_id);
+    let client = client(services, provider)?;
+    let hooks = hooks(services, user_id);
     let response = match client.request(request, &hooks).await {
         Ok(response) => response,
-        Err(e) => return Err(problem(state, user_id, provider, &e).await),
+        Err(e) => return Err(problem(services, user_id, provider, &e).await),
     };
     let status = response.status();
     let headers = response.headers().clone();
     let text = match response.text().await {
         Ok(text) => text,
-        Err(e) => return Err(problem(state, user_id, provider, &Error::Transport(e)).await),
+        Err(e) => return Err(problem(services, user_id, provider, &Error::Transport(e)).await),
     };
     let body = if text.trim().is_empty() {
         Value::Null
@@ -133,7 +133,7 @@ pub async fn call(
                     reason: format!("not JSON: {e}"),
                     body: text,
                 };
-                return Err(problem(state, user_id, provider, &error).await);
+                return Err(problem(services, user_id, provider, &error).await);
             }
         }
     };
@@ -146,7 +146,7 @@ pub async fn call(
 
 /// A non-success answer as a problem.
 pub async fn unexpected(
-    state: &AppState,
+    services: &Services,
     user_id: i32,
     provider: Provider,
     answer: &Answer,
@@ -160,5 +160,5 @@ pub async fn unexpected(
             .map_or_else(|| "unexpected status".to_owned(), Value::to_string),
         body: answer.body.to_string(),
     };
-    problem(state, user_id, provider, &error).await
+    problem(services, user_id, provider, &error).await
 }

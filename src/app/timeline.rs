@@ -3,9 +3,9 @@
 
 use super::problem::ProviderProblem;
 use super::resources;
+use super::services::Services;
 use crate::providers::Provider;
 use crate::providers::twitter::{self, Tweet};
-use crate::startup::AppState;
 
 /// One page of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,22 +18,22 @@ pub struct TimelinePage {
 
 /// Loads user `user_id`'s timeline, older than `max_id` when paging back.
 pub async fn load(
-    state: &AppState,
+    services: &Services,
     user_id: i32,
     max_id: Option<u64>,
 ) -> Result<TimelinePage, ProviderProblem> {
     let provider = Provider::Twitter;
-    resources::check_connected(state, user_id, provider).await?;
+    resources::check_connected(services, user_id, provider).await?;
     let request = twitter::timeline_request(max_id);
-    let answer = resources::call(state, user_id, provider, &request).await?;
+    let answer = resources::call(services, user_id, provider, &request).await?;
     if !answer.status.is_success() {
-        return Err(resources::unexpected(state, user_id, provider, &answer).await);
+        return Err(resources::unexpected(services, user_id, provider, &answer).await);
     }
     match twitter::timeline(&answer.body) {
         Ok(tweets) => Ok(TimelinePage {
             older: twitter::older_max_id(&tweets),
             tweets,
         }),
-        Err(e) => Err(resources::problem(state, user_id, provider, &e).await),
+        Err(e) => Err(resources::problem(services, user_id, provider, &e).await),
     }
 }

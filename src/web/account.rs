@@ -73,8 +73,10 @@ pub async fn account(
     signed_in: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let user_id = signed_in.user_id;
-    let connections =
-        db::call(&state.pool, move |conn| account::connections(conn, user_id)).await?;
+    let connections = db::call(&state.services.pool, move |conn| {
+        account::connections(conn, user_id)
+    })
+    .await?;
     let now = OffsetDateTime::now_utc();
     let rows: Vec<ConnectionView> = Provider::ALL
         .into_iter()
@@ -82,7 +84,7 @@ pub async fn account(
             view(
                 provider,
                 connections.iter().find(|c| c.provider == provider),
-                state.oauth.client(provider.name()).is_some(),
+                state.services.oauth.client(provider.name()).is_some(),
                 now,
             )
         })
@@ -174,7 +176,9 @@ pub async fn refresh(
     session.verify_csrf(&form.csrf_token)?;
     let provider = provider_of(&path)?;
     let label = provider.label();
-    let (kind, text) = match connections::refresh_now(&state, signed_in.user_id, provider).await {
+    let (kind, text) = match connections::refresh_now(&state.services, signed_in.user_id, provider)
+        .await
+    {
         RefreshOutcome::Refreshed => (
             FlashKind::Success,
             format!("Your {label} access token was refreshed."),
@@ -211,7 +215,9 @@ pub async fn disconnect(
     session.verify_csrf(&form.csrf_token)?;
     let provider = provider_of(&path)?;
     let label = provider.label();
-    let (kind, text) = match connections::disconnect(&state, signed_in.user_id, provider).await? {
+    let (kind, text) = match connections::disconnect(&state.services, signed_in.user_id, provider)
+        .await?
+    {
         DisconnectOutcome::Removed { revoked: true } => (
             FlashKind::Success,
             format!("{label} is disconnected: its access was revoked at {label} and deleted here."),

@@ -67,7 +67,7 @@ pub async fn render(
     session: &TypedSession,
     user_id: i32,
 ) -> Result<Option<HttpResponse>, AppError> {
-    let found = db::call(&state.pool, move |conn| {
+    let found = db::call(&state.services.pool, move |conn| {
         let Some(user) = users::find_user(conn, user_id)? else {
             return Ok::<_, diesel::result::Error>(None);
         };
@@ -109,7 +109,7 @@ fn card(state: &AppState, provider: Provider, connections: &[Connection]) -> Pro
         identity: connection.map(Connection::identity),
         gives,
         page,
-        available: state.oauth.client(provider.name()).is_some(),
+        available: state.services.oauth.client(provider.name()).is_some(),
     }
 }
 

@@ -16,7 +16,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// 200 `{"status":"ok","database":"ok"}` when `SELECT 1` answers;
 /// 503 `{"status":"unavailable","database":"unavailable"}` otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool.clone();
+    let pool = state.services.pool.clone();
     let answer = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = pool.get_timeout(CHECK_TIMEOUT)?;
         diesel::sql_query("SELECT 1").execute(&mut conn)?;

@@ -55,7 +55,7 @@ pub async fn home(
         .map(|(name, provider)| ProviderButton {
             name,
             label: provider.label(),
-            available: state.oauth.client(name).is_some(),
+            available: state.services.oauth.client(name).is_some(),
             demo: served.contains(&name),
             client_id_var: format!("{}_CLIENT_ID", name.to_ascii_uppercase()),
         })

@@ -46,11 +46,18 @@ pub async fn login(
     }
     session.set_next_path(query.next.as_deref().and_then(same_site_path))?;
     let pending = DbLoginSession::new(
-        state.pool.clone(),
-        state.cipher.clone(),
+        state.services.pool.clone(),
+        state.services.cipher.clone(),
         &session.login_binding()?,
     );
-    match login::start_login(&state.oauth, provider, &pending, &state.config.app_url).await {
+    match login::start_login(
+        &state.services.oauth,
+        provider,
+        &pending,
+        &state.config.app_url,
+    )
+    .await
+    {
         Ok(url) => Ok(see_other(url.as_str())),
         Err(error) => fail(&session, provider, &error),
     }
@@ -84,9 +91,9 @@ async fn finish(
 ) -> Result<HttpResponse, AppError> {
     let provider = available(state, provider)?;
     let cx = LoginContext {
-        oauth: &state.oauth,
-        pool: &state.pool,
-        cipher: &state.cipher,
+        oauth: &state.services.oauth,
+        pool: &state.services.pool,
+        cipher: &state.services.cipher,
     };
     let current_user = session.user_id()?;
     // A browser that never started a login has no binding; a fresh random
@@ -95,7 +102,11 @@ async fn finish(
     let binding = session
         .existing_login_binding()
         .unwrap_or_else(|| random_token(32));
-    let pending = DbLoginSession::new(state.pool.clone(), state.cipher.clone(), &binding);
+    let pending = DbLoginSession::new(
+        state.services.pool.clone(),
+        state.services.cipher.clone(),
+        &binding,
+    );
     let logged_in = match login::finish_login(cx, provider, &pending, params, current_user).await {
         Ok(logged_in) => logged_in,
         Err(error) => return fail(session, provider, &error),
@@ -117,7 +128,7 @@ async fn finish(
 /// The provider named in the path, if a client is registered for it.
 fn available(state: &AppState, name: &str) -> Result<Provider, AppError> {
     Provider::from_name(name)
-        .filter(|p| state.oauth.client(p.name()).is_some())
+        .filter(|p| state.services.oauth.client(p.name()).is_some())
         .ok_or(AppError::NotFound)
 }
 

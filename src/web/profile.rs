@@ -65,7 +65,7 @@ pub async fn profile(
     state: web::Data<AppState>,
     signed_in: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let loaded = profile::load(&state, signed_in.user_id).await;
+    let loaded = profile::load(&state.services, signed_in.user_id).await;
     let now = OffsetDateTime::now_utc();
     let layout = Layout::for_session("Profile", state.demo_banner(), &signed_in.session)?;
     let view = match loaded {

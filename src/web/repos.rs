@@ -88,7 +88,7 @@ pub async fn repos(
     query: web::Query<ReposQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.page.unwrap_or(1).max(1);
-    let loaded = repos::load(&state, signed_in.user_id, page).await;
+    let loaded = repos::load(&state.services, signed_in.user_id, page).await;
     let now = OffsetDateTime::now_utc();
     let mut view = ReposView {
         layout: Layout::for_session("Repositories", state.demo_banner(), &signed_in.session)?,

@@ -62,7 +62,7 @@ pub async fn timeline(
     signed_in: SignedIn,
     query: web::Query<TimelineQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let loaded = timeline::load(&state, signed_in.user_id, query.max_id).await;
+    let loaded = timeline::load(&state.services, signed_in.user_id, query.max_id).await;
     let now = OffsetDateTime::now_utc();
     let layout = Layout::for_session("Timeline", state.demo_banner(), &signed_in.session)?;
     let view = match loaded {

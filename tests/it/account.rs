@@ -42,7 +42,7 @@ fn seed_github(app: &TestApp, user_id: i32) {
     let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
     save_oauth2_token(
         &mut app.db(),
-        &app.state.cipher,
+        &app.state.services.cipher,
         user_id,
         "github",
         "583231",
@@ -59,7 +59,7 @@ fn seed_twitter(app: &TestApp, user_id: i32, screen_name: &str) {
     };
     save_oauth1_token(
         &mut app.db(),
-        &app.state.cipher,
+        &app.state.services.cipher,
         user_id,
         "twitter",
         "783214",

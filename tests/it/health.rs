@@ -15,8 +15,8 @@ async fn healthz_reports_ok_when_the_database_answers() {
 async fn healthz_reports_503_when_no_database_connection_is_available() {
     let app = spawn_app().await;
     // Hold every pooled connection: the check cannot reach the database.
-    let held: Vec<_> = (0..app.state.pool.max_size())
-        .map(|_| app.state.pool.get().unwrap())
+    let held: Vec<_> = (0..app.state.services.pool.max_size())
+        .map(|_| app.state.services.pool.get().unwrap())
         .collect();
     let response = app.get("/healthz").await;
     assert_eq!(response.status(), 503);

@@ -184,7 +184,7 @@ impl TestApp {
 
     /// A connection to the app's database.
     pub fn db(&self) -> DbConnection {
-        self.state.pool.get().expect("database connection")
+        self.state.services.pool.get().expect("database connection")
     }
 
     /// The session cookie value that carries `session_key`, encrypted the

@@ -54,9 +54,14 @@ async fn two_app_processes_on_one_database_refresh_an_expired_token_once() {
         1,
         "the provider saw one refresh from the two processes together"
     );
-    let row = load_oauth2_token(&mut first.db(), &first.state.cipher, user_id, "github")
-        .unwrap()
-        .expect("the GitHub row is kept");
+    let row = load_oauth2_token(
+        &mut first.db(),
+        &first.state.services.cipher,
+        user_id,
+        "github",
+    )
+    .unwrap()
+    .expect("the GitHub row is kept");
     assert_ne!(row.token.access_token, old.access_token);
     assert!(!row.needs_reconnect);
 }

@@ -105,7 +105,7 @@ fn connect_twitter_and_google(app: &TestApp, user_id: i32) {
         oauth_token_secret: TokenSecret::new("tw-token-secret"),
         extra: Default::default(),
     };
-    let (db, cipher) = (&mut app.db(), &app.state.cipher);
+    let (db, cipher) = (&mut app.db(), &app.state.services.cipher);
     save_oauth1_token(
         db,
         cipher,

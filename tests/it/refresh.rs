@@ -60,7 +60,7 @@ pub async fn demo_github_token(app: &TestApp, login: &str) -> OAuth2Token {
 pub fn store_github(app: &TestApp, user_id: i32, token: &OAuth2Token) {
     save_oauth2_token(
         &mut app.db(),
-        &app.state.cipher,
+        &app.state.services.cipher,
         user_id,
         "github",
         ADA_GITHUB_ID,
@@ -83,7 +83,7 @@ pub async fn ada_with_github(app: &TestApp, expired: bool) -> (i32, OAuth2Token)
 }
 
 fn stored(app: &TestApp, user_id: i32) -> trilogin::db::tokens::StoredOAuth2Token {
-    load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "github")
+    load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "github")
         .unwrap()
         .expect("the GitHub row is kept")
 }

@@ -146,14 +146,15 @@ async fn an_expired_google_token_is_refreshed_before_the_profile_renders() {
     let app = spawn_app().await;
     login_via_demo(&app, "google", "ada").await;
     let user_id = 1;
-    let mut stored = load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "google")
-        .unwrap()
-        .unwrap();
+    let mut stored =
+        load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "google")
+            .unwrap()
+            .unwrap();
     let old = stored.token.clone();
     stored.token.expires_at = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
     save_oauth2_token(
         &mut app.db(),
-        &app.state.cipher,
+        &app.state.services.cipher,
         user_id,
         "google",
         &stored.provider_user_id,
@@ -165,7 +166,7 @@ async fn an_expired_google_token_is_refreshed_before_the_profile_renders() {
     assert!(body.contains("ada@example.com"), "{body}");
     let google = app.state.demo.google.as_deref().unwrap();
     assert_eq!(google.knobs().calls("refresh"), 1);
-    let row = load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "google")
+    let row = load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "google")
         .unwrap()
         .unwrap();
     assert_ne!(row.token.access_token, old.access_token);
@@ -197,7 +198,7 @@ async fn disconnect_revokes_at_github_and_deletes_the_row() {
     login_via_demo(&app, "github", "ada").await;
     login_via_demo(&app, "twitter", "ada").await;
     let user_id = 1;
-    let token = load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "github")
+    let token = load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "github")
         .unwrap()
         .unwrap()
         .token;
@@ -216,7 +217,7 @@ async fn disconnect_revokes_at_github_and_deletes_the_row() {
     assert!(page.contains(r#"href="/login/github">Connect GitHub</a>"#));
     assert_eq!(demo_github(&app).knobs().calls("revoke"), 1);
     assert!(
-        load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "github")
+        load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "github")
             .unwrap()
             .is_none()
     );
@@ -248,7 +249,7 @@ async fn disconnect_revokes_at_twitter_and_deletes_the_row() {
     let twitter = app.state.demo.twitter.as_deref().unwrap();
     assert_eq!(twitter.knobs().calls("invalidate_token"), 1);
     assert!(
-        load_oauth1_token(&mut app.db(), &app.state.cipher, 1, "twitter")
+        load_oauth1_token(&mut app.db(), &app.state.services.cipher, 1, "twitter")
             .unwrap()
             .is_none()
     );
@@ -271,7 +272,7 @@ async fn the_last_connection_cannot_be_disconnected() {
     );
     assert_eq!(demo_github(&app).knobs().calls("revoke"), 0);
     assert!(
-        load_oauth2_token(&mut app.db(), &app.state.cipher, 1, "github")
+        load_oauth2_token(&mut app.db(), &app.state.services.cipher, 1, "github")
             .unwrap()
             .is_some()
     );
@@ -292,7 +293,7 @@ async fn a_provider_that_answers_too_slowly_gets_a_message_and_a_retry_link() {
     let body = app.get_page("/repos", 200).await;
     assert!(body.contains("GitHub did not answer in time"), "{body}");
     assert!(body.contains(r#"href="/repos">Try again</a>"#));
-    let row = load_oauth2_token(&mut app.db(), &app.state.cipher, user_id, "github")
+    let row = load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "github")
         .unwrap()
         .unwrap();
     assert!(
@@ -316,7 +317,7 @@ async fn a_revoked_twitter_token_asks_for_a_reconnect_and_keeps_the_row() {
         body.contains(r#"href="/login/twitter">Reconnect Twitter</a>"#),
         "{body}"
     );
-    let row = load_oauth1_token(&mut app.db(), &app.state.cipher, 1, "twitter")
+    let row = load_oauth1_token(&mut app.db(), &app.state.services.cipher, 1, "twitter")
         .unwrap()
         .expect("the Twitter row is kept");
     assert!(row.needs_reconnect);
@@ -330,7 +331,7 @@ async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoint
     login_via_demo(&app, "github", "ada").await;
     login_via_demo(&app, "google", "ada").await;
     let google = app.state.demo.google.as_deref().unwrap();
-    let before = load_oauth2_token(&mut app.db(), &app.state.cipher, 1, "google")
+    let before = load_oauth2_token(&mut app.db(), &app.state.services.cipher, 1, "google")
         .unwrap()
         .unwrap();
     let page = app.get_page("/account", 200).await;
@@ -344,7 +345,7 @@ async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoint
         "{page}"
     );
     assert_eq!(google.knobs().calls("refresh"), 1);
-    let after = load_oauth2_token(&mut app.db(), &app.state.cipher, 1, "google")
+    let after = load_oauth2_token(&mut app.db(), &app.state.services.cipher, 1, "google")
         .unwrap()
         .unwrap();
     assert_ne!(after.token.access_token, before.token.access_token);
@@ -358,7 +359,7 @@ async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoint
     );
     assert_eq!(google.knobs().calls("revoke"), 1);
     assert!(
-        load_oauth2_token(&mut app.db(), &app.state.cipher, 1, "google")
+        load_oauth2_token(&mut app.db(), &app.state.services.cipher, 1, "google")
             .unwrap()
             .is_none()
     );

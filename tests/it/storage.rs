@@ -115,7 +115,7 @@ async fn every_connection_uses_wal_foreign_keys_and_a_busy_timeout() {
 async fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
     let app = spawn_app().await;
     let mut conn = app.db();
-    let cipher = &app.state.cipher;
+    let cipher = &app.state.services.cipher;
     let user_id = new_user(&mut conn, "Octo Cat");
     let token = github_token();
     tokens::save_oauth2_token(&mut conn, cipher, user_id, "github", "583231", &token).unwrap();
@@ -161,7 +161,7 @@ async fn a_token_opened_with_another_key_fails_cleanly() {
     let user_id = new_user(&mut conn, "Octo Cat");
     tokens::save_oauth2_token(
         &mut conn,
-        &app.state.cipher,
+        &app.state.services.cipher,
         user_id,
         "github",
         "1",
@@ -182,7 +182,7 @@ async fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
 
     let app = spawn_app().await;
     let mut conn = app.db();
-    let cipher = &app.state.cipher;
+    let cipher = &app.state.services.cipher;
     let victim = new_user(&mut conn, "Victim");
     let attacker = new_user(&mut conn, "Attacker");
     let victims = OAuth2Token {
@@ -240,7 +240,7 @@ async fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
 async fn saving_again_replaces_the_token_and_clears_stale_fields() {
     let app = spawn_app().await;
     let mut conn = app.db();
-    let cipher = &app.state.cipher;
+    let cipher = &app.state.services.cipher;
     let user_id = new_user(&mut conn, "Octo Cat");
     tokens::save_oauth2_token(&mut conn, cipher, user_id, "github", "1", &github_token()).unwrap();
     tokens::mark_oauth2_needs_reconnect(&mut conn, user_id, "github").unwrap();
@@ -269,7 +269,7 @@ async fn saving_again_replaces_the_token_and_clears_stale_fields() {
 async fn a_returning_identity_is_found_and_deleting_a_user_deletes_their_tokens() {
     let app = spawn_app().await;
     let mut conn = app.db();
-    let cipher = &app.state.cipher;
+    let cipher = &app.state.services.cipher;
     let user_id = new_user(&mut conn, "Jack");
     let token = OAuth1Token {
         oauth_token: AccessToken::new("12-plaintextOAuthToken"),
@@ -325,7 +325,7 @@ async fn a_returning_identity_is_found_and_deleting_a_user_deletes_their_tokens(
 async fn deleting_a_connection_removes_only_that_provider() {
     let app = spawn_app().await;
     let mut conn = app.db();
-    let cipher = &app.state.cipher;
+    let cipher = &app.state.services.cipher;
     let user_id = new_user(&mut conn, "Ada");
     tokens::save_oauth2_token(&mut conn, cipher, user_id, "github", "1", &github_token()).unwrap();
     tokens::save_oauth2_token(&mut conn, cipher, user_id, "google", "g-1", &github_token())
