@@ -11,7 +11,7 @@ use futures_util::FutureExt as _;
 use trilogin::config::Config;
 
 use crate::driver::{Browser, missing_programs};
-use crate::helpers::{TestApp, spawn_app_with};
+use trilogin_testing::{TestApp, spawn_app_with};
 
 /// What a journey works with: the running app and a browser pointed at it.
 pub struct Journey {

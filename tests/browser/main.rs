@@ -12,9 +12,6 @@
     reason = "test set-up helpers fail loudly"
 )]
 
-#[path = "../it/helpers.rs"]
-mod helpers;
-
 mod checks;
 mod driver;
 mod journey;

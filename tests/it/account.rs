@@ -7,7 +7,7 @@ use trilogin::db::users::insert_user;
 use trilogin_oauth::secret::{AccessToken, RefreshToken, TokenSecret};
 use trilogin_oauth::{OAuth1Token, OAuth2Token};
 
-use crate::helpers::{TestApp, spawn_app};
+use trilogin_testing::{TestApp, spawn_app};
 
 const HOSTILE: &str = r#"<script>alert("x")</script> & 'friends'"#;
 

@@ -9,9 +9,9 @@ use actix_session::storage::SessionStore as _;
 use futures_util::future::join_all;
 use trilogin_demo::knobs::Fault;
 
-use crate::helpers::{Browser, TestApp, csrf_token_in, location, spawn_app, spawn_app_with};
 use crate::journey::{consent_at, follow_to_callback, login_via_demo};
 use crate::refresh::{ada_with_github, demo_github};
+use trilogin_testing::{Browser, TestApp, csrf_token_in, location, spawn_app, spawn_app_with};
 
 /// The flash message a finished login shows, or what went wrong instead.
 async fn flash_after_login(browser: &Browser, provider: &str, person: &str) -> String {

@@ -6,7 +6,7 @@
 use trilogin::config::{Config, DemoMode};
 use trilogin::startup::Application;
 
-use crate::helpers::{TestApp, spawn_app_with, test_config};
+use trilogin_testing::{TestApp, spawn_app_with, test_config};
 
 /// An origin off loopback; the app still binds 127.0.0.1 (`BIND`).
 const PUBLIC_URL: &str = "https://trilogin.example";

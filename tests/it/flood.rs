@@ -6,7 +6,7 @@ use futures_util::StreamExt as _;
 use trilogin::db::maintenance::purge_expired;
 use trilogin::db::schema::{pending_logins, sessions};
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use trilogin_testing::{spawn_app, spawn_app_with};
 
 fn file_size(path: &std::path::Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())

@@ -2,7 +2,7 @@
 
 use actix_session::storage::SessionStore as _;
 
-use crate::helpers::spawn_app;
+use trilogin_testing::spawn_app;
 
 const EXPECTED: [(&str, &str); 4] = [
     ("x-content-type-options", "nosniff"),

@@ -1,6 +1,6 @@
 //! `/healthz`.
 
-use crate::helpers::spawn_app;
+use trilogin_testing::spawn_app;
 
 #[tokio::test]
 async fn healthz_reports_ok_when_the_database_answers() {

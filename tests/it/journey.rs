@@ -4,7 +4,7 @@
 
 #![allow(dead_code, reason = "each test module uses a different part")]
 
-use crate::helpers::{Browser, TestApp, location};
+use trilogin_testing::{Browser, TestApp, location};
 
 /// Something that browses the site: the test app's own client, or one of
 /// several [`Browser`]s, each with cookies of its own.

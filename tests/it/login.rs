@@ -14,10 +14,10 @@ use trilogin::config::DemoMode;
 use trilogin_demo::google::id_token::IdTokenFault;
 use trilogin_demo::knobs::Fault;
 
-use crate::helpers::{TestApp, csrf_token_in, location, spawn_app, spawn_app_with};
 use crate::journey::{
     consent_via_demo, follow_to_callback, home_page, login_via_demo, login_via_demo_to,
 };
+use trilogin_testing::{TestApp, csrf_token_in, location, spawn_app, spawn_app_with};
 
 const DAY: time::Duration = time::Duration::days(1);
 const CSRF: &str = "csrf-token-of-this-session-0123456789abcdef";
@@ -437,7 +437,7 @@ async fn the_form_post_callback_needs_no_csrf_token_but_its_state() {
 #[tokio::test]
 async fn a_bad_provider_setting_stops_start_up_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::helpers::test_config(&dir);
+    let mut config = trilogin_testing::test_config(&dir);
     config
         .provider_env
         .insert("GITHUB_TIMEOUT".to_owned(), "soon".to_owned());

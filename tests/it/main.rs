@@ -8,7 +8,6 @@
     reason = "test set-up helpers fail loudly"
 )]
 
-mod helpers;
 mod journey;
 
 mod account;

@@ -2,7 +2,7 @@
 
 use trilogin::config::DemoMode;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use trilogin_testing::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn home_page_offers_a_login_button_per_provider_served_by_the_demo() {

@@ -8,8 +8,8 @@ use trilogin::config::DemoMode;
 use trilogin::db::tokens::load_oauth2_token;
 use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 
-use crate::helpers::spawn_app;
 use crate::refresh::{ada_with_github, demo_github};
+use trilogin_testing::spawn_app;
 
 #[tokio::test]
 async fn two_app_processes_on_one_database_refresh_an_expired_token_once() {

@@ -12,7 +12,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::account::oauth2_token;
-use crate::helpers::{TestApp, location, spawn_app_with};
+use trilogin_testing::{TestApp, location, spawn_app_with};
 
 const SCRIPT_URL: &str = "javascript:alert(document.cookie)";
 const DATA_PAGE: &str = "data:text/html,<script>alert(1)</script>";

@@ -9,7 +9,7 @@ use trilogin_oauth::OAuth2Token;
 use trilogin_oauth::secret::{AccessToken, RefreshToken};
 
 use crate::account::seed_user;
-use crate::helpers::{TestApp, spawn_app};
+use trilogin_testing::{TestApp, spawn_app};
 
 /// Ada's GitHub id at the demo.
 pub const ADA_GITHUB_ID: &str = "1815001";
@@ -154,12 +154,12 @@ async fn refresh_now_on_the_account_page_replaces_a_valid_token() {
     let app = spawn_app().await;
     let (user_id, old) = ada_with_github(&app, false).await;
     let page = app.get_page("/account", 200).await;
-    let csrf = crate::helpers::csrf_token_in(&page).unwrap();
+    let csrf = trilogin_testing::csrf_token_in(&page).unwrap();
 
     let response = app
         .post_form("/account/github/refresh", &[("csrf_token", &csrf)])
         .await;
-    assert_eq!(crate::helpers::location(&response), "/account");
+    assert_eq!(trilogin_testing::location(&response), "/account");
     let page = app.get_page("/account", 200).await;
     assert!(
         page.contains("Your GitHub access token was refreshed."),

@@ -4,9 +4,9 @@
 
 use trilogin::db::tokens::{load_oauth1_token, load_oauth2_token, save_oauth2_token};
 
-use crate::helpers::{csrf_token_in, location, spawn_app, spawn_app_with};
 use crate::journey::login_via_demo;
 use crate::refresh::{ada_with_github, demo_github};
+use trilogin_testing::{csrf_token_in, location, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_repositories_page_shows_github_data_escaped_with_paging_and_budget() {

@@ -8,7 +8,7 @@ use trilogin::db::schema::sessions;
 use trilogin::web::session::{Flash, FlashKind};
 use trilogin::web::session_store::session_id;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use trilogin_testing::{TestApp, spawn_app, spawn_app_with};
 
 const DAY: time::Duration = time::Duration::days(1);
 
@@ -303,26 +303,26 @@ async fn a_logged_in_page_carries_a_stable_csrf_token_in_its_log_out_form() {
     let app = spawn_app().await;
     app.plant_logged_in_session(1).await;
     let first = app.get_page("/", 200).await;
-    let token = crate::helpers::csrf_token_in(&first).expect("log-out form with a CSRF token");
+    let token = trilogin_testing::csrf_token_in(&first).expect("log-out form with a CSRF token");
     assert!(token.len() >= 43, "{token}");
     assert!(first.contains(r#"action="/logout""#));
     let second = app.get_page("/", 200).await;
-    assert_eq!(crate::helpers::csrf_token_in(&second), Some(token));
+    assert_eq!(trilogin_testing::csrf_token_in(&second), Some(token));
 }
 
 #[tokio::test]
 async fn an_anonymous_page_has_no_log_out_form() {
     let app = spawn_app().await;
     let page = app.get_page("/", 200).await;
-    assert_eq!(crate::helpers::csrf_token_in(&page), None);
+    assert_eq!(trilogin_testing::csrf_token_in(&page), None);
 }
 
 #[tokio::test]
 async fn a_csrf_token_made_before_a_restart_is_still_the_sessions_after_it() {
     let app = spawn_app().await;
     app.plant_logged_in_session(7).await;
-    let before = crate::helpers::csrf_token_in(&app.get_page("/", 200).await).unwrap();
+    let before = trilogin_testing::csrf_token_in(&app.get_page("/", 200).await).unwrap();
     let app = app.restart().await;
-    let after = crate::helpers::csrf_token_in(&app.get_page("/", 200).await);
+    let after = trilogin_testing::csrf_token_in(&app.get_page("/", 200).await);
     assert_eq!(after, Some(before));
 }

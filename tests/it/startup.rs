@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::spawn_app;
+use trilogin_testing::spawn_app;
 
 /// How long a binary that should refuse to start may take to do so.
 const REFUSAL_DEADLINE: Duration = Duration::from_secs(30);
@@ -113,7 +113,7 @@ async fn app_url_with_port_zero_becomes_the_bound_address() {
 
 #[tokio::test]
 async fn without_a_secret_key_one_is_generated_once_and_kept_private() {
-    let app = crate::helpers::spawn_app_with(|config| config.secret_key = None).await;
+    let app = trilogin_testing::spawn_app_with(|config| config.secret_key = None).await;
     let key_file = app.dir.path().join("secret.key");
     let first = std::fs::read(&key_file).expect("key file created");
     assert!(first.len() >= 64);

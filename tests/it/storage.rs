@@ -13,7 +13,7 @@ use trilogin::db::users;
 use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 use trilogin_oauth::{OAuth1Token, OAuth2Token};
 
-use crate::helpers::spawn_app;
+use trilogin_testing::spawn_app;
 
 #[derive(QueryableByName)]
 struct Name {

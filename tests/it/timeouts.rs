@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TestApp, spawn_app_with};
 use crate::refresh::{ada_with_github, demo_github};
+use trilogin_testing::{TestApp, spawn_app_with};
 
 /// Far slower than any timeout these tests set.
 const PROVIDER_LATENCY: Duration = Duration::from_secs(7);

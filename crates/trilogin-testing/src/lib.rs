@@ -2,7 +2,12 @@
 //! SQLite file and a fresh secret key, plus a client that keeps cookies and
 //! never follows redirects.
 
-#![allow(dead_code, reason = "each test module uses a different part")]
+// Set-up fails loudly: a test that cannot start has nothing to check.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test set-up helpers fail loudly"
+)]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
