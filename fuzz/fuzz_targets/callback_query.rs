@@ -1,6 +1,6 @@
 //! The query of `/auth/{provider}/callback` (and of a `form_post` body), and
 //! of `/login/{provider}`, read as the handlers read them: the extractor,
-//! then the OAuth 2 and OAuth 1 clients' callback checks against a session
+//! then the OAuth 2 and OAuth 1 clients' callback checks against a store
 //! holding a pending login, and the `next` path check.
 //!
 //! A query whose `state` is `PENDING` gets the pending login's real state,
@@ -13,16 +13,14 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use actix_session::SessionExt as _;
-use actix_web::test::TestRequest;
 use actix_web::web;
 use libfuzzer_sys::fuzz_target;
-use trilogin_oauth::secret::ClientSecret;
-use trilogin_oauth::{ClientConfig, OAuth};
 use trilogin::providers::{github, twitter};
 use trilogin::web::login::LoginQuery;
 use trilogin::web::next::same_site_path;
-use trilogin::web::session::TypedSession;
+use trilogin_oauth::secret::ClientSecret;
+use trilogin_oauth::session::MemoryLoginSession;
+use trilogin_oauth::{ClientConfig, OAuth};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:8080/auth/github/callback";
 const REFUSING: &str = "http://127.0.0.1:0/";
@@ -77,7 +75,7 @@ fuzz_target!(|query: &str| {
     let (Some(runtime), Some(clients)) = (RUNTIME.as_ref(), CLIENTS.as_ref()) else {
         return;
     };
-    let session = TypedSession::new(TestRequest::default().to_http_request().get_session());
+    let session = MemoryLoginSession::new();
     runtime.block_on(async {
         let (Some(github), Some(twitter)) = (clients.client("github"), clients.client("twitter"))
         else {

@@ -37,7 +37,8 @@ fuzz_target!(|input: Input<'_>| {
     // The row's sealed state, opened as the store opens it.
     if let Ok(secret) = SecretKey::new([7u8; 64]) {
         let cipher = Cipher::new(&secret);
-        let at = SealedAt::new("sessions.state", &[input.handle]);
+        let row = [input.handle];
+        let at = SealedAt::new("sessions.state", &row);
         let _ = cipher.open(&at, input.stored);
     }
     let mut state = parse_state(input.stored).unwrap_or_default();

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use trilogin::config::Config;
-use trilogin_oauth::env::{PARAMS, unknown_env_keys};
-use trilogin_oauth::{ClientConfig, OAuth};
+use trilogin::config::provider_env::{PARAMS, client_config, unknown_env_keys};
 use trilogin::providers::Provider;
+use trilogin_oauth::OAuth;
 
 const SITE: &[&str] = &[
     "APP_URL",
@@ -65,7 +65,7 @@ fuzz_target!(|values: Vec<(u16, String)>| {
         let name = provider.name();
         let _ = unknown_env_keys(name, config.provider_env.keys());
         let from_env = |var: &str| config.provider_env.get(var).cloned();
-        if let Ok(client) = ClientConfig::from_env(name, provider.preset(), from_env) {
+        if let Ok(client) = client_config(name, provider.preset(), from_env) {
             let _ = oauth.register(name, client);
         }
     }

@@ -6,8 +6,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
-use trilogin_oauth::oauth2::token_response::parse_token_response;
 use trilogin::providers::github;
+use trilogin_oauth::oauth2::token_response::parse_token_response;
 
 fuzz_target!(|input: (u16, Option<&str>, &str)| {
     let (status, content_type, body) = input;
