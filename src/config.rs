@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::providers::Provider;
+pub use trilogin_accounts::crypto::{MIN_SECRET_KEY_LEN, SecretKey};
+use trilogin_accounts::crypto::KeyTooShort;
+use trilogin_accounts::Provider;
 
 mod database;
 pub mod provider_env;
@@ -23,9 +25,6 @@ pub const PROVIDERS: [&str; 3] = [
     Provider::ALL[1].name(),
     Provider::ALL[2].name(),
 ];
-
-/// The shortest `SECRET_KEY` accepted, in bytes.
-pub const MIN_SECRET_KEY_LEN: usize = 32;
 
 /// Name of the generated key file inside the data directory.
 pub const SECRET_KEY_FILE: &str = "secret.key";
@@ -70,39 +69,6 @@ pub enum DemoMode {
     On,
     /// `off`: no demo provider; only configured providers are offered.
     Off,
-}
-
-/// The key that signs session cookies and derives the token-encryption key.
-/// `Debug` is redacted; the bytes are reached through [`SecretKey::secret`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretKey(Vec<u8>);
-
-impl SecretKey {
-    /// Wraps a key, refusing one shorter than [`MIN_SECRET_KEY_LEN`] bytes.
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, ConfigError> {
-        let bytes = bytes.into();
-        if bytes.len() < MIN_SECRET_KEY_LEN {
-            return Err(ConfigError::Invalid {
-                var: "SECRET_KEY",
-                reason: format!(
-                    "must be at least {MIN_SECRET_KEY_LEN} bytes long (got {}); generate one with `openssl rand -base64 48`",
-                    bytes.len()
-                ),
-            });
-        }
-        Ok(Self(bytes))
-    }
-
-    /// The key material.
-    pub fn secret(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretKey([redacted])")
-    }
 }
 
 /// Everything the app reads from its environment.
@@ -189,7 +155,9 @@ impl Config {
             |value| database::database_path(&value),
         )?;
         let data_dir = data_dir_of(&database_url);
-        let secret_key = get("SECRET_KEY").map(SecretKey::new).transpose()?;
+        let secret_key = get("SECRET_KEY")
+            .map(|key| SecretKey::new(key).map_err(invalid_key))
+            .transpose()?;
         let duration = |var: &'static str, default: Duration| {
             get(var).map_or(Ok(default), |v| parse_duration(var, &v))
         };
@@ -461,11 +429,19 @@ fn load_or_create_key_file(path: &Path) -> Result<SecretKey, ConfigError> {
                 path = %path.display(),
                 "SECRET_KEY is not set: generated a development key; production must set SECRET_KEY"
             );
-            SecretKey::new(key.into_bytes())
+            SecretKey::new(key.into_bytes()).map_err(invalid_key)
         }
         // Another process created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_key_file(path),
         Err(e) => Err(key_file_error(e)),
+    }
+}
+
+/// `SECRET_KEY` is too short.
+fn invalid_key(error: KeyTooShort) -> ConfigError {
+    ConfigError::Invalid {
+        var: "SECRET_KEY",
+        reason: error.to_string(),
     }
 }
 

@@ -5,10 +5,14 @@
 //! Built without the feature, there is no demo code in the binary: nothing
 //! is served under `/_demo/` (404) and no page mentions a demo.
 
+use trilogin_accounts::Provider;
+#[cfg(feature = "demo")]
+use trilogin_accounts::providers::{github, google};
 use trilogin_oauth::ClientConfig;
+#[cfg(feature = "demo")]
+use trilogin_oauth::secret::ClientSecret;
 
 use crate::config::Config;
-use crate::providers::Provider;
 
 #[cfg(feature = "demo")]
 pub use trilogin_demo::DemoProviders;
@@ -59,8 +63,41 @@ pub fn preset(config: &Config, provider: Provider) -> Option<ClientConfig> {
     Some(ClientConfig {
         // The demo is this very server: plain http when the site is.
         allow_insecure_http: demo.app_url.scheme() == "http",
-        ..provider.demo_preset(&demo)
+        ..demo_preset(provider, &demo)
     })
+}
+
+/// `provider`'s preset with the demo's URLs and credentials.
+#[cfg(feature = "demo")]
+pub fn demo_preset(provider: Provider, demo: &trilogin_demo::DemoConfig) -> ClientConfig {
+    let url = |path: &str| demo.provider_url(provider.name()).join(path).ok();
+    match provider {
+        Provider::Twitter => ClientConfig {
+            client_id: trilogin_demo::TWITTER_CLIENT_ID.to_owned(),
+            client_secret: Some(ClientSecret::new(trilogin_demo::TWITTER_CLIENT_SECRET)),
+            request_token_url: url("oauth/request_token"),
+            authorize_url: url("oauth/authenticate"),
+            access_token_url: url("oauth/access_token"),
+            api_base_url: url("1.1/"),
+            ..ClientConfig::default()
+        },
+        Provider::GitHub => ClientConfig {
+            client_id: trilogin_demo::GITHUB_CLIENT_ID.to_owned(),
+            client_secret: Some(ClientSecret::new(trilogin_demo::GITHUB_CLIENT_SECRET)),
+            authorize_url: url("login/oauth/authorize"),
+            access_token_url: url("login/oauth/access_token"),
+            api_base_url: url("api/"),
+            ..github::preset()
+        },
+        Provider::Google => ClientConfig {
+            client_id: trilogin_demo::GOOGLE_CLIENT_ID.to_owned(),
+            client_secret: Some(ClientSecret::new(trilogin_demo::GOOGLE_CLIENT_SECRET)),
+            server_metadata_url: url(".well-known/openid-configuration"),
+            // The demo issues only its own issuer.
+            id_token_issuer_aliases: Vec::new(),
+            ..google::preset()
+        },
+    }
 }
 
 /// No demo serves anything in this build.

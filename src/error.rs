@@ -88,20 +88,14 @@ fn wait_in_words(wait: std::time::Duration) -> String {
     }
 }
 
-impl From<diesel::result::Error> for AppError {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::internal(error)
-    }
-}
-
 impl From<tera::Error> for AppError {
     fn from(error: tera::Error) -> Self {
         Self::internal(error)
     }
 }
 
-impl From<crate::db::tokens::StoreError> for AppError {
-    fn from(error: crate::db::tokens::StoreError) -> Self {
+impl From<trilogin_accounts::db::connections::StoreError> for AppError {
+    fn from(error: trilogin_accounts::db::connections::StoreError) -> Self {
         Self::internal(error)
     }
 }

@@ -22,21 +22,17 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
 
-use crate::app::repos_cache::ReposCache;
-use crate::app::services::Services;
 use crate::config::Config;
-use crate::crypto::Cipher;
-use crate::db;
-use crate::db::maintenance::Purged;
-use crate::db::token_hooks::new_lease_holder;
 use crate::demo_mount::{self, DemoProviders};
 use crate::error::AppError;
-use crate::providers::Provider;
 use crate::web::login_limit::LoginLimiter;
 use crate::web::request_log::RequestSpan;
-use crate::web::session_store::{SqliteSessionStore, cookie_key};
+use crate::web::session_store::{DbSessionStore, cookie_key};
 use crate::web::templates::{DemoBanner, Templates};
 use crate::web::{self as site, error_pages, headers};
+use trilogin_accounts::crypto::Cipher;
+use trilogin_accounts::db::{self, maintenance::Purged, sessions::SessionStates};
+use trilogin_accounts::{Provider, Services};
 use trilogin_oauth::OAuth;
 use trilogin_oauth::http::build_client;
 
@@ -64,7 +60,7 @@ pub struct AppState {
     /// The demo providers that are served (possibly none).
     pub demo: DemoProviders,
     /// The server-side session store.
-    pub sessions: SqliteSessionStore,
+    pub sessions: DbSessionStore,
     /// The rate limit on starting logins.
     pub login_limiter: LoginLimiter,
 }
@@ -109,23 +105,9 @@ impl Application {
         }
         let address = config.app_url.as_str().trim_end_matches('/').to_owned();
 
-        let pool = db::build_pool(&config.database_url)?;
-        db::run_migrations(&pool)?;
         let cipher = Cipher::new(&secret);
-        let resealed = db::call(&pool, {
-            let cipher = cipher.clone();
-            move |conn| db::reseal::reseal_legacy(conn, &cipher)
-        })
-        .await
-        .context("cannot seal stored secrets bound to their rows")?;
-        if resealed != db::reseal::Resealed::default() {
-            tracing::info!(
-                tokens = resealed.tokens,
-                sessions = resealed.sessions,
-                "sealed stored secrets again, bound to their rows"
-            );
-        }
-        let sessions = SqliteSessionStore::new(pool.clone(), cipher.clone());
+        let pool = db::open(&config.database_url, &cipher).await?;
+        let sessions = DbSessionStore::new(SessionStates::new(pool.clone(), cipher.clone()));
         // Sessions that expired while the app was down go now; the
         // background task takes over from here.
         sessions
@@ -158,14 +140,7 @@ impl Application {
         let config_login_rate_limit = config.login_rate_limit;
 
         let state = web::Data::new(AppState {
-            services: Services {
-                oauth,
-                pool,
-                cipher,
-                http,
-                repos_cache: ReposCache::default(),
-                lease_holder: new_lease_holder(),
-            },
+            services: Services::new(oauth, pool, cipher, http),
             sessions,
             templates,
             demo,
@@ -226,7 +201,7 @@ fn oauth_registry(config: &Config, http: reqwest::Client) -> anyhow::Result<OAut
             tracing::warn!("{key} is not a {} setting and is ignored", provider.label());
         }
         let preset = if config.is_configured(name) {
-            provider.preset()
+            trilogin_accounts::providers::preset(provider)
         } else if let Some(demo) = demo_mount::preset(config, provider) {
             demo
         } else {

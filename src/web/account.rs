@@ -10,12 +10,11 @@ use super::format;
 use super::session::FlashKind;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
-use crate::app::account::{self, Connection};
-use crate::app::connections::{self, DisconnectOutcome, RefreshOutcome};
-use crate::app::problem::ProviderProblem;
-use crate::db;
+use trilogin_accounts::app::account::{self, Connection};
+use trilogin_accounts::app::connections::{self, DisconnectOutcome, RefreshOutcome};
+use trilogin_accounts::app::problem::ProviderProblem;
 use crate::error::AppError;
-use crate::providers::Provider;
+use trilogin_accounts::Provider;
 use crate::startup::AppState;
 
 /// One provider's row on the account page.
@@ -73,10 +72,7 @@ pub async fn account(
     signed_in: SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let user_id = signed_in.user_id;
-    let connections = db::call(&state.services.pool, move |conn| {
-        account::connections(conn, user_id)
-    })
-    .await?;
+    let connections = account::connections(&state.services, user_id).await?;
     let now = OffsetDateTime::now_utc();
     let rows: Vec<ConnectionView> = Provider::ALL
         .into_iter()

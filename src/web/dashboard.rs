@@ -7,10 +7,9 @@ use serde::Serialize;
 use super::safe_url::SafeUrl;
 use super::session::TypedSession;
 use super::templates::Layout;
-use crate::app::account::{self, Connection};
-use crate::db::{self, users};
+use trilogin_accounts::app::account::{self, Connection};
 use crate::error::AppError;
-use crate::providers::Provider;
+use trilogin_accounts::{Provider, UserId};
 use crate::startup::AppState;
 
 /// One provider's card.
@@ -65,16 +64,11 @@ pub fn offering(provider: Provider) -> (&'static str, &'static str) {
 pub async fn render(
     state: &AppState,
     session: &TypedSession,
-    user_id: i32,
+    user_id: UserId,
 ) -> Result<Option<HttpResponse>, AppError> {
-    let found = db::call(&state.services.pool, move |conn| {
-        let Some(user) = users::find_user(conn, user_id)? else {
-            return Ok::<_, diesel::result::Error>(None);
-        };
-        Ok(Some((user, account::connections(conn, user_id)?)))
-    })
-    .await?;
-    let Some((user, connections)) = found else {
+    let Some(account::Overview { user, connections }) =
+        account::overview(&state.services, user_id).await?
+    else {
         return Ok(None);
     };
     let cards = Provider::ALL

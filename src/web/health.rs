@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl as _;
 use serde_json::json;
 
 use crate::startup::AppState;
+use trilogin_accounts::db;
 
 /// How long the check waits for a pooled connection before reporting the
 /// database unavailable.
@@ -16,24 +16,13 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// 200 `{"status":"ok","database":"ok"}` when `SELECT 1` answers;
 /// 503 `{"status":"unavailable","database":"unavailable"}` otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.services.pool.clone();
-    let answer = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = pool.get_timeout(CHECK_TIMEOUT)?;
-        diesel::sql_query("SELECT 1").execute(&mut conn)?;
-        Ok(())
-    })
-    .await;
-    match answer {
-        Ok(Ok(())) => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
-        Ok(Err(e)) => {
+    match db::ping(&state.services.pool, CHECK_TIMEOUT).await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
+        Err(e) => {
             tracing::error!(
                 error = format!("{e:#}"),
                 "health check: database unavailable"
             );
-            unavailable()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "health check did not complete");
             unavailable()
         }
     }

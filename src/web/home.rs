@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::session::TypedSession;
 use super::templates::Layout;
 use crate::error::AppError;
-use crate::providers::Provider;
+use trilogin_accounts::Provider;
 use crate::startup::AppState;
 
 /// One provider's log-in button.

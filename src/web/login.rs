@@ -16,10 +16,9 @@ use serde::Deserialize;
 
 use super::next::same_site_path;
 use super::session::{FlashKind, TypedSession};
-use crate::app::login::{self, LoginContext, LoginError, LoginKind};
-use crate::db::login_session::DbLoginSession;
+use trilogin_accounts::app::login::{self, LoginError, LoginKind};
 use crate::error::AppError;
-use crate::providers::Provider;
+use trilogin_accounts::Provider;
 use crate::startup::AppState;
 use trilogin_oauth::secret::random_token;
 
@@ -45,11 +44,7 @@ pub async fn login(
         state.login_limiter.check(peer.ip())?;
     }
     session.set_next_path(query.next.as_deref().and_then(same_site_path))?;
-    let pending = DbLoginSession::new(
-        state.services.pool.clone(),
-        state.services.cipher.clone(),
-        &session.login_binding()?,
-    );
+    let pending = state.services.pending_logins(&session.login_binding()?);
     match login::start_login(
         &state.services.oauth,
         provider,
@@ -90,11 +85,6 @@ async fn finish(
     params: &BTreeMap<String, String>,
 ) -> Result<HttpResponse, AppError> {
     let provider = available(state, provider)?;
-    let cx = LoginContext {
-        oauth: &state.services.oauth,
-        pool: &state.services.pool,
-        cipher: &state.services.cipher,
-    };
     let current_user = session.user_id()?;
     // A browser that never started a login has no binding; a fresh random
     // one matches no pending login, so its callback is refused as any
@@ -102,12 +92,8 @@ async fn finish(
     let binding = session
         .existing_login_binding()
         .unwrap_or_else(|| random_token(32));
-    let pending = DbLoginSession::new(
-        state.services.pool.clone(),
-        state.services.cipher.clone(),
-        &binding,
-    );
-    let logged_in = match login::finish_login(cx, provider, &pending, params, current_user).await {
+    let pending = state.services.pending_logins(&binding);
+    let logged_in = match login::finish_login(&state.services, provider, &pending, params, current_user).await {
         Ok(logged_in) => logged_in,
         Err(error) => return fail(session, provider, &error),
     };
@@ -119,7 +105,7 @@ async fn finish(
         LoginKind::Connected => format!("Connected {provider}"),
         LoginKind::Returning | LoginKind::NewAccount => format!("Logged in with {provider}"),
     };
-    tracing::info!(user_id = logged_in.user.id, %provider, kind = ?logged_in.kind, "login");
+    tracing::info!(user_id = %logged_in.user.id, %provider, kind = ?logged_in.kind, "login");
     session.flash(FlashKind::Success, text)?;
     let next = session.take_next_path().unwrap_or_else(|| "/".to_owned());
     Ok(see_other(&next))

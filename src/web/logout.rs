@@ -25,7 +25,7 @@ pub async fn logout(
     let submitted = form.map(|f| f.into_inner().csrf_token).unwrap_or_default();
     session.verify_csrf(&submitted)?;
     if let Ok(Some(user_id)) = session.user_id() {
-        tracing::info!(user_id, "logged out");
+        tracing::info!(%user_id, "logged out");
     }
     session.purge();
     Ok(HttpResponse::SeeOther()

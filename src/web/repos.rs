@@ -10,9 +10,9 @@ use super::resource_page::{self, ProblemView};
 use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
-use crate::app::repos::{self, ReposOutcome};
+use trilogin_accounts::app::repos::{self, ReposOutcome};
 use crate::error::AppError;
-use crate::providers::github::Pages;
+use trilogin_accounts::providers::github::Pages;
 use crate::startup::AppState;
 
 /// The query of `/repos`.

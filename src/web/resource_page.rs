@@ -4,7 +4,7 @@
 use actix_web::HttpResponse;
 use serde::Serialize;
 
-use crate::app::problem::{ProblemKind, ProviderProblem};
+use trilogin_accounts::app::problem::{ProblemKind, ProviderProblem};
 use crate::error::AppError;
 use crate::startup::AppState;
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 
 use crate::error::AppError;
+use trilogin_accounts::UserId;
 use trilogin_oauth::secret::random_token;
 
 const USER_ID: &str = "user_id";
@@ -57,12 +58,12 @@ impl TypedSession {
     }
 
     /// The logged-in user's id, if someone is logged in.
-    pub fn user_id(&self) -> Result<Option<i32>, AppError> {
+    pub fn user_id(&self) -> Result<Option<UserId>, AppError> {
         self.0.get(USER_ID).map_err(AppError::internal)
     }
 
     /// Records who is logged in. Call [`TypedSession::renew`] first at login.
-    pub fn set_user_id(&self, user_id: i32) -> Result<(), AppError> {
+    pub fn set_user_id(&self, user_id: UserId) -> Result<(), AppError> {
         self.0.insert(USER_ID, user_id).map_err(AppError::internal)
     }
 

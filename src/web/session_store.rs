@@ -6,11 +6,14 @@
 //! is sealed, bound to its row, so it is neither readable nor movable to
 //! another session.
 //!
+//! The rows and their sealing are the storage crate's
+//! ([`SessionStates`]); this module adds what the web layer decides.
+//!
 //! Lifetimes: a session with someone logged in lives `SESSION_TTL` past its
 //! last use; any other (pending logins, a flash message) no longer than a
 //! pending login, so anonymous requests cannot pile up rows for weeks.
 //! Expired rows are ignored at once and deleted by
-//! [`SqliteSessionStore::purge_expired`], which start-up runs periodically.
+//! [`DbSessionStore::purge_expired`], which start-up runs periodically.
 //!
 //! A session that was deleted (logout) or expired never comes back: an
 //! update of a missing row starts a new, empty session.
@@ -21,16 +24,13 @@ use actix_session::storage::{
     LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
 };
 use actix_web::cookie::Key;
-use sha2::{Digest as _, Sha256};
 use time::Duration;
 
 use super::session::state_is_logged_in;
 use crate::config::SecretKey;
-use crate::crypto::{Cipher, SealedAt, derive_key};
-use crate::db::maintenance::{self, Purged};
-use crate::db::models::NewSession;
-use crate::db::sessions::SEALED_STATE;
-use crate::db::{self, DbPool, sessions};
+use trilogin_accounts::crypto::derive_key;
+use trilogin_accounts::db::maintenance::Purged;
+use trilogin_accounts::db::sessions::SessionStates;
 use trilogin_oauth::pending::PENDING_TTL;
 
 /// HKDF `info` of the cookie key, distinct from the column key's.
@@ -46,11 +46,6 @@ pub fn cookie_key(secret: &SecretKey) -> Key {
     Key::from(&derive_key::<64>(secret, COOKIE_KEY_LABEL))
 }
 
-/// The row id of a session key: its SHA-256, hex-encoded.
-pub fn session_id(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
-}
-
 /// How long a session with `state` lives unused, `ttl` being the setting.
 fn lifetime(state: &HashMap<String, String>, ttl: Duration) -> Duration {
     if state_is_logged_in(state) {
@@ -60,96 +55,34 @@ fn lifetime(state: &HashMap<String, String>, ttl: Duration) -> Duration {
     }
 }
 
-/// A session's state as stored in its row: a JSON object of JSON texts.
-pub fn parse_state(stored: &str) -> serde_json::Result<HashMap<String, String>> {
-    serde_json::from_str(stored)
-}
-
-/// Sessions kept in SQLite.
+/// Sessions kept in the database.
 #[derive(Debug, Clone)]
-pub struct SqliteSessionStore {
-    pool: DbPool,
-    cipher: Cipher,
+pub struct DbSessionStore {
+    states: SessionStates,
 }
 
-impl SqliteSessionStore {
-    /// A store on `pool`, sealing states with `cipher`.
-    pub fn new(pool: DbPool, cipher: Cipher) -> Self {
-        Self { pool, cipher }
+impl DbSessionStore {
+    /// A store over `states`.
+    pub fn new(states: SessionStates) -> Self {
+        Self { states }
     }
 
     /// Deletes every expired session and pending login, and compacts the
     /// database file.
     pub async fn purge_expired(&self) -> anyhow::Result<Purged> {
-        db::call(&self.pool, |conn| {
-            maintenance::purge_expired(conn, db::now())
-        })
-        .await
-    }
-
-    fn seal(&self, id: &str, state: &HashMap<String, String>) -> Result<String, anyhow::Error> {
-        let json = serde_json::to_string(state)?;
-        Ok(self
-            .cipher
-            .seal(&SealedAt::new(SEALED_STATE, &[id]), &json)?)
-    }
-
-    async fn insert(
-        &self,
-        state: &HashMap<String, String>,
-        ttl: Duration,
-    ) -> anyhow::Result<SessionKey> {
-        let key = generate_session_key();
-        let id = session_id(key.as_ref());
-        let sealed = self.seal(&id, state)?;
-        let ttl = lifetime(state, ttl);
-        db::call(&self.pool, move |conn| {
-            let now = db::now();
-            sessions::insert_session(
-                conn,
-                &NewSession {
-                    id: &id,
-                    state: &sealed,
-                    expires_at: now + ttl,
-                    ttl_seconds: sessions::ttl_seconds(ttl),
-                },
-            )
-        })
-        .await?;
-        Ok(key)
+        self.states.purge_expired().await
     }
 }
 
-impl SessionStore for SqliteSessionStore {
+impl SessionStore for DbSessionStore {
     async fn load(
         &self,
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
-        let id = session_id(session_key.as_ref());
-        let lookup = id.clone();
-        let row = db::call(&self.pool, move |conn| {
-            sessions::find_session(conn, &lookup, db::now())
-        })
-        .await
-        .map_err(LoadError::Other)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let json = match self
-            .cipher
-            .open(&SealedAt::new(SEALED_STATE, &[&id]), &row.state)
-        {
-            Ok(json) => json,
-            Err(e) => {
-                // Another SECRET_KEY, or a state moved from another row:
-                // the browser starts over, logged out.
-                tracing::warn!(error = %e, "session state does not open; starting a new session");
-                return Ok(None);
-            }
-        };
-        parse_state(&json)
-            .map(Some)
-            .map_err(|e| LoadError::Deserialization(e.into()))
+        self.states
+            .load(session_key.as_ref())
+            .await
+            .map_err(LoadError::Other)
     }
 
     async fn save(
@@ -157,9 +90,13 @@ impl SessionStore for SqliteSessionStore {
         session_state: HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<SessionKey, SaveError> {
-        self.insert(&session_state, *ttl)
+        let key = generate_session_key();
+        let ttl = lifetime(&session_state, *ttl);
+        self.states
+            .insert(key.as_ref(), &session_state, ttl)
             .await
-            .map_err(SaveError::Other)
+            .map_err(SaveError::Other)?;
+        Ok(key)
     }
 
     async fn update(
@@ -168,16 +105,12 @@ impl SessionStore for SqliteSessionStore {
         session_state: HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        let id = session_id(session_key.as_ref());
-        let sealed = self
-            .seal(&id, &session_state)
-            .map_err(UpdateError::Serialization)?;
         let ttl = lifetime(&session_state, *ttl);
-        let updated = db::call(&self.pool, move |conn| {
-            sessions::update_session(conn, &id, &sealed, ttl, db::now())
-        })
-        .await
-        .map_err(UpdateError::Other)?;
+        let updated = self
+            .states
+            .update(session_key.as_ref(), &session_state, ttl)
+            .await
+            .map_err(UpdateError::Other)?;
         if updated {
             Ok(session_key)
         } else {
@@ -194,17 +127,14 @@ impl SessionStore for SqliteSessionStore {
         _ttl: &Duration,
     ) -> Result<(), anyhow::Error> {
         // The row knows its own lifetime (set from its state when written).
-        let id = session_id(session_key.as_ref());
-        db::call(&self.pool, move |conn| {
-            sessions::extend_session(conn, &id, db::now(), EXTEND_GRANULARITY)
-        })
-        .await
-        .map(|_| ())
+        self.states
+            .extend(session_key.as_ref(), EXTEND_GRANULARITY)
+            .await
+            .map(|_| ())
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        let id = session_id(session_key.as_ref());
-        db::call(&self.pool, move |conn| sessions::delete_session(conn, &id)).await
+        self.states.delete(session_key.as_ref()).await
     }
 }
 
@@ -232,11 +162,4 @@ mod tests {
         assert_eq!(lifetime(&state(&[]), short), short);
     }
 
-    #[test]
-    fn session_ids_are_sha256_hex() {
-        assert_eq!(
-            session_id("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
 }

@@ -9,11 +9,12 @@ use actix_web::http::header::LOCATION;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
 
 use super::session::{FlashKind, TypedSession};
+use trilogin_accounts::UserId;
 
 /// The logged-in person of a request.
 pub struct SignedIn {
     /// Their user id.
-    pub user_id: i32,
+    pub user_id: UserId,
     /// Their session.
     pub session: TypedSession,
 }

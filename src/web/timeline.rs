@@ -10,7 +10,7 @@ use super::resource_page::{self, ProblemView};
 use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
-use crate::app::timeline;
+use trilogin_accounts::app::timeline;
 use crate::error::AppError;
 use crate::startup::AppState;
 

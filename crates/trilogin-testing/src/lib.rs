@@ -19,9 +19,10 @@ use reqwest::cookie::Jar;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use trilogin::config::{Config, SecretKey};
-use trilogin::db::DbConnection;
 use trilogin::startup::{AppState, Application, SESSION_COOKIE};
 use trilogin::web::session_store::cookie_key;
+use trilogin_accounts::UserId;
+use trilogin_accounts::db::DbConnection;
 use trilogin_oauth::secret::random_token;
 
 /// A running app and what a test needs to poke at it.
@@ -175,7 +176,7 @@ impl TestApp {
 
     /// Gives the browser a session in which `user_id` is logged in, as a
     /// finished login would, without going through a provider.
-    pub async fn plant_logged_in_session(&self, user_id: i32) {
+    pub async fn plant_logged_in_session(&self, user_id: UserId) {
         use actix_session::storage::SessionStore as _;
         let state = std::collections::HashMap::from([("user_id".to_owned(), user_id.to_string())]);
         let key = self

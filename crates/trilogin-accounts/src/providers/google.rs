@@ -7,11 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-#[cfg(feature = "demo")]
-use super::demo_url;
 use super::{Profile, malformed, str_field};
-#[cfg(feature = "demo")]
-use trilogin_demo::{self as demo, DemoConfig};
 use trilogin_oauth::{ClientConfig, Error};
 
 /// The real Google endpoints, from discovery. `access_type=offline` asks for
@@ -31,21 +27,6 @@ pub fn preset() -> ClientConfig {
             ("prompt".to_owned(), "consent".to_owned()),
         ]),
         ..ClientConfig::default()
-    }
-}
-
-/// The same preset pointed at the built-in demo Google.
-#[cfg(feature = "demo")]
-pub fn demo_preset(demo: &DemoConfig) -> ClientConfig {
-    ClientConfig {
-        client_id: demo::GOOGLE_CLIENT_ID.to_owned(),
-        client_secret: Some(trilogin_oauth::secret::ClientSecret::new(
-            demo::GOOGLE_CLIENT_SECRET,
-        )),
-        server_metadata_url: demo_url(demo, "google", ".well-known/openid-configuration"),
-        // The demo issues only its own issuer.
-        id_token_issuer_aliases: Vec::new(),
-        ..preset()
     }
 }
 

@@ -5,8 +5,9 @@
 use super::account::{self, RemoveError};
 use super::resources;
 use super::services::Services;
-use crate::db::tokens::load_oauth2_token;
-use crate::providers::{Provider, github, twitter};
+use crate::db::{QueryError, connections};
+use crate::{Provider, UserId};
+use crate::providers::{github, twitter};
 use trilogin_oauth::{Error, Token};
 
 /// How a "Refresh now" ended.
@@ -25,7 +26,7 @@ pub enum RefreshOutcome {
 
 /// Refreshes user `user_id`'s `provider` token now, whatever its expiry,
 /// with the same single flight and compare-and-swap as a refresh on access.
-pub async fn refresh_now(services: &Services, user_id: i32, provider: Provider) -> RefreshOutcome {
+pub async fn refresh_now(services: &Services, user_id: UserId, provider: Provider) -> RefreshOutcome {
     let Ok(client) = resources::client(services, provider) else {
         return RefreshOutcome::NotRefreshable;
     };
@@ -71,11 +72,11 @@ pub enum DisconnectOutcome {
 /// last connection, before anything is revoked.
 pub async fn disconnect(
     services: &Services,
-    user_id: i32,
+    user_id: UserId,
     provider: Provider,
 ) -> anyhow::Result<DisconnectOutcome> {
     let checked = crate::db::call(&services.pool, move |conn| {
-        Ok::<_, diesel::result::Error>(account::check_removable(conn, user_id, provider))
+        Ok::<_, QueryError>(account::check_removable(conn, user_id, provider))
     })
     .await?;
     match checked {
@@ -95,7 +96,7 @@ pub async fn disconnect(
         }
     };
     let removed = crate::db::call(&services.pool, move |conn| {
-        Ok::<_, diesel::result::Error>(account::remove_connection(conn, user_id, provider))
+        Ok::<_, QueryError>(account::remove_connection(conn, user_id, provider))
     })
     .await?;
     if provider == Provider::GitHub {
@@ -112,7 +113,7 @@ pub async fn disconnect(
 /// Revokes user `user_id`'s grant at `provider`: GitHub's grant API,
 /// RFC 7009 for Google, `oauth/invalidate_token` for Twitter. `false`
 /// when the provider offers no revocation.
-async fn revoke(services: &Services, user_id: i32, provider: Provider) -> Result<bool, Error> {
+async fn revoke(services: &Services, user_id: UserId, provider: Provider) -> Result<bool, Error> {
     let client = resources::client(services, provider)
         .map_err(|_| Error::Config(format!("{} is not registered", provider.name())))?;
     match provider {
@@ -133,7 +134,7 @@ async fn revoke(services: &Services, user_id: i32, provider: Provider) -> Result
         Provider::GitHub | Provider::Google => {
             let cipher = services.cipher.clone();
             let stored = crate::db::call(&services.pool, move |conn| {
-                load_oauth2_token(conn, &cipher, user_id, provider.name())
+                connections::load_oauth2(conn, &cipher, user_id, provider)
             })
             .await
             .map_err(|e| Error::Storage(format!("{e:#}")))?

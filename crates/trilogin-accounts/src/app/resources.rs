@@ -14,8 +14,8 @@ use super::account;
 use super::problem::ProviderProblem;
 use super::services::Services;
 use crate::db::token_hooks::DbTokenHooks;
-use crate::db::tokens::{mark_oauth1_needs_reconnect, mark_oauth2_needs_reconnect};
-use crate::providers::Provider;
+use crate::db::connections;
+use crate::{Provider, UserId};
 use trilogin_oauth::registry::Client;
 use trilogin_oauth::{ApiRequest, Error};
 
@@ -41,7 +41,7 @@ pub fn client(services: &Services, provider: Provider) -> Result<&Client, Provid
 }
 
 /// The token hooks of user `user_id`.
-pub fn hooks(services: &Services, user_id: i32) -> DbTokenHooks {
+pub fn hooks(services: &Services, user_id: UserId) -> DbTokenHooks {
     DbTokenHooks::new(
         services.pool.clone(),
         services.cipher.clone(),
@@ -54,16 +54,14 @@ pub fn hooks(services: &Services, user_id: i32) -> DbTokenHooks {
 /// token marks the connection as needing a new login (the row stays).
 pub async fn problem(
     services: &Services,
-    user_id: i32,
+    user_id: UserId,
     provider: Provider,
     error: &Error,
 ) -> ProviderProblem {
     if let Error::ReauthorizationRequired { reason } = error {
         tracing::info!(provider = provider.name(), %reason, "the provider refused the stored tokens");
-        let name = provider.name();
-        let marked = crate::db::call(&services.pool, move |conn| match provider {
-            Provider::Twitter => mark_oauth1_needs_reconnect(conn, user_id, name),
-            Provider::GitHub | Provider::Google => mark_oauth2_needs_reconnect(conn, user_id, name),
+        let marked = crate::db::call(&services.pool, move |conn| {
+            connections::mark_needs_reconnect(conn, user_id, provider)
         })
         .await;
         if let Err(e) = marked {
@@ -83,11 +81,11 @@ pub async fn problem(
 /// login is not tried again.
 pub async fn check_connected(
     services: &Services,
-    user_id: i32,
+    user_id: UserId,
     provider: Provider,
 ) -> Result<account::Connection, ProviderProblem> {
     let found = crate::db::call(&services.pool, move |conn| {
-        account::connection(conn, user_id, provider)
+        connections::find(conn, user_id, provider)
     })
     .await;
     match found {
@@ -106,7 +104,7 @@ pub async fn check_connected(
 /// refused token or an unreadable body are problems here.
 pub async fn call(
     services: &Services,
-    user_id: i32,
+    user_id: UserId,
     provider: Provider,
     request: &ApiRequest,
 ) -> Result<Answer, ProviderProblem> {
@@ -147,7 +145,7 @@ pub async fn call(
 /// A non-success answer as a problem.
 pub async fn unexpected(
     services: &Services,
-    user_id: i32,
+    user_id: UserId,
     provider: Provider,
     answer: &Answer,
 ) -> ProviderProblem {

@@ -7,8 +7,8 @@ use super::claims::{self, Claim};
 use super::problem::ProviderProblem;
 use super::resources;
 use super::services::Services;
-use crate::db::tokens::load_oauth2_token;
-use crate::providers::Provider;
+use crate::db::connections;
+use crate::{Provider, UserId};
 use crate::providers::google::{self, UserInfo};
 use trilogin_oauth::{ApiRequest, Error};
 
@@ -22,7 +22,7 @@ pub struct ProfilePage {
 }
 
 /// Loads user `user_id`'s Google profile.
-pub async fn load(services: &Services, user_id: i32) -> Result<ProfilePage, ProviderProblem> {
+pub async fn load(services: &Services, user_id: UserId) -> Result<ProfilePage, ProviderProblem> {
     let provider = Provider::Google;
     let connection = resources::check_connected(services, user_id, provider).await?;
     let client = resources::client(services, provider)?;
@@ -72,10 +72,10 @@ async fn userinfo_endpoint(client: &trilogin_oauth::registry::Client) -> Result<
 
 /// The stored ID token's claims; none when it is missing or unreadable
 /// (the page then says so, the profile still shows).
-async fn id_token_claims(services: &Services, user_id: i32) -> Vec<Claim> {
+async fn id_token_claims(services: &Services, user_id: UserId) -> Vec<Claim> {
     let cipher = services.cipher.clone();
     let stored = crate::db::call(&services.pool, move |conn| {
-        load_oauth2_token(conn, &cipher, user_id, Provider::Google.name())
+        connections::load_oauth2(conn, &cipher, user_id, Provider::Google)
     })
     .await;
     let id_token = match stored {

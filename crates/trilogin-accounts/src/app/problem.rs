@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::providers::Provider;
+use crate::Provider;
 use trilogin_oauth::Error;
 
 /// The way forward a problem offers.

@@ -111,7 +111,7 @@ mod tests {
     use time::Duration;
 
     use super::*;
-    use crate::config::SecretKey;
+    use crate::crypto::SecretKey;
     use crate::db::{build_pool, run_migrations};
 
     fn store() -> (tempfile::TempDir, DbPool, Cipher) {

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
+use crate::UserId;
 use crate::providers::github::{Pages, Repo};
 
 /// Entries kept before the least recently used is dropped.
@@ -36,7 +37,7 @@ pub struct ReposCache {
 #[derive(Debug, Default)]
 struct Entries {
     clock: u64,
-    map: HashMap<(i32, u32), (u64, CachedPage)>,
+    map: HashMap<(UserId, u32), (u64, CachedPage)>,
 }
 
 impl Default for ReposCache {
@@ -55,7 +56,7 @@ impl ReposCache {
     }
 
     /// User `user_id`'s page `page`, if cached; marks it as just used.
-    pub fn get(&self, user_id: i32, page: u32) -> Option<CachedPage> {
+    pub fn get(&self, user_id: UserId, page: u32) -> Option<CachedPage> {
         let mut entries = self.lock();
         entries.clock += 1;
         let now = entries.clock;
@@ -66,7 +67,7 @@ impl ReposCache {
 
     /// Stores user `user_id`'s page `page`, dropping the least recently
     /// used entry when the cache is full.
-    pub fn put(&self, user_id: i32, page: u32, cached: CachedPage) {
+    pub fn put(&self, user_id: UserId, page: u32, cached: CachedPage) {
         let mut entries = self.lock();
         entries.clock += 1;
         let now = entries.clock;
@@ -85,7 +86,7 @@ impl ReposCache {
     }
 
     /// Forgets every page of user `user_id` (after a disconnect).
-    pub fn forget_user(&self, user_id: i32) {
+    pub fn forget_user(&self, user_id: UserId) {
         self.lock().map.retain(|(user, _), _| *user != user_id);
     }
 
@@ -121,47 +122,47 @@ mod tests {
     #[test]
     fn pages_are_kept_per_user_and_page() {
         let cache = ReposCache::default();
-        cache.put(1, 1, page("\"a\""));
-        cache.put(1, 2, page("\"b\""));
-        cache.put(2, 1, page("\"c\""));
-        assert_eq!(cache.get(1, 1).unwrap().etag, "\"a\"");
-        assert_eq!(cache.get(1, 2).unwrap().etag, "\"b\"");
-        assert_eq!(cache.get(2, 1).unwrap().etag, "\"c\"");
-        assert_eq!(cache.get(2, 2), None);
+        cache.put(UserId::new(1), 1, page("\"a\""));
+        cache.put(UserId::new(1), 2, page("\"b\""));
+        cache.put(UserId::new(2), 1, page("\"c\""));
+        assert_eq!(cache.get(UserId::new(1), 1).unwrap().etag, "\"a\"");
+        assert_eq!(cache.get(UserId::new(1), 2).unwrap().etag, "\"b\"");
+        assert_eq!(cache.get(UserId::new(2), 1).unwrap().etag, "\"c\"");
+        assert_eq!(cache.get(UserId::new(2), 2), None);
     }
 
     #[test]
     fn a_full_cache_drops_the_page_used_longest_ago() {
         let cache = ReposCache::with_capacity(2);
-        cache.put(1, 1, page("old"));
-        cache.put(1, 2, page("newer"));
+        cache.put(UserId::new(1), 1, page("old"));
+        cache.put(UserId::new(1), 2, page("newer"));
         // Using page 1 makes page 2 the least recently used.
-        assert!(cache.get(1, 1).is_some());
-        cache.put(1, 3, page("newest"));
+        assert!(cache.get(UserId::new(1), 1).is_some());
+        cache.put(UserId::new(1), 3, page("newest"));
         assert_eq!(cache.len(), 2);
-        assert!(cache.get(1, 2).is_none());
-        assert!(cache.get(1, 1).is_some());
-        assert!(cache.get(1, 3).is_some());
+        assert!(cache.get(UserId::new(1), 2).is_none());
+        assert!(cache.get(UserId::new(1), 1).is_some());
+        assert!(cache.get(UserId::new(1), 3).is_some());
     }
 
     #[test]
     fn replacing_a_page_does_not_evict_another() {
         let cache = ReposCache::with_capacity(2);
-        cache.put(1, 1, page("a"));
-        cache.put(1, 2, page("b"));
-        cache.put(1, 1, page("a2"));
+        cache.put(UserId::new(1), 1, page("a"));
+        cache.put(UserId::new(1), 2, page("b"));
+        cache.put(UserId::new(1), 1, page("a2"));
         assert_eq!(cache.len(), 2);
-        assert_eq!(cache.get(1, 1).unwrap().etag, "a2");
+        assert_eq!(cache.get(UserId::new(1), 1).unwrap().etag, "a2");
     }
 
     #[test]
     fn forgetting_a_user_leaves_the_others() {
         let cache = ReposCache::default();
-        cache.put(1, 1, page("a"));
-        cache.put(1, 2, page("b"));
-        cache.put(2, 1, page("c"));
-        cache.forget_user(1);
+        cache.put(UserId::new(1), 1, page("a"));
+        cache.put(UserId::new(1), 2, page("b"));
+        cache.put(UserId::new(2), 1, page("c"));
+        cache.forget_user(UserId::new(1));
         assert_eq!(cache.len(), 1);
-        assert!(cache.get(2, 1).is_some());
+        assert!(cache.get(UserId::new(2), 1).is_some());
     }
 }

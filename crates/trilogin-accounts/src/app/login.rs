@@ -8,16 +8,16 @@
 
 use std::collections::BTreeMap;
 
-use diesel::prelude::*;
 use serde_json::Value;
 use url::Url;
 
+use super::services::Services;
 use crate::crypto::Cipher;
+use crate::db::connections::{self, NewConnection, NewToken, StoreError};
 use crate::db::models::{NewUser, User};
-use crate::db::schema::{oauth1_tokens, oauth2_tokens};
-use crate::db::tokens::{self, StoreError};
-use crate::db::{self, DbPool, users};
-use crate::providers::{Profile, Provider, github, google, twitter};
+use crate::db::{self, Conn, QueryError, QueryResult, users};
+use crate::{Provider, UserId};
+use crate::providers::{Profile, github, google, twitter};
 use trilogin_oauth::oauth2::USERINFO_KEY;
 use trilogin_oauth::session::LoginSession;
 use trilogin_oauth::{self as oauth, ApiRequest, Client, OAuth, OAuth1Token, OAuth2Token, Token};
@@ -71,8 +71,8 @@ pub enum RecordError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for RecordError {
-    fn from(error: diesel::result::Error) -> Self {
+impl From<QueryError> for RecordError {
+    fn from(error: QueryError) -> Self {
         Self::Store(StoreError::Query(error))
     }
 }
@@ -174,28 +174,17 @@ pub async fn start_login(
         .map_err(LoginError::oauth(provider))
 }
 
-/// What [`finish_login`] needs besides the callback.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginContext<'a> {
-    /// The registry.
-    pub oauth: &'a OAuth,
-    /// The database.
-    pub pool: &'a DbPool,
-    /// Seals the tokens.
-    pub cipher: &'a Cipher,
-}
-
 /// Finishes a login from the callback's parameters: checks them and gets
 /// the token, fetches the profile, then records the login (see
 /// [`record_login`]). `current_user` is who is logged in already.
 pub async fn finish_login(
-    cx: LoginContext<'_>,
+    services: &Services,
     provider: Provider,
     session: &dyn LoginSession,
     params: &BTreeMap<String, String>,
-    current_user: Option<i32>,
+    current_user: Option<UserId>,
 ) -> Result<LoggedIn, LoginError> {
-    let client = cx
+    let client = services
         .oauth
         .client(provider.name())
         .ok_or(LoginError::Unavailable(provider))?;
@@ -206,8 +195,8 @@ pub async fn finish_login(
     let profile = fetch_profile(client, provider, &token)
         .await
         .map_err(LoginError::oauth(provider))?;
-    let cipher = cx.cipher.clone();
-    let recorded = db::call(cx.pool, move |conn| {
+    let cipher = services.cipher.clone();
+    let recorded = db::call(&services.pool, move |conn| {
         Ok::<_, RecordError>(record_login(
             conn,
             &cipher,
@@ -341,15 +330,19 @@ async fn json_body(response: reqwest::Response) -> oauth::Result<Value> {
 /// token of the identity is replaced (its refresh token kept when the new
 /// token brings none) and its "needs reconnect" mark cleared.
 pub fn record_login(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     cipher: &Cipher,
     provider: Provider,
     profile: &Profile,
     token: &Token,
-    current_user: Option<i32>,
+    current_user: Option<UserId>,
 ) -> Result<LoggedIn, RecordError> {
-    conn.immediate_transaction(|conn| {
-        let owner = users::find_by_identity(conn, provider.name(), &profile.provider_user_id)?;
+    db::write_transaction(conn, |conn| {
+        let identity = profile.provider_user_id.as_str();
+        let owner = match connections::owner(conn, provider, identity)? {
+            Some(id) => users::find_user(conn, id)?,
+            None => None,
+        };
         let current = match current_user {
             // A session of a deleted account counts as logged out.
             Some(id) => users::find_user(conn, id)?,
@@ -363,7 +356,7 @@ pub fn record_login(
             }
             (Some(current), Some(_)) => (current, LoginKind::Connected),
             (Some(current), None) => {
-                if has_other_identity(conn, current.id, provider, &profile.provider_user_id)? {
+                if connections::has_other_identity(conn, current.id, provider, identity)? {
                     return Err(LoginRefused::OtherIdentityConnected(provider).into());
                 }
                 (current, LoginKind::Connected)
@@ -375,7 +368,7 @@ pub fn record_login(
     })
 }
 
-fn create_user(conn: &mut SqliteConnection, profile: &Profile) -> QueryResult<User> {
+fn create_user(conn: &mut Conn, profile: &Profile) -> QueryResult<User> {
     users::insert_user(
         conn,
         &NewUser {
@@ -386,84 +379,51 @@ fn create_user(conn: &mut SqliteConnection, profile: &Profile) -> QueryResult<Us
     )
 }
 
-/// True when user `user_id` has an identity of `provider` other than
-/// `provider_user_id` connected.
-fn has_other_identity(
-    conn: &mut SqliteConnection,
-    user_id: i32,
-    provider: Provider,
-    provider_user_id: &str,
-) -> QueryResult<bool> {
-    let oauth2 = oauth2_tokens::table
-        .filter(oauth2_tokens::user_id.eq(user_id))
-        .filter(oauth2_tokens::name.eq(provider.name()))
-        .filter(oauth2_tokens::provider_user_id.ne(provider_user_id))
-        .count()
-        .get_result::<i64>(conn)?;
-    let oauth1 = oauth1_tokens::table
-        .filter(oauth1_tokens::user_id.eq(user_id))
-        .filter(oauth1_tokens::name.eq(provider.name()))
-        .filter(oauth1_tokens::provider_user_id.ne(provider_user_id))
-        .count()
-        .get_result::<i64>(conn)?;
-    Ok(oauth2 + oauth1 > 0)
-}
-
 fn save_token(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     cipher: &Cipher,
-    user_id: i32,
+    user_id: UserId,
     provider: Provider,
     profile: &Profile,
     token: &Token,
 ) -> Result<(), StoreError> {
-    let name = provider.name();
-    let id = profile.provider_user_id.as_str();
+    let provider_user_id = profile.provider_user_id.as_str();
+    let new = |token| NewConnection {
+        user_id,
+        provider,
+        provider_user_id,
+        token,
+    };
     match token {
         Token::OAuth1(token) => {
             let screen_name = profile.username.as_deref();
-            tokens::write_oauth1_token(conn, cipher, user_id, name, id, screen_name, token)
-        }
-        Token::OAuth2(token) if token.refresh_token.is_none() => {
-            // Providers send a refresh token only at the first consent
-            // (Google without `prompt=consent`): keep the one we have.
-            let mut token = token.clone();
-            token.refresh_token = tokens::load_oauth2_token(conn, cipher, user_id, name)?
-                .filter(|stored| stored.provider_user_id == id)
-                .and_then(|stored| stored.token.refresh_token);
-            tokens::write_oauth2_token(conn, cipher, user_id, name, id, &token)?;
-            save_account_label(conn, user_id, name, profile)
+            connections::write(conn, cipher, &new(NewToken::OAuth1 { token, screen_name }))
         }
         Token::OAuth2(token) => {
-            tokens::write_oauth2_token(conn, cipher, user_id, name, id, token)?;
-            save_account_label(conn, user_id, name, profile)
+            let mut token = token.clone();
+            if token.refresh_token.is_none() {
+                // Providers send a refresh token only at the first consent
+                // (Google without `prompt=consent`): keep the one we have.
+                token.refresh_token = connections::load_oauth2(conn, cipher, user_id, provider)?
+                    .filter(|stored| stored.provider_user_id == provider_user_id)
+                    .and_then(|stored| stored.token.refresh_token);
+            }
+            connections::write(conn, cipher, &new(NewToken::OAuth2(&token)))?;
+            // GitHub names the account by its login, Google by its e-mail.
+            let label = profile
+                .username
+                .as_ref()
+                .map(|login| format!("@{login}"))
+                .or_else(|| profile.email.clone());
+            connections::set_account_label(conn, user_id, provider, label.as_deref())?;
+            Ok(())
         }
     }
 }
 
-/// GitHub names the account by its login, Google by its e-mail address.
-fn save_account_label(
-    conn: &mut SqliteConnection,
-    user_id: i32,
-    name: &str,
-    profile: &Profile,
-) -> Result<(), StoreError> {
-    let label = profile
-        .username
-        .as_ref()
-        .map(|login| format!("@{login}"))
-        .or_else(|| profile.email.clone());
-    tokens::set_oauth2_account_label(conn, user_id, name, label.as_deref())?;
-    Ok(())
-}
-
 /// Fills the account's display name and avatar from `profile` where they
 /// are empty; what the person already has is kept.
-fn fill_empty_profile(
-    conn: &mut SqliteConnection,
-    user: User,
-    profile: &Profile,
-) -> QueryResult<User> {
+fn fill_empty_profile(conn: &mut Conn, user: User, profile: &Profile) -> QueryResult<User> {
     let name_empty = user.display_name.trim().is_empty();
     let avatar_empty = user.avatar_url.is_none() && profile.avatar_url.is_some();
     if !name_empty && !avatar_empty {
@@ -487,8 +447,10 @@ fn fill_empty_profile(
 mod tests {
     use std::collections::BTreeMap;
 
+    use diesel::prelude::*;
+
     use super::*;
-    use crate::config::SecretKey;
+    use crate::crypto::SecretKey;
     use crate::db::{DbPool, build_pool, run_migrations};
     use trilogin_oauth::OAuth2Token;
     use trilogin_oauth::secret::{AccessToken, RefreshToken};
@@ -527,7 +489,7 @@ mod tests {
         })
     }
 
-    fn count_users(conn: &mut SqliteConnection) -> i64 {
+    fn count_users(conn: &mut Conn) -> i64 {
         crate::db::schema::users::table
             .count()
             .get_result(conn)
@@ -560,7 +522,7 @@ mod tests {
         .unwrap();
         assert_eq!(again.kind, LoginKind::Returning);
         assert_eq!(again.user.id, first.user.id);
-        let stored = tokens::load_oauth2_token(conn, &cipher, first.user.id, "github")
+        let stored = connections::load_oauth2(conn, &cipher, first.user.id, Provider::GitHub)
             .unwrap()
             .unwrap();
         assert_eq!(stored.token.access_token.secret(), "a2");
@@ -651,12 +613,12 @@ mod tests {
             ),
             "{err:?}"
         );
-        let stored = tokens::load_oauth2_token(conn, &cipher, ada.user.id, "github")
+        let stored = connections::load_oauth2(conn, &cipher, ada.user.id, Provider::GitHub)
             .unwrap()
             .unwrap();
         assert_eq!(stored.token.access_token.secret(), "a");
         assert!(
-            tokens::load_oauth2_token(conn, &cipher, grace.user.id, "github")
+            connections::load_oauth2(conn, &cipher, grace.user.id, Provider::GitHub)
                 .unwrap()
                 .is_none()
         );
@@ -692,7 +654,7 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(count_users(conn), 1);
-        let stored = tokens::load_oauth2_token(conn, &cipher, ada.user.id, "github")
+        let stored = connections::load_oauth2(conn, &cipher, ada.user.id, Provider::GitHub)
             .unwrap()
             .unwrap();
         assert_eq!(stored.provider_user_id, "1");
@@ -711,7 +673,7 @@ mod tests {
             None,
         )
         .unwrap();
-        tokens::mark_oauth2_needs_reconnect(conn, ada.user.id, "github").unwrap();
+        connections::mark_needs_reconnect(conn, ada.user.id, Provider::GitHub).unwrap();
         record_login(
             conn,
             &cipher,
@@ -721,7 +683,7 @@ mod tests {
             None,
         )
         .unwrap();
-        let stored = tokens::load_oauth2_token(conn, &cipher, ada.user.id, "github")
+        let stored = connections::load_oauth2(conn, &cipher, ada.user.id, Provider::GitHub)
             .unwrap()
             .unwrap();
         assert!(!stored.needs_reconnect);

@@ -6,6 +6,8 @@
 //! opened); handlers call them inside `web::block`, never on the async
 //! executor. SQLite-only SQL stays here (pragmas) and in `migrations/`.
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod login_session;
 pub mod maintenance;
 pub mod models;
@@ -14,20 +16,28 @@ pub mod reseal;
 pub mod schema;
 pub mod sessions;
 pub mod token_hooks;
-pub mod tokens;
+pub mod connections;
 pub mod users;
 
 use std::path::Path;
 use std::time::Duration;
 
+use diesel::RunQueryDsl as _;
 use diesel::connection::SimpleConnection as _;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
+use crate::crypto::Cipher;
+
 /// The migrations under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// A connection, as the query functions take it.
+pub type Conn = SqliteConnection;
+/// What a query returns.
+pub use diesel::result::{Error as QueryError, QueryResult};
 
 /// The shared pool of SQLite connections.
 pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
@@ -133,6 +143,40 @@ pub fn run_migrations(pool: &DbPool) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Opens the database at start-up: the pool on `database_url`, the schema
+/// brought up to date, and secrets sealed by an earlier release sealed
+/// again, bound to their rows.
+pub async fn open(database_url: &str, cipher: &Cipher) -> anyhow::Result<DbPool> {
+    let pool = build_pool(database_url)?;
+    run_migrations(&pool)?;
+    let resealed = call(&pool, {
+        let cipher = cipher.clone();
+        move |conn| reseal::reseal_legacy(conn, &cipher)
+    })
+    .await
+    .map_err(|e| e.context("cannot seal stored secrets bound to their rows"))?;
+    if resealed != reseal::Resealed::default() {
+        tracing::info!(
+            tokens = resealed.tokens,
+            sessions = resealed.sessions,
+            "sealed stored secrets again, bound to their rows"
+        );
+    }
+    Ok(pool)
+}
+
+/// Checks that the database answers `SELECT 1` within `timeout` (waiting
+/// for a pooled connection included), for health checks.
+pub async fn ping(pool: &DbPool, timeout: Duration) -> anyhow::Result<()> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn = pool.get_timeout(timeout)?;
+        diesel::sql_query("SELECT 1").execute(&mut conn)?;
+        Ok(())
+    })
+    .await?
+}
+
 /// The current time as stored: UTC, whole seconds (so that stored values
 /// compare correctly as text).
 pub fn now() -> PrimitiveDateTime {
@@ -149,6 +193,17 @@ pub fn to_db_time(at: OffsetDateTime) -> PrimitiveDateTime {
 /// Reads a stored time back (it is always UTC).
 pub fn from_db_time(at: PrimitiveDateTime) -> OffsetDateTime {
     at.assume_utc()
+}
+
+/// Runs `f` in a write transaction: the write lock is taken first
+/// (`BEGIN IMMEDIATE`), so a concurrent writer waits for the busy timeout
+/// instead of failing the transaction half-way. Rolled back when `f` fails.
+pub fn write_transaction<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<QueryError>,
+{
+    conn.immediate_transaction(f)
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool, so that

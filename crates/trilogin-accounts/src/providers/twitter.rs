@@ -8,11 +8,7 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use url::Url;
 
-#[cfg(feature = "demo")]
-use super::demo_url;
 use super::{Profile, id_field, malformed, str_field};
-#[cfg(feature = "demo")]
-use trilogin_demo::{self as demo, DemoConfig};
 use trilogin_oauth::{ApiRequest, ClientConfig, Error};
 
 /// Tweets per timeline page.
@@ -31,22 +27,6 @@ pub fn preset() -> ClientConfig {
         authorize_url: Url::parse("https://api.twitter.com/oauth/authenticate").ok(),
         access_token_url: Url::parse("https://api.twitter.com/oauth/access_token").ok(),
         api_base_url: Url::parse("https://api.twitter.com/1.1/").ok(),
-        ..ClientConfig::default()
-    }
-}
-
-/// The same preset pointed at the built-in demo Twitter.
-#[cfg(feature = "demo")]
-pub fn demo_preset(demo: &DemoConfig) -> ClientConfig {
-    ClientConfig {
-        client_id: demo::TWITTER_CLIENT_ID.to_owned(),
-        client_secret: Some(trilogin_oauth::secret::ClientSecret::new(
-            demo::TWITTER_CLIENT_SECRET,
-        )),
-        request_token_url: demo_url(demo, "twitter", "oauth/request_token"),
-        authorize_url: demo_url(demo, "twitter", "oauth/authenticate"),
-        access_token_url: demo_url(demo, "twitter", "oauth/access_token"),
-        api_base_url: demo_url(demo, "twitter", "1.1/"),
         ..ClientConfig::default()
     }
 }

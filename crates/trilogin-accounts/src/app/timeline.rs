@@ -4,7 +4,7 @@
 use super::problem::ProviderProblem;
 use super::resources;
 use super::services::Services;
-use crate::providers::Provider;
+use crate::{Provider, UserId};
 use crate::providers::twitter::{self, Tweet};
 
 /// One page of the timeline.
@@ -19,7 +19,7 @@ pub struct TimelinePage {
 /// Loads user `user_id`'s timeline, older than `max_id` when paging back.
 pub async fn load(
     services: &Services,
-    user_id: i32,
+    user_id: UserId,
     max_id: Option<u64>,
 ) -> Result<TimelinePage, ProviderProblem> {
     let provider = Provider::Twitter;

@@ -29,13 +29,14 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
-use super::models::OAuth2TokenRow;
-use super::schema::oauth2_tokens;
-use super::tokens::{
-    self, SEALED_ACCESS_TOKEN, SEALED_ID_TOKEN, SEALED_REFRESH_TOKEN, StoreError, sealed_at,
+use super::connections::{
+    self, SEALED_ACCESS_TOKEN, SEALED_ID_TOKEN, SEALED_REFRESH_TOKEN, StoreError, oauth2_row,
+    open_oauth2_row, sealed_at,
 };
-use super::{DbPool, now, to_db_time};
+use super::schema::oauth2_tokens;
+use super::{Conn, DbPool, now, to_db_time};
 use crate::crypto::Cipher;
+use crate::{Provider, UserId};
 use trilogin_oauth::secret::random_token;
 use trilogin_oauth::{self as oauth, OAuth2Token, RefreshClaim, Token, TokenHooks, UpdateOutcome};
 
@@ -60,7 +61,7 @@ pub struct DbTokenHooks {
     /// This app's name as a refresh lease holder ([`new_lease_holder`]).
     pub lease_holder: Arc<str>,
     /// Whose tokens these are.
-    pub user_id: i32,
+    pub user_id: UserId,
 }
 
 impl std::fmt::Debug for DbTokenHooks {
@@ -73,7 +74,7 @@ impl std::fmt::Debug for DbTokenHooks {
 
 impl DbTokenHooks {
     /// The hooks of user `user_id`, for the app named `lease_holder`.
-    pub fn new(pool: DbPool, cipher: Cipher, lease_holder: Arc<str>, user_id: i32) -> Self {
+    pub fn new(pool: DbPool, cipher: Cipher, lease_holder: Arc<str>, user_id: UserId) -> Self {
         Self {
             pool,
             cipher,
@@ -82,13 +83,17 @@ impl DbTokenHooks {
         }
     }
 
-    async fn run<T, F>(&self, f: F) -> oauth::Result<T>
+    /// Runs `f` on the connection to `client_name`, which must be a
+    /// provider the site supports.
+    async fn run<T, F>(&self, client_name: &str, f: F) -> oauth::Result<T>
     where
-        F: FnOnce(&mut SqliteConnection, &Cipher, i32) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Conn, &Cipher, UserId, Provider) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
+        let provider = Provider::from_name(client_name)
+            .ok_or_else(|| oauth::Error::NotConnected(client_name.to_owned()))?;
         let (cipher, user_id) = (self.cipher.clone(), self.user_id);
-        super::call(&self.pool, move |conn| f(conn, &cipher, user_id))
+        super::call(&self.pool, move |conn| f(conn, &cipher, user_id, provider))
             .await
             .map_err(|e| oauth::Error::Storage(format!("{e:#}")))
     }
@@ -97,13 +102,8 @@ impl DbTokenHooks {
 #[async_trait]
 impl TokenHooks for DbTokenHooks {
     async fn fetch_token(&self, client_name: &str) -> oauth::Result<Option<Token>> {
-        let name = client_name.to_owned();
-        self.run(move |conn, cipher, user_id| {
-            if let Some(stored) = tokens::load_oauth2_token(conn, cipher, user_id, &name)? {
-                return Ok(Some(Token::OAuth2(stored.token)));
-            }
-            let stored = tokens::load_oauth1_token(conn, cipher, user_id, &name)?;
-            Ok(stored.map(|s| Token::OAuth1(s.token)))
+        self.run(client_name, |conn, cipher, user_id, provider| {
+            connections::load_token(conn, cipher, user_id, provider)
         })
         .await
     }
@@ -114,10 +114,10 @@ impl TokenHooks for DbTokenHooks {
         new: &OAuth2Token,
         old: &OAuth2Token,
     ) -> oauth::Result<UpdateOutcome> {
-        let (name, new, old) = (client_name.to_owned(), new.clone(), old.clone());
+        let (new, old) = (new.clone(), old.clone());
         let outcome = self
-            .run(move |conn, cipher, user_id| {
-                swap_oauth2_token(conn, cipher, user_id, &name, &new, &old)
+            .run(client_name, move |conn, cipher, user_id, provider| {
+                swap_oauth2_token(conn, cipher, user_id, provider, &new, &old)
             })
             .await?;
         outcome.ok_or_else(|| oauth::Error::NotConnected(client_name.to_owned()))
@@ -128,24 +128,22 @@ impl TokenHooks for DbTokenHooks {
         client_name: &str,
         old: &OAuth2Token,
     ) -> oauth::Result<RefreshClaim> {
-        let (name, old, holder) = (
-            client_name.to_owned(),
-            old.clone(),
-            self.lease_holder.clone(),
-        );
-        self.run(move |conn, cipher, user_id| {
+        let (old, holder) = (old.clone(), self.lease_holder.clone());
+        self.run(client_name, move |conn, cipher, user_id, provider| {
             let lease = Lease {
                 holder: &holder,
                 at: OffsetDateTime::now_utc(),
             };
-            claim_oauth2_refresh(conn, cipher, user_id, &name, &old, lease)
+            claim_oauth2_refresh(conn, cipher, user_id, provider, &old, lease)
         })
         .await
     }
 
     async fn release_refresh(&self, client_name: &str, _old: &OAuth2Token) -> oauth::Result<()> {
-        let (name, holder) = (client_name.to_owned(), self.lease_holder.clone());
-        self.run(move |conn, _, user_id| Ok(release_oauth2_refresh(conn, user_id, &name, &holder)?))
+        let holder = self.lease_holder.clone();
+        self.run(client_name, move |conn, _, user_id, provider| {
+            Ok(release_oauth2_refresh(conn, user_id, provider, &holder)?)
+        })
             .await
             .map(|_| ())
     }
@@ -158,20 +156,6 @@ pub struct Lease<'a> {
     pub holder: &'a str,
     /// The time of the request.
     pub at: OffsetDateTime,
-}
-
-/// The row of user `user_id`'s connection to `name`, secrets sealed.
-fn oauth2_row(
-    conn: &mut SqliteConnection,
-    user_id: i32,
-    name: &str,
-) -> QueryResult<Option<OAuth2TokenRow>> {
-    oauth2_tokens::table
-        .filter(oauth2_tokens::user_id.eq(user_id))
-        .filter(oauth2_tokens::name.eq(name))
-        .select(OAuth2TokenRow::as_select())
-        .first(conn)
-        .optional()
 }
 
 /// True when the opened `current` is still the token `old`: same access
@@ -190,22 +174,22 @@ fn still_holds(current: &OAuth2Token, old: &OAuth2Token) -> bool {
 /// refresh won. The refresh token is kept when `new` brings none; the
 /// lease and any "needs reconnect" mark are cleared.
 pub fn swap_oauth2_token(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     cipher: &Cipher,
-    user_id: i32,
-    name: &str,
+    user_id: UserId,
+    provider: Provider,
     new: &OAuth2Token,
     old: &OAuth2Token,
 ) -> Result<Option<UpdateOutcome>, StoreError> {
-    let Some(row) = oauth2_row(conn, user_id, name)? else {
+    let Some(row) = oauth2_row(conn, user_id, provider)? else {
         return Ok(None);
     };
     let (seen, stored_id_token) = (row.access_token.clone(), row.id_token.clone());
-    let current = tokens::open_oauth2_row(cipher, row)?;
+    let current = open_oauth2_row(cipher, provider, row)?;
     if !still_holds(&current.token, old) {
         return Ok(Some(UpdateOutcome::Superseded(current.token)));
     }
-    let at = [name, current.provider_user_id.as_str()];
+    let at = [provider.name(), current.provider_user_id.as_str()];
     let access_token = cipher.seal(
         &sealed_at(SEALED_ACCESS_TOKEN, &at),
         new.access_token.secret(),
@@ -235,11 +219,11 @@ pub fn swap_oauth2_token(
         refresh_lease_holder: None,
         updated_at: at,
     };
-    if replace_if_unchanged(conn, user_id, name, &seen, &refreshed)? {
+    if replace_if_unchanged(conn, user_id, provider, &seen, &refreshed)? {
         return Ok(Some(UpdateOutcome::Saved));
     }
     // Another process wrote between our read and our update: its token wins.
-    match tokens::load_oauth2_token(conn, cipher, user_id, name)? {
+    match connections::load_oauth2(conn, cipher, user_id, provider)? {
         Some(winner) => Ok(Some(UpdateOutcome::Superseded(winner.token))),
         None => Ok(None),
     }
@@ -267,16 +251,16 @@ struct RefreshedColumns<'a> {
 /// token is still `seen`, the text read before deciding. False when
 /// another write came in between.
 fn replace_if_unchanged(
-    conn: &mut SqliteConnection,
-    user_id: i32,
-    name: &str,
+    conn: &mut Conn,
+    user_id: UserId,
+    provider: Provider,
     seen: &str,
     columns: &RefreshedColumns<'_>,
 ) -> QueryResult<bool> {
     diesel::update(
         oauth2_tokens::table
             .filter(oauth2_tokens::user_id.eq(user_id))
-            .filter(oauth2_tokens::name.eq(name))
+            .filter(oauth2_tokens::name.eq(provider.name()))
             .filter(oauth2_tokens::access_token.eq(seen)),
     )
     .set(columns)
@@ -284,24 +268,24 @@ fn replace_if_unchanged(
     .map(|n| n == 1)
 }
 
-/// Takes the refresh lease of user `user_id`'s `name` token for
+/// Takes the refresh lease of user `user_id`'s `provider` token for
 /// [`REFRESH_LEASE`], if the row still holds `old` and no other process
 /// holds an unexpired lease; a lease of `lease.holder` itself is taken
 /// again. `Busy` otherwise (also when `old` was already replaced: the caller
 /// then fetches the new token).
 pub fn claim_oauth2_refresh(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     cipher: &Cipher,
-    user_id: i32,
-    name: &str,
+    user_id: UserId,
+    provider: Provider,
     old: &OAuth2Token,
     lease: Lease<'_>,
 ) -> Result<RefreshClaim, StoreError> {
-    let Some(row) = oauth2_row(conn, user_id, name)? else {
+    let Some(row) = oauth2_row(conn, user_id, provider)? else {
         return Ok(RefreshClaim::Busy);
     };
     let seen = row.access_token.clone();
-    let current = tokens::open_oauth2_row(cipher, row)?;
+    let current = open_oauth2_row(cipher, provider, row)?;
     if !still_holds(&current.token, old) {
         return Ok(RefreshClaim::Busy);
     }
@@ -309,7 +293,7 @@ pub fn claim_oauth2_refresh(
     let claimed = diesel::update(
         oauth2_tokens::table
             .filter(oauth2_tokens::user_id.eq(user_id))
-            .filter(oauth2_tokens::name.eq(name))
+            .filter(oauth2_tokens::name.eq(provider.name()))
             .filter(oauth2_tokens::access_token.eq(&seen))
             .filter(
                 oauth2_tokens::refresh_lease_until
@@ -330,18 +314,18 @@ pub fn claim_oauth2_refresh(
     })
 }
 
-/// Gives up `holder`'s refresh lease of user `user_id`'s `name` token, if
+/// Gives up `holder`'s refresh lease of user `user_id`'s `provider` token, if
 /// it still holds it; true when it did.
 pub fn release_oauth2_refresh(
-    conn: &mut SqliteConnection,
-    user_id: i32,
-    name: &str,
+    conn: &mut Conn,
+    user_id: UserId,
+    provider: Provider,
     holder: &str,
 ) -> QueryResult<bool> {
     diesel::update(
         oauth2_tokens::table
             .filter(oauth2_tokens::user_id.eq(user_id))
-            .filter(oauth2_tokens::name.eq(name))
+            .filter(oauth2_tokens::name.eq(provider.name()))
             .filter(oauth2_tokens::refresh_lease_holder.eq(holder)),
     )
     .set((
@@ -357,7 +341,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::config::SecretKey;
+    use crate::crypto::SecretKey;
+    use crate::db::connections::{NewConnection, NewToken};
     use crate::db::models::NewUser;
     use crate::db::{build_pool, run_migrations, users};
     use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken};
@@ -382,13 +367,15 @@ mod tests {
             },
         )
         .unwrap();
-        tokens::save_oauth2_token(
+        connections::save(
             &mut conn,
             &cipher,
-            user.id,
-            "github",
-            "1",
-            &token("a1", "r1"),
+            &NewConnection {
+                user_id: user.id,
+                provider: Provider::GitHub,
+                provider_user_id: "1",
+                token: NewToken::OAuth2(&token("a1", "r1")),
+            },
         )
         .unwrap();
         Fixture {
@@ -409,9 +396,9 @@ mod tests {
         }
     }
 
-    fn stored(f: &Fixture) -> tokens::StoredOAuth2Token {
+    fn stored(f: &Fixture) -> connections::StoredOAuth2Token {
         let mut conn = f.hooks.pool.get().unwrap();
-        tokens::load_oauth2_token(&mut conn, &f.hooks.cipher, f.hooks.user_id, "github")
+        connections::load_oauth2(&mut conn, &f.hooks.cipher, f.hooks.user_id, Provider::GitHub)
             .unwrap()
             .unwrap()
     }
@@ -473,7 +460,13 @@ mod tests {
         // a new seal, so the stored text no longer matches what was read.
         let (cipher, user) = (&f.hooks.cipher, f.hooks.user_id);
         let same = token("a1", "r1");
-        tokens::save_oauth2_token(&mut conn, cipher, user, "github", "1", &same).unwrap();
+        let again = NewConnection {
+            user_id: user,
+            provider: Provider::GitHub,
+            provider_user_id: "1",
+            token: NewToken::OAuth2(&same),
+        };
+        connections::save(&mut conn, cipher, &again).unwrap();
         let at = now();
         let columns = RefreshedColumns {
             access_token: "sealed-a2",
@@ -576,7 +569,7 @@ mod tests {
     async fn updating_a_connection_that_is_gone_says_not_connected() {
         let f = fixture();
         let mut conn = f.hooks.pool.get().unwrap();
-        tokens::delete_oauth2_token(&mut conn, f.hooks.user_id, "github").unwrap();
+        connections::remove(&mut conn, f.hooks.user_id, Provider::GitHub).unwrap();
         drop(conn);
         let err = f
             .hooks

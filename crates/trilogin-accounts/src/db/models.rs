@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::schema::{oauth1_tokens, oauth2_tokens, pending_logins, sessions, users};
+use crate::UserId;
 
 /// A person who has logged in at least once.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
@@ -14,7 +15,7 @@ use super::schema::{oauth1_tokens, oauth2_tokens, pending_logins, sessions, user
 #[diesel(check_for_backend(diesel::sqlite::Sqlite))]
 pub struct User {
     /// Primary key.
-    pub id: i32,
+    pub id: UserId,
     /// The name shown on pages, from the first provider's profile.
     pub display_name: String,
     /// E-mail address as a provider reported it; never used to match accounts.
@@ -48,7 +49,7 @@ pub struct OAuth1TokenRow {
     /// Primary key.
     pub id: i32,
     /// The owner.
-    pub user_id: i32,
+    pub user_id: UserId,
     /// The provider's registry name (`twitter`).
     pub name: String,
     /// The person's id at the provider.
@@ -72,7 +73,7 @@ pub struct OAuth1TokenRow {
 #[diesel(table_name = oauth1_tokens)]
 pub struct NewOAuth1Token<'a> {
     /// See [`OAuth1TokenRow::user_id`].
-    pub user_id: i32,
+    pub user_id: UserId,
     /// See [`OAuth1TokenRow::name`].
     pub name: &'a str,
     /// See [`OAuth1TokenRow::provider_user_id`].
@@ -98,7 +99,7 @@ pub struct OAuth2TokenRow {
     /// Primary key.
     pub id: i32,
     /// The owner.
-    pub user_id: i32,
+    pub user_id: UserId,
     /// The provider's registry name (`github`, `google`).
     pub name: String,
     /// The person's id at the provider (GitHub's numeric id, Google's `sub`).
@@ -136,7 +137,7 @@ pub struct OAuth2TokenRow {
 #[diesel(treat_none_as_null = true)]
 pub struct NewOAuth2Token<'a> {
     /// See [`OAuth2TokenRow::user_id`].
-    pub user_id: i32,
+    pub user_id: UserId,
     /// See [`OAuth2TokenRow::name`].
     pub name: &'a str,
     /// See [`OAuth2TokenRow::provider_user_id`].

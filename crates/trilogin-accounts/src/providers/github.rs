@@ -8,12 +8,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use url::Url;
 
-#[cfg(feature = "demo")]
-use super::demo_url;
 use super::{Profile, id_field, malformed, str_field};
 use std::sync::Arc;
-#[cfg(feature = "demo")]
-use trilogin_demo::{self as demo, DemoConfig};
 
 use trilogin_oauth::compliance::{ComplianceHooks, TokenAnswer};
 use trilogin_oauth::config::TokenEndpointAuthMethod;
@@ -50,21 +46,6 @@ fn dead_refresh_token_is_invalid_grant(answer: &mut TokenAnswer) {
             "error".to_owned(),
             Value::String("invalid_grant".to_owned()),
         );
-    }
-}
-
-/// The same preset pointed at the built-in demo GitHub.
-#[cfg(feature = "demo")]
-pub fn demo_preset(demo: &DemoConfig) -> ClientConfig {
-    ClientConfig {
-        client_id: demo::GITHUB_CLIENT_ID.to_owned(),
-        client_secret: Some(trilogin_oauth::secret::ClientSecret::new(
-            demo::GITHUB_CLIENT_SECRET,
-        )),
-        authorize_url: demo_url(demo, "github", "login/oauth/authorize"),
-        access_token_url: demo_url(demo, "github", "login/oauth/access_token"),
-        api_base_url: demo_url(demo, "github", "api/"),
-        ..preset()
     }
 }
 

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::schema::{oauth1_tokens, oauth2_tokens, sessions};
 use super::sessions::SEALED_STATE;
-use super::tokens::{
+use super::connections::{
     SEALED_ACCESS_TOKEN, SEALED_ID_TOKEN, SEALED_OAUTH1_TOKEN, SEALED_OAUTH1_TOKEN_SECRET,
     SEALED_REFRESH_TOKEN, StoreError, sealed_at,
 };
@@ -149,7 +149,7 @@ fn seal_clear_sessions(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SecretKey;
+    use crate::crypto::SecretKey;
     use crate::db::models::NewUser;
     use crate::db::{build_pool, run_migrations, tokens, users};
     use trilogin_oauth::OAuth2Token;

@@ -26,8 +26,6 @@ use hkdf::Hkdf;
 use rand::RngCore as _;
 use sha2::Sha256;
 
-use crate::config::SecretKey;
-
 /// The prefix of values sealed by this version of the scheme.
 const VERSION_PREFIX: &str = "v2:";
 /// The prefix of values sealed with the column alone as associated data.
@@ -35,6 +33,43 @@ const V1_PREFIX: &str = "v1:";
 /// HKDF `info` of the column key.
 const COLUMN_KEY_LABEL: &[u8] = b"trilogin v1 token encryption at rest";
 const NONCE_LEN: usize = 24;
+
+/// The shortest `SECRET_KEY` accepted, in bytes.
+pub const MIN_SECRET_KEY_LEN: usize = 32;
+
+/// The key that signs session cookies and derives the column key.
+/// `Debug` is redacted; the bytes are reached through [`SecretKey::secret`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(Vec<u8>);
+
+/// A `SECRET_KEY` shorter than [`MIN_SECRET_KEY_LEN`] bytes.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "must be at least {MIN_SECRET_KEY_LEN} bytes long (got {0}); generate one with `openssl rand -base64 48`"
+)]
+pub struct KeyTooShort(pub usize);
+
+impl SecretKey {
+    /// Wraps a key, refusing one shorter than [`MIN_SECRET_KEY_LEN`] bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, KeyTooShort> {
+        let bytes = bytes.into();
+        if bytes.len() < MIN_SECRET_KEY_LEN {
+            return Err(KeyTooShort(bytes.len()));
+        }
+        Ok(Self(bytes))
+    }
+
+    /// The key material.
+    pub fn secret(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
 
 /// Why a stored value could not be opened (or, rarely, sealed).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use super::problem::ProviderProblem;
 use super::repos_cache::CachedPage;
 use super::resources::{self, Answer};
 use super::services::Services;
-use crate::providers::Provider;
+use crate::{Provider, UserId};
 use crate::providers::github::{self, Pages, RateLimit, Repo};
 
 /// What the repositories page shows.
@@ -42,7 +42,7 @@ pub enum ReposOutcome {
 /// Loads page `page` of user `user_id`'s repositories.
 pub async fn load(
     services: &Services,
-    user_id: i32,
+    user_id: UserId,
     page: u32,
 ) -> Result<ReposOutcome, ProviderProblem> {
     let provider = Provider::GitHub;
