@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use trilogin_accounts::crypto::{MIN_SECRET_KEY_LEN, SecretKey};
-use trilogin_accounts::crypto::KeyTooShort;
 use trilogin_accounts::Provider;
+use trilogin_accounts::crypto::KeyTooShort;
+pub use trilogin_accounts::crypto::{MIN_SECRET_KEY_LEN, SecretKey};
 
 mod database;
 pub mod provider_env;

@@ -18,4 +18,3 @@ pub mod startup;
 pub mod telemetry;
 /// Routes, handlers, sessions, templates glue.
 pub mod web;
-

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use actix_web::web;
 use libfuzzer_sys::fuzz_target;
-use trilogin::providers::{github, twitter};
+use trilogin_accounts::providers::{github, twitter};
 use trilogin::web::login::LoginQuery;
 use trilogin::web::next::same_site_path;
 use trilogin_oauth::secret::ClientSecret;

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use reqwest::header::{HeaderMap, HeaderValue};
-use trilogin::providers::github::{RateLimit, pages};
+use trilogin_accounts::providers::github::{RateLimit, pages};
 
 fuzz_target!(|input: (&str, [&str; 3])| {
     let (link, limits) = input;

@@ -10,10 +10,10 @@ use actix_web::cookie::{Cookie, CookieJar};
 use actix_web::test::TestRequest;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use trilogin::config::SecretKey;
-use trilogin::crypto::{Cipher, SealedAt};
 use trilogin::web::session::{FlashKind, TypedSession};
-use trilogin::web::session_store::{cookie_key, parse_state, session_id};
+use trilogin::web::session_store::cookie_key;
+use trilogin_accounts::crypto::{Cipher, SealedAt, SecretKey};
+use trilogin_accounts::db::sessions::{SEALED_STATE, SessionState, session_id};
 
 #[derive(Debug, Arbitrary)]
 struct Input<'a> {
@@ -38,10 +38,10 @@ fuzz_target!(|input: Input<'_>| {
     if let Ok(secret) = SecretKey::new([7u8; 64]) {
         let cipher = Cipher::new(&secret);
         let row = [input.handle];
-        let at = SealedAt::new("sessions.state", &row);
+        let at = SealedAt::new(SEALED_STATE, &row);
         let _ = cipher.open(&at, input.stored);
     }
-    let mut state = parse_state(input.stored).unwrap_or_default();
+    let mut state: SessionState = serde_json::from_str(input.stored).unwrap_or_default();
     state.extend(input.entries);
     let session = TypedSession::new(TestRequest::default().to_http_request().get_session());
     for (key, text) in state {

@@ -12,7 +12,8 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use trilogin::config::Config;
 use trilogin::config::provider_env::{PARAMS, client_config, unknown_env_keys};
-use trilogin::providers::Provider;
+use trilogin_accounts::Provider;
+use trilogin_accounts::providers::preset;
 use trilogin_oauth::OAuth;
 
 const SITE: &[&str] = &[
@@ -65,7 +66,7 @@ fuzz_target!(|values: Vec<(u16, String)>| {
         let name = provider.name();
         let _ = unknown_env_keys(name, config.provider_env.keys());
         let from_env = |var: &str| config.provider_env.get(var).cloned();
-        if let Ok(client) = client_config(name, provider.preset(), from_env) {
+        if let Ok(client) = client_config(name, preset(provider), from_env) {
             let _ = oauth.register(name, client);
         }
     }

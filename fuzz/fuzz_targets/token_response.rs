@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
-use trilogin::providers::github;
+use trilogin_accounts::providers::github;
 use trilogin_oauth::oauth2::token_response::parse_token_response;
 
 fuzz_target!(|input: (u16, Option<&str>, &str)| {

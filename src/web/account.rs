@@ -10,12 +10,12 @@ use super::format;
 use super::session::FlashKind;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
+use crate::error::AppError;
+use crate::startup::AppState;
+use trilogin_accounts::Provider;
 use trilogin_accounts::app::account::{self, Connection};
 use trilogin_accounts::app::connections::{self, DisconnectOutcome, RefreshOutcome};
 use trilogin_accounts::app::problem::ProviderProblem;
-use crate::error::AppError;
-use trilogin_accounts::Provider;
-use crate::startup::AppState;
 
 /// One provider's row on the account page.
 #[derive(Debug, Serialize)]

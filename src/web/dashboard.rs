@@ -7,10 +7,10 @@ use serde::Serialize;
 use super::safe_url::SafeUrl;
 use super::session::TypedSession;
 use super::templates::Layout;
-use trilogin_accounts::app::account::{self, Connection};
 use crate::error::AppError;
-use trilogin_accounts::{Provider, UserId};
 use crate::startup::AppState;
+use trilogin_accounts::app::account::{self, Connection};
+use trilogin_accounts::{Provider, UserId};
 
 /// One provider's card.
 #[derive(Debug, Serialize)]

@@ -6,8 +6,8 @@ use serde::Serialize;
 use super::session::TypedSession;
 use super::templates::Layout;
 use crate::error::AppError;
-use trilogin_accounts::Provider;
 use crate::startup::AppState;
+use trilogin_accounts::Provider;
 
 /// One provider's log-in button.
 #[derive(Debug, Serialize)]

@@ -16,10 +16,10 @@ use serde::Deserialize;
 
 use super::next::same_site_path;
 use super::session::{FlashKind, TypedSession};
-use trilogin_accounts::app::login::{self, LoginError, LoginKind};
 use crate::error::AppError;
-use trilogin_accounts::Provider;
 use crate::startup::AppState;
+use trilogin_accounts::Provider;
+use trilogin_accounts::app::login::{self, LoginError, LoginKind};
 use trilogin_oauth::secret::random_token;
 
 /// The query of `/login/{provider}`.
@@ -93,7 +93,15 @@ async fn finish(
         .existing_login_binding()
         .unwrap_or_else(|| random_token(32));
     let pending = state.services.pending_logins(&binding);
-    let logged_in = match login::finish_login(&state.services, provider, &pending, params, current_user).await {
+    let logged_in = match login::finish_login(
+        &state.services,
+        provider,
+        &pending,
+        params,
+        current_user,
+    )
+    .await
+    {
         Ok(logged_in) => logged_in,
         Err(error) => return fail(session, provider, &error),
     };

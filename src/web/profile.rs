@@ -10,9 +10,9 @@ use super::resource_page::{self, ProblemView};
 use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
-use trilogin_accounts::app::profile;
 use crate::error::AppError;
 use crate::startup::AppState;
+use trilogin_accounts::app::profile;
 
 /// One row of the claims table.
 #[derive(Debug, Serialize)]

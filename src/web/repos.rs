@@ -10,10 +10,10 @@ use super::resource_page::{self, ProblemView};
 use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
 use super::templates::Layout;
-use trilogin_accounts::app::repos::{self, ReposOutcome};
 use crate::error::AppError;
-use trilogin_accounts::providers::github::Pages;
 use crate::startup::AppState;
+use trilogin_accounts::app::repos::{self, ReposOutcome};
+use trilogin_accounts::providers::github::Pages;
 
 /// The query of `/repos`.
 #[derive(Debug, Deserialize)]

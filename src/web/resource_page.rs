@@ -4,9 +4,9 @@
 use actix_web::HttpResponse;
 use serde::Serialize;
 
-use trilogin_accounts::app::problem::{ProblemKind, ProviderProblem};
 use crate::error::AppError;
 use crate::startup::AppState;
+use trilogin_accounts::app::problem::{ProblemKind, ProviderProblem};
 
 /// The problem box of a resource page.
 #[derive(Debug, Serialize)]

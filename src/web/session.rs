@@ -226,8 +226,8 @@ mod tests {
     fn the_user_id_round_trips() {
         let session = session();
         assert_eq!(session.user_id().unwrap(), None);
-        session.set_user_id(42).unwrap();
-        assert_eq!(session.user_id().unwrap(), Some(42));
+        session.set_user_id(UserId::new(42)).unwrap();
+        assert_eq!(session.user_id().unwrap(), Some(UserId::new(42)));
     }
 
     #[test]
@@ -247,7 +247,7 @@ mod tests {
         session.login_binding().unwrap();
         let state: std::collections::HashMap<_, _> = session.0.entries().clone();
         assert!(!state_is_logged_in(&state));
-        session.set_user_id(7).unwrap();
+        session.set_user_id(UserId::new(7)).unwrap();
         assert!(state_is_logged_in(&session.0.entries().clone()));
     }
 

@@ -161,5 +161,4 @@ mod tests {
         let short = Duration::minutes(2);
         assert_eq!(lifetime(&state(&[]), short), short);
     }
-
 }

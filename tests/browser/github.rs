@@ -8,7 +8,7 @@ use fantoccini::Locator;
 use crate::journey;
 use crate::page::Decision;
 
-use trilogin::providers::github::PAGE_SIZE;
+use trilogin_accounts::providers::github::PAGE_SIZE;
 use trilogin_demo::github::repos::REPOS_PER_PERSON;
 
 /// The description of the demo repository that tries to run a script.

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use trilogin::providers::{Provider, github};
+use trilogin::demo_mount::demo_preset;
+use trilogin_accounts::Provider;
+use trilogin_accounts::providers::github;
 use trilogin_demo::google::id_token::IdTokenFault;
 use trilogin_oauth::oauth2::{OAuth2Client, USERINFO_KEY};
 use trilogin_oauth::{Error, OAuth2Token};
@@ -20,7 +22,7 @@ use trilogin_oauth::session::MemoryLoginSession as MemorySession;
 fn client(server: &TestServer, provider: Provider) -> OAuth2Client {
     let http =
         trilogin_oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();
-    OAuth2Client::new(provider.name(), provider.demo_preset(&server.config), http).unwrap()
+    OAuth2Client::new(provider.name(), demo_preset(provider, &server.config), http).unwrap()
 }
 
 /// Sends the browser through the consent page as `person`; returns the

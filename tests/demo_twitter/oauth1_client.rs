@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use actix_web::{App, HttpServer};
-use trilogin::providers::twitter;
+use trilogin::demo_mount::demo_preset;
+use trilogin_accounts::Provider;
+use trilogin_accounts::providers::twitter;
 use trilogin_demo::{DemoConfig, DemoProviders};
 use trilogin_oauth::config::{SignatureMethod, SignatureType};
 use trilogin_oauth::oauth1::OAuth1Client;
@@ -55,7 +57,7 @@ async fn spawn() -> DemoTwitter {
 
 impl DemoTwitter {
     fn client(&self, signature_type: SignatureType, method: SignatureMethod) -> OAuth1Client {
-        let mut config = twitter::demo_preset(&self.config);
+        let mut config = demo_preset(Provider::Twitter, &self.config);
         config.signature_type = signature_type;
         config.signature_method = method;
         let http =
@@ -170,7 +172,7 @@ async fn declining_at_the_demo_twitter_is_access_denied() {
 #[tokio::test]
 async fn the_demo_twitter_refuses_a_client_with_the_wrong_secret() {
     let demo = spawn().await;
-    let mut config = twitter::demo_preset(&demo.config);
+    let mut config = demo_preset(Provider::Twitter, &demo.config);
     config.client_secret = Some(trilogin_oauth::secret::ClientSecret::new("wrong"));
     let http =
         trilogin_oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();

@@ -1,9 +1,10 @@
 //! The dashboard and the account page: what a logged-in person sees about
 //! their connections, with the data seeded straight into the database.
 
-use trilogin::db::models::NewUser;
-use trilogin::db::tokens::{mark_oauth2_needs_reconnect, save_oauth1_token, save_oauth2_token};
-use trilogin::db::users::insert_user;
+use trilogin_accounts::db::connections::{self, NewConnection, NewToken};
+use trilogin_accounts::db::models::NewUser;
+use trilogin_accounts::db::users::insert_user;
+use trilogin_accounts::{Provider, UserId};
 use trilogin_oauth::secret::{AccessToken, RefreshToken, TokenSecret};
 use trilogin_oauth::{OAuth1Token, OAuth2Token};
 
@@ -12,7 +13,7 @@ use trilogin_testing::{TestApp, spawn_app};
 const HOSTILE: &str = r#"<script>alert("x")</script> & 'friends'"#;
 
 /// A user named `name`, returning their id.
-pub fn seed_user(app: &TestApp, name: &str) -> i32 {
+pub fn seed_user(app: &TestApp, name: &str) -> UserId {
     insert_user(
         &mut app.db(),
         &NewUser {
@@ -38,35 +39,31 @@ pub fn oauth2_token(access: &str, expires_at: time::OffsetDateTime) -> OAuth2Tok
     }
 }
 
-fn seed_github(app: &TestApp, user_id: i32) {
+fn seed_github(app: &TestApp, user_id: UserId) {
     let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
-    save_oauth2_token(
-        &mut app.db(),
-        &app.state.services.cipher,
+    app.save_connection(&NewConnection {
         user_id,
-        "github",
-        "583231",
-        &oauth2_token("gho_seeded", expires),
-    )
-    .unwrap();
+        provider: Provider::GitHub,
+        provider_user_id: "583231",
+        token: NewToken::OAuth2(&oauth2_token("gho_seeded", expires)),
+    });
 }
 
-fn seed_twitter(app: &TestApp, user_id: i32, screen_name: &str) {
+fn seed_twitter(app: &TestApp, user_id: UserId, screen_name: &str) {
     let token = OAuth1Token {
         oauth_token: AccessToken::new("tw-token"),
         oauth_token_secret: TokenSecret::new("tw-secret"),
         extra: Default::default(),
     };
-    save_oauth1_token(
-        &mut app.db(),
-        &app.state.services.cipher,
-        user_id,
-        "twitter",
-        "783214",
-        Some(screen_name),
-        &token,
-    )
-    .unwrap();
+    app.save_connection(&NewConnection {
+        user_id: user_id,
+        provider: Provider::Twitter,
+        provider_user_id: "783214",
+        token: NewToken::OAuth1 {
+            token: &token,
+            screen_name: Some(screen_name),
+        },
+    });
 }
 
 #[tokio::test]
@@ -102,7 +99,7 @@ async fn the_dashboard_greets_the_person_and_shows_a_card_per_provider() {
 #[tokio::test]
 async fn a_session_of_a_deleted_account_shows_the_login_page_again() {
     let app = spawn_app().await;
-    app.plant_logged_in_session(4242).await;
+    app.plant_logged_in_session(UserId::new(4242)).await;
     let body = app.get_page("/", 200).await;
     assert!(body.contains("Log in with GitHub"), "{body}");
     assert!(!body.contains("Hello,"), "{body}");
@@ -126,7 +123,7 @@ async fn the_account_page_shows_each_connection_with_its_status() {
     let user_id = seed_user(&app, "Ada");
     seed_github(&app, user_id);
     seed_twitter(&app, user_id, "ada<b>");
-    mark_oauth2_needs_reconnect(&mut app.db(), user_id, "github").unwrap();
+    connections::mark_needs_reconnect(&mut app.db(), user_id, Provider::GitHub).unwrap();
     app.plant_logged_in_session(user_id).await;
 
     let response = app.get("/account").await;

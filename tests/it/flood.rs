@@ -1,10 +1,10 @@
 //! Abuse by volume: anonymous login starts cannot fill the disk, and one
 //! address that starts logins too fast gets a 429 page.
 
-use diesel::prelude::*;
 use futures_util::StreamExt as _;
-use trilogin::db::maintenance::purge_expired;
-use trilogin::db::schema::{pending_logins, sessions};
+use trilogin_accounts::db::fixtures::{count_rows, session_rows};
+use trilogin_accounts::db::maintenance::purge_expired;
+use trilogin_accounts::db::{self, Conn};
 
 use trilogin_testing::{spawn_app, spawn_app_with};
 
@@ -33,25 +33,26 @@ async fn twenty_thousand_anonymous_login_starts_leave_a_small_database_after_one
     assert!(statuses.iter().all(|s| *s == 303), "every start redirects");
 
     let mut conn = app.db();
-    let rows = |conn: &mut diesel::SqliteConnection| -> (i64, i64) {
-        let s = sessions::table.count().get_result(conn).unwrap();
-        let p = pending_logins::table.count().get_result(conn).unwrap();
-        (s, p)
+    let rows = |conn: &mut Conn| {
+        (
+            count_rows(conn, "sessions"),
+            count_rows(conn, "pending_logins"),
+        )
     };
     assert_eq!(rows(&mut conn), (STARTS as i64, STARTS as i64));
-    let latest: time::PrimitiveDateTime = sessions::table
-        .select(diesel::dsl::max(sessions::expires_at))
-        .first::<Option<_>>(&mut conn)
-        .unwrap()
+    let latest = session_rows(&mut conn)
+        .into_iter()
+        .map(|(_, _, expires_at)| expires_at)
+        .max()
         .unwrap();
-    let ten_minutes = trilogin::db::now() + time::Duration::minutes(10);
+    let ten_minutes = db::now() + time::Duration::minutes(10);
     assert!(
         latest <= ten_minutes,
         "an anonymous session lives 10 minutes, not {latest}"
     );
 
     // The periodic purge, once they have all expired.
-    let later = trilogin::db::now() + time::Duration::minutes(11);
+    let later = db::now() + time::Duration::minutes(11);
     let purged = purge_expired(&mut conn, later).unwrap();
     assert_eq!((purged.sessions, purged.pending_logins), (STARTS, STARTS));
     assert_eq!(rows(&mut conn), (0, 0));
@@ -91,7 +92,7 @@ async fn starting_logins_too_fast_from_one_address_gets_a_429_page_and_stores_no
         page.contains(&format!("wait {retry_after} second")),
         "{page}"
     );
-    let stored: i64 = sessions::table.count().get_result(&mut app.db()).unwrap();
+    let stored = count_rows(&mut app.db(), "sessions");
     assert_eq!(stored, 3, "the refused start stored no session");
     // Other pages are not limited.
     assert_eq!(anonymous().get("/").await.status(), 200);

@@ -64,7 +64,7 @@ async fn security_headers_survive_a_failing_session_store() {
         .await
         .unwrap();
     app.plant_session_cookie(&app.session_cookie_value(key.as_ref()));
-    diesel::RunQueryDsl::execute(diesel::sql_query("DROP TABLE sessions"), &mut app.db()).unwrap();
+    trilogin_accounts::db::fixtures::drop_sessions_table(&mut app.db());
 
     let response = app.get("/").await;
     assert_eq!(response.status(), 500);

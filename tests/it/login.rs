@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use actix_session::storage::SessionStore as _;
 
-use diesel::prelude::*;
-use trilogin::db::models::User;
-use trilogin::db::schema::{oauth1_tokens, oauth2_tokens, users};
+use trilogin_accounts::UserId;
+use trilogin_accounts::db::fixtures::{self, count_rows};
+use trilogin_accounts::db::models::User;
 
 use trilogin::config::DemoMode;
 use trilogin_demo::google::id_token::IdTokenFault;
@@ -23,7 +23,7 @@ const DAY: time::Duration = time::Duration::days(1);
 const CSRF: &str = "csrf-token-of-this-session-0123456789abcdef";
 
 /// Gives the browser a session of user `user_id` with a known CSRF token.
-async fn plant_logged_in_session(app: &TestApp, user_id: i32) {
+async fn plant_logged_in_session(app: &TestApp, user_id: UserId) {
     let state = HashMap::from([
         ("user_id".to_owned(), user_id.to_string()),
         ("csrf_token".to_owned(), format!("\"{CSRF}\"")),
@@ -44,7 +44,7 @@ async fn post_logout(app: &TestApp, form: &[(&str, &str)]) -> reqwest::Response 
 #[tokio::test]
 async fn logout_by_link_is_refused_with_a_page_that_says_how() {
     let app = spawn_app().await;
-    plant_logged_in_session(&app, 1).await;
+    plant_logged_in_session(&app, UserId::new(1)).await;
     let response = app.get("/logout").await;
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
@@ -57,7 +57,7 @@ async fn logout_by_link_is_refused_with_a_page_that_says_how() {
 #[tokio::test]
 async fn logout_without_or_with_a_wrong_csrf_token_is_refused_and_keeps_the_session() {
     let app = spawn_app().await;
-    plant_logged_in_session(&app, 1).await;
+    plant_logged_in_session(&app, UserId::new(1)).await;
     for form in [&[][..], &[("csrf_token", "forged")][..]] {
         let response = post_logout(&app, form).await;
         assert_eq!(response.status(), 403);
@@ -71,7 +71,7 @@ async fn logout_without_or_with_a_wrong_csrf_token_is_refused_and_keeps_the_sess
 #[tokio::test]
 async fn logout_with_the_csrf_token_ends_the_session() {
     let app = spawn_app().await;
-    plant_logged_in_session(&app, 1).await;
+    plant_logged_in_session(&app, UserId::new(1)).await;
     let home = app.get_page("/", 200).await;
     assert!(home.contains(&format!(r#"name="csrf_token" value="{CSRF}""#)));
 
@@ -82,48 +82,17 @@ async fn logout_with_the_csrf_token_ends_the_session() {
     assert!(!home.contains(r#"action="/logout""#), "{home}");
     assert!(home.contains("Log in with GitHub"));
     // The old session is gone server-side, not only from the browser.
-    let count: i64 = {
-        use diesel::prelude::*;
-        trilogin::db::schema::sessions::table
-            .count()
-            .get_result(&mut app.db())
-            .unwrap()
-    };
-    assert_eq!(count, 0);
+    assert_eq!(count_rows(&mut app.db(), "sessions"), 0);
 }
 
 /// Every account, oldest first.
 fn all_users(app: &TestApp) -> Vec<User> {
-    users::table
-        .order(users::id)
-        .select(User::as_select())
-        .load(&mut app.db())
-        .unwrap()
+    fixtures::all_users(&mut app.db())
 }
 
 /// (user id, provider, provider user id) of every stored connection.
-fn connections(app: &TestApp) -> Vec<(i32, String, String)> {
-    let mut conn = app.db();
-    let mut rows: Vec<(i32, String, String)> = oauth2_tokens::table
-        .select((
-            oauth2_tokens::user_id,
-            oauth2_tokens::name,
-            oauth2_tokens::provider_user_id,
-        ))
-        .load(&mut conn)
-        .unwrap();
-    rows.extend(
-        oauth1_tokens::table
-            .select((
-                oauth1_tokens::user_id,
-                oauth1_tokens::name,
-                oauth1_tokens::provider_user_id,
-            ))
-            .load::<(i32, String, String)>(&mut conn)
-            .unwrap(),
-    );
-    rows.sort();
-    rows
+fn connections(app: &TestApp) -> Vec<(UserId, String, String)> {
+    fixtures::all_identities(&mut app.db())
 }
 
 async fn first_login_creates_an_account_and_a_connection(provider: &str, label: &str, id: &str) {
@@ -197,7 +166,7 @@ async fn a_logged_in_person_connects_a_second_and_third_provider_to_the_same_acc
 
     let accounts = all_users(&app);
     assert_eq!(accounts.len(), 1);
-    let providers: Vec<(i32, String)> = connections(&app)
+    let providers: Vec<(UserId, String)> = connections(&app)
         .into_iter()
         .map(|(user, name, _)| (user, name))
         .collect();

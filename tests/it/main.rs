@@ -24,5 +24,4 @@ mod refresh;
 mod resource_pages;
 mod sessions;
 mod startup;
-mod storage;
 mod timeouts;

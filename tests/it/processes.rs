@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use trilogin::config::DemoMode;
-use trilogin::db::tokens::load_oauth2_token;
+use trilogin_accounts::Provider;
 use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 
 use crate::refresh::{ada_with_github, demo_github};
@@ -54,14 +54,9 @@ async fn two_app_processes_on_one_database_refresh_an_expired_token_once() {
         1,
         "the provider saw one refresh from the two processes together"
     );
-    let row = load_oauth2_token(
-        &mut first.db(),
-        &first.state.services.cipher,
-        user_id,
-        "github",
-    )
-    .unwrap()
-    .expect("the GitHub row is kept");
+    let row = first
+        .stored_oauth2(user_id, Provider::GitHub)
+        .expect("the GitHub row is kept");
     assert_ne!(row.token.access_token, old.access_token);
     assert!(!row.needs_reconnect);
 }

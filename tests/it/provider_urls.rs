@@ -4,8 +4,8 @@
 //! real pages, so the avatar it names is the one the dashboard shows.
 
 use serde_json::json;
-use trilogin::db::tokens::{save_oauth1_token, save_oauth2_token};
-use trilogin::db::users::find_by_identity;
+use trilogin_accounts::db::connections::{self, NewConnection, NewToken};
+use trilogin_accounts::{Provider, UserId};
 use trilogin_oauth::OAuth1Token;
 use trilogin_oauth::secret::{AccessToken, TokenSecret};
 use wiremock::matchers::{method, path};
@@ -65,7 +65,7 @@ fn repo(name: &str, html_url: &str) -> serde_json::Value {
 }
 
 /// Logs Mallory in with the mock GitHub, whose `/user` names `avatar_url`.
-async fn login_with_github(app: &TestApp, mock: &MockServer, avatar_url: &str) -> i32 {
+async fn login_with_github(app: &TestApp, mock: &MockServer, avatar_url: &str) -> UserId {
     answer(
         mock,
         "POST",
@@ -92,33 +92,35 @@ async fn login_with_github(app: &TestApp, mock: &MockServer, avatar_url: &str) -
         .get(&format!("/auth/github/callback?code=c0de&state={state}"))
         .await;
     assert_eq!(location(&done), "/", "the login succeeds");
-    find_by_identity(&mut app.db(), "github", "4242")
+    connections::owner(&mut app.db(), Provider::GitHub, "4242")
         .unwrap()
         .expect("the login made a user")
-        .id
 }
 
 /// Connects Twitter and Google for `user_id` straight in the database.
-fn connect_twitter_and_google(app: &TestApp, user_id: i32) {
+fn connect_twitter_and_google(app: &TestApp, user_id: UserId) {
     let twitter = OAuth1Token {
         oauth_token: AccessToken::new("tw-token"),
         oauth_token_secret: TokenSecret::new("tw-token-secret"),
         extra: Default::default(),
     };
-    let (db, cipher) = (&mut app.db(), &app.state.services.cipher);
-    save_oauth1_token(
-        db,
-        cipher,
+    app.save_connection(&NewConnection {
         user_id,
-        "twitter",
-        "7",
-        Some("mallory"),
-        &twitter,
-    )
-    .unwrap();
+        provider: Provider::Twitter,
+        provider_user_id: "7",
+        token: NewToken::OAuth1 {
+            token: &twitter,
+            screen_name: Some("mallory"),
+        },
+    });
     let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
     let google = oauth2_token("ya29.mock", expires);
-    save_oauth2_token(db, cipher, user_id, "google", "g-4242", &google).unwrap();
+    app.save_connection(&NewConnection {
+        user_id,
+        provider: Provider::Google,
+        provider_user_id: "g-4242",
+        token: NewToken::OAuth2(&google),
+    });
 }
 
 fn assert_no_script_or_data_url(page: &str) {

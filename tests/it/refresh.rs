@@ -2,7 +2,8 @@
 //! before the page renders, once however many pages ask, and a refused
 //! refresh asks for a new login without deleting anything.
 
-use trilogin::db::tokens::{load_oauth2_token, save_oauth2_token};
+use trilogin_accounts::db::connections::{NewConnection, NewToken, StoredOAuth2Token};
+use trilogin_accounts::{Provider, UserId};
 use trilogin_demo::github::{DEMO_PASSWORD, DemoGitHub};
 use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 use trilogin_oauth::OAuth2Token;
@@ -57,21 +58,18 @@ pub async fn demo_github_token(app: &TestApp, login: &str) -> OAuth2Token {
 }
 
 /// Stores `token` as user `user_id`'s GitHub connection (Ada's identity).
-pub fn store_github(app: &TestApp, user_id: i32, token: &OAuth2Token) {
-    save_oauth2_token(
-        &mut app.db(),
-        &app.state.services.cipher,
-        user_id,
-        "github",
-        ADA_GITHUB_ID,
-        token,
-    )
-    .unwrap();
+pub fn store_github(app: &TestApp, user_id: UserId, token: &OAuth2Token) {
+    app.save_connection(&NewConnection {
+        user_id: user_id,
+        provider: Provider::GitHub,
+        provider_user_id: ADA_GITHUB_ID,
+        token: NewToken::OAuth2(token),
+    });
 }
 
 /// A logged-in Ada whose GitHub connection holds a real demo token,
 /// expired when `expired` is set.
-pub async fn ada_with_github(app: &TestApp, expired: bool) -> (i32, OAuth2Token) {
+pub async fn ada_with_github(app: &TestApp, expired: bool) -> (UserId, OAuth2Token) {
     let user_id = seed_user(app, "Ada Lovelace");
     let mut token = demo_github_token(app, "ada-lovelace").await;
     if expired {
@@ -82,9 +80,8 @@ pub async fn ada_with_github(app: &TestApp, expired: bool) -> (i32, OAuth2Token)
     (user_id, token)
 }
 
-fn stored(app: &TestApp, user_id: i32) -> trilogin::db::tokens::StoredOAuth2Token {
-    load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "github")
-        .unwrap()
+fn stored(app: &TestApp, user_id: UserId) -> StoredOAuth2Token {
+    app.stored_oauth2(user_id, Provider::GitHub)
         .expect("the GitHub row is kept")
 }
 

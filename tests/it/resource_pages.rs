@@ -2,7 +2,8 @@
 //! demo providers: what the person sees (escaped), paging, GitHub's ETags
 //! and rate limit, provider failures, and disconnecting.
 
-use trilogin::db::tokens::{load_oauth1_token, load_oauth2_token, save_oauth2_token};
+use trilogin_accounts::db::connections::{NewConnection, NewToken};
+use trilogin_accounts::{Provider, UserId};
 
 use crate::journey::login_via_demo;
 use crate::refresh::{ada_with_github, demo_github};
@@ -145,30 +146,22 @@ async fn the_profile_shows_userinfo_and_the_id_token_claims_readably() {
 async fn an_expired_google_token_is_refreshed_before_the_profile_renders() {
     let app = spawn_app().await;
     login_via_demo(&app, "google", "ada").await;
-    let user_id = 1;
-    let mut stored =
-        load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "google")
-            .unwrap()
-            .unwrap();
+    let user_id = UserId::new(1);
+    let mut stored = app.stored_oauth2(user_id, Provider::Google).unwrap();
     let old = stored.token.clone();
     stored.token.expires_at = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
-    save_oauth2_token(
-        &mut app.db(),
-        &app.state.services.cipher,
+    app.save_connection(&NewConnection {
         user_id,
-        "google",
-        &stored.provider_user_id,
-        &stored.token,
-    )
-    .unwrap();
+        provider: Provider::Google,
+        provider_user_id: &stored.provider_user_id,
+        token: NewToken::OAuth2(&stored.token),
+    });
 
     let body = app.get_page("/profile", 200).await;
     assert!(body.contains("ada@example.com"), "{body}");
     let google = app.state.demo.google.as_deref().unwrap();
     assert_eq!(google.knobs().calls("refresh"), 1);
-    let row = load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "google")
-        .unwrap()
-        .unwrap();
+    let row = app.stored_oauth2(user_id, Provider::Google).unwrap();
     assert_ne!(row.token.access_token, old.access_token);
     assert!(row.token.expires_at.unwrap() > time::OffsetDateTime::now_utc());
     assert!(row.refreshed_at.is_some());
@@ -197,11 +190,8 @@ async fn disconnect_revokes_at_github_and_deletes_the_row() {
     let app = spawn_app().await;
     login_via_demo(&app, "github", "ada").await;
     login_via_demo(&app, "twitter", "ada").await;
-    let user_id = 1;
-    let token = load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "github")
-        .unwrap()
-        .unwrap()
-        .token;
+    let user_id = UserId::new(1);
+    let token = app.stored_oauth2(user_id, Provider::GitHub).unwrap().token;
     let page = app.get_page("/account", 200).await;
     let csrf = csrf_token_in(&page).unwrap();
 
@@ -216,11 +206,7 @@ async fn disconnect_revokes_at_github_and_deletes_the_row() {
     );
     assert!(page.contains(r#"href="/login/github">Connect GitHub</a>"#));
     assert_eq!(demo_github(&app).knobs().calls("revoke"), 1);
-    assert!(
-        load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "github")
-            .unwrap()
-            .is_none()
-    );
+    assert!(app.stored_oauth2(user_id, Provider::GitHub).is_none());
     let at_github = app
         .client
         .get(app.url("/_demo/github/api/user"))
@@ -249,8 +235,7 @@ async fn disconnect_revokes_at_twitter_and_deletes_the_row() {
     let twitter = app.state.demo.twitter.as_deref().unwrap();
     assert_eq!(twitter.knobs().calls("invalidate_token"), 1);
     assert!(
-        load_oauth1_token(&mut app.db(), &app.state.services.cipher, 1, "twitter")
-            .unwrap()
+        app.stored_oauth1(UserId::new(1), Provider::Twitter)
             .is_none()
     );
 }
@@ -272,8 +257,7 @@ async fn the_last_connection_cannot_be_disconnected() {
     );
     assert_eq!(demo_github(&app).knobs().calls("revoke"), 0);
     assert!(
-        load_oauth2_token(&mut app.db(), &app.state.services.cipher, 1, "github")
-            .unwrap()
+        app.stored_oauth2(UserId::new(1), Provider::GitHub)
             .is_some()
     );
 }
@@ -293,9 +277,7 @@ async fn a_provider_that_answers_too_slowly_gets_a_message_and_a_retry_link() {
     let body = app.get_page("/repos", 200).await;
     assert!(body.contains("GitHub did not answer in time"), "{body}");
     assert!(body.contains(r#"href="/repos">Try again</a>"#));
-    let row = load_oauth2_token(&mut app.db(), &app.state.services.cipher, user_id, "github")
-        .unwrap()
-        .unwrap();
+    let row = app.stored_oauth2(user_id, Provider::GitHub).unwrap();
     assert!(
         !row.needs_reconnect,
         "a slow provider is no reason to log in again"
@@ -317,8 +299,8 @@ async fn a_revoked_twitter_token_asks_for_a_reconnect_and_keeps_the_row() {
         body.contains(r#"href="/login/twitter">Reconnect Twitter</a>"#),
         "{body}"
     );
-    let row = load_oauth1_token(&mut app.db(), &app.state.services.cipher, 1, "twitter")
-        .unwrap()
+    let row = app
+        .stored_oauth1(UserId::new(1), Provider::Twitter)
         .expect("the Twitter row is kept");
     assert!(row.needs_reconnect);
     let home = app.get_page("/", 200).await;
@@ -331,9 +313,7 @@ async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoint
     login_via_demo(&app, "github", "ada").await;
     login_via_demo(&app, "google", "ada").await;
     let google = app.state.demo.google.as_deref().unwrap();
-    let before = load_oauth2_token(&mut app.db(), &app.state.services.cipher, 1, "google")
-        .unwrap()
-        .unwrap();
+    let before = app.stored_oauth2(UserId::new(1), Provider::Google).unwrap();
     let page = app.get_page("/account", 200).await;
     let csrf = csrf_token_in(&page).unwrap();
 
@@ -345,9 +325,7 @@ async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoint
         "{page}"
     );
     assert_eq!(google.knobs().calls("refresh"), 1);
-    let after = load_oauth2_token(&mut app.db(), &app.state.services.cipher, 1, "google")
-        .unwrap()
-        .unwrap();
+    let after = app.stored_oauth2(UserId::new(1), Provider::Google).unwrap();
     assert_ne!(after.token.access_token, before.token.access_token);
 
     app.post_form("/account/google/disconnect", &[("csrf_token", &csrf)])
@@ -359,8 +337,7 @@ async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoint
     );
     assert_eq!(google.knobs().calls("revoke"), 1);
     assert!(
-        load_oauth2_token(&mut app.db(), &app.state.services.cipher, 1, "google")
-            .unwrap()
+        app.stored_oauth2(UserId::new(1), Provider::Google)
             .is_none()
     );
 }

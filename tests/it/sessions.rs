@@ -1,12 +1,14 @@
 //! The server-side session store and the session cookie.
 
 use std::collections::HashMap;
+use trilogin_accounts::UserId;
 
 use actix_session::storage::{SessionKey, SessionStore};
-use diesel::prelude::*;
-use trilogin::db::schema::sessions;
 use trilogin::web::session::{Flash, FlashKind};
-use trilogin::web::session_store::session_id;
+use trilogin_accounts::db::fixtures::{
+    count_rows, session_rows, set_session_expiry, set_session_state,
+};
+use trilogin_accounts::db::{self, sessions::session_id};
 
 use trilogin_testing::{TestApp, spawn_app, spawn_app_with};
 
@@ -42,10 +44,10 @@ async fn the_store_keeps_state_under_the_hash_of_the_key_only() {
         Some(state_with_flash("hi"))
     );
 
-    let ids: Vec<String> = sessions::table
-        .select(sessions::id)
-        .load(&mut app.db())
-        .unwrap();
+    let ids: Vec<String> = session_rows(&mut app.db())
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
     assert_eq!(ids, [session_id(key.as_ref())]);
     assert_ne!(ids[0], key.as_ref());
     assert_eq!(ids[0].len(), 64);
@@ -111,11 +113,8 @@ async fn an_unknown_session_key_gives_a_fresh_empty_session() {
 async fn an_expired_session_is_gone_and_purged() {
     let app = spawn_app().await;
     let key = plant_session(&app, "Too late").await;
-    let past = trilogin::db::now() - time::Duration::minutes(1);
-    diesel::update(sessions::table)
-        .set(sessions::expires_at.eq(past))
-        .execute(&mut app.db())
-        .unwrap();
+    let past = db::now() - time::Duration::minutes(1);
+    set_session_expiry(&mut app.db(), past);
 
     assert_eq!(app.state.sessions.load(&key).await.unwrap(), None);
     assert!(!app.get_page("/", 200).await.contains("Too late"));
@@ -123,7 +122,7 @@ async fn an_expired_session_is_gone_and_purged() {
         app.state.sessions.purge_expired().await.unwrap().sessions,
         1
     );
-    let left: i64 = sessions::table.count().get_result(&mut app.db()).unwrap();
+    let left = count_rows(&mut app.db(), "sessions");
     assert_eq!(left, 0);
 }
 
@@ -140,7 +139,7 @@ async fn an_update_to_an_expired_session_never_brings_its_state_back() {
     let new = store.update(old, logged_in, &DAY).await.unwrap();
     assert_ne!(new.as_ref(), old_text);
     assert_eq!(store.load(&new).await.unwrap(), None, "an empty session");
-    let rows: i64 = sessions::table.count().get_result(&mut app.db()).unwrap();
+    let rows = count_rows(&mut app.db(), "sessions");
     assert_eq!(rows, 1, "only the expired row, until the purge");
 }
 
@@ -154,7 +153,7 @@ async fn an_update_to_a_deleted_session_never_brings_its_state_back() {
     store.delete(&key).await.unwrap();
     let new = store.update(same_key, logged_in, &DAY).await.unwrap();
     assert_eq!(store.load(&new).await.unwrap(), None);
-    let rows: i64 = sessions::table.count().get_result(&mut app.db()).unwrap();
+    let rows = count_rows(&mut app.db(), "sessions");
     assert_eq!(rows, 0);
 }
 
@@ -167,11 +166,8 @@ async fn session_state_is_sealed_at_rest_and_bound_to_its_row() {
         .await
         .unwrap();
     let other = store.save(state_with_flash("other"), &DAY).await.unwrap();
-    let rows: Vec<(String, String)> = sessions::table
-        .select((sessions::id, sessions::state))
-        .load(&mut app.db())
-        .unwrap();
-    for (_, state) in &rows {
+    let rows = session_rows(&mut app.db());
+    for (_, state, _) in &rows {
         assert!(state.starts_with("v2:"), "{state}");
         assert!(
             !state.contains("secret") && !state.contains("flash"),
@@ -182,13 +178,10 @@ async fn session_state_is_sealed_at_rest_and_bound_to_its_row() {
     // browser is simply logged out, never given the other state.
     let mine_state = &rows
         .iter()
-        .find(|(id, _)| *id == session_id(mine.as_ref()))
+        .find(|(id, _, _)| *id == session_id(mine.as_ref()))
         .unwrap()
         .1;
-    diesel::update(sessions::table.find(session_id(other.as_ref())))
-        .set(sessions::state.eq(mine_state))
-        .execute(&mut app.db())
-        .unwrap();
+    set_session_state(&mut app.db(), Some(&session_id(other.as_ref())), mine_state);
     assert_eq!(store.load(&other).await.unwrap(), None);
     assert_eq!(
         store.load(&mine).await.unwrap(),
@@ -201,15 +194,9 @@ async fn a_clear_session_state_of_an_earlier_release_is_sealed_at_start_up() {
     let app = spawn_app().await;
     let key = plant_session(&app, "Kept across the upgrade").await;
     let clear = serde_json::to_string(&state_with_flash("Kept across the upgrade")).unwrap();
-    diesel::update(sessions::table)
-        .set(sessions::state.eq(&clear))
-        .execute(&mut app.db())
-        .unwrap();
+    set_session_state(&mut app.db(), None, &clear);
     let app = app.restart().await;
-    let stored: String = sessions::table
-        .select(sessions::state)
-        .first(&mut app.db())
-        .unwrap();
+    let (_, stored, _) = session_rows(&mut app.db()).remove(0);
     assert!(stored.starts_with("v2:"), "{stored}");
     assert_eq!(
         app.state.sessions.load(&key).await.unwrap(),
@@ -223,12 +210,9 @@ async fn a_session_without_a_login_lives_no_longer_than_a_pending_login() {
     plant_session(&app, "hello").await;
     app.get_page("/", 200).await;
     app.get_page("/", 200).await;
-    let expires: time::PrimitiveDateTime = sessions::table
-        .select(sessions::expires_at)
-        .first(&mut app.db())
-        .unwrap();
+    let (_, _, expires) = session_rows(&mut app.db()).remove(0);
     assert!(
-        expires <= trilogin::db::now() + time::Duration::minutes(10),
+        expires <= db::now() + time::Duration::minutes(10),
         "{expires}"
     );
 }
@@ -236,21 +220,12 @@ async fn a_session_without_a_login_lives_no_longer_than_a_pending_login() {
 #[tokio::test]
 async fn using_a_session_slides_its_expiry_forward() {
     let app = spawn_app().await;
-    app.plant_logged_in_session(1).await;
-    let soon = trilogin::db::now() + time::Duration::hours(1);
-    diesel::update(sessions::table)
-        .set(sessions::expires_at.eq(soon))
-        .execute(&mut app.db())
-        .unwrap();
+    app.plant_logged_in_session(UserId::new(1)).await;
+    let soon = db::now() + time::Duration::hours(1);
+    set_session_expiry(&mut app.db(), soon);
     app.get_page("/", 200).await;
-    let expires: time::PrimitiveDateTime = sessions::table
-        .select(sessions::expires_at)
-        .first(&mut app.db())
-        .unwrap();
-    assert!(
-        expires > trilogin::db::now() + time::Duration::days(13),
-        "{expires}"
-    );
+    let (_, _, expires) = session_rows(&mut app.db()).remove(0);
+    assert!(expires > db::now() + time::Duration::days(13), "{expires}");
 }
 
 #[tokio::test]
@@ -301,7 +276,7 @@ async fn the_session_cookie_is_secure_when_the_site_is_https() {
 #[tokio::test]
 async fn a_logged_in_page_carries_a_stable_csrf_token_in_its_log_out_form() {
     let app = spawn_app().await;
-    app.plant_logged_in_session(1).await;
+    app.plant_logged_in_session(UserId::new(1)).await;
     let first = app.get_page("/", 200).await;
     let token = trilogin_testing::csrf_token_in(&first).expect("log-out form with a CSRF token");
     assert!(token.len() >= 43, "{token}");
@@ -320,7 +295,7 @@ async fn an_anonymous_page_has_no_log_out_form() {
 #[tokio::test]
 async fn a_csrf_token_made_before_a_restart_is_still_the_sessions_after_it() {
     let app = spawn_app().await;
-    app.plant_logged_in_session(7).await;
+    app.plant_logged_in_session(UserId::new(7)).await;
     let before = trilogin_testing::csrf_token_in(&app.get_page("/", 200).await).unwrap();
     let app = app.restart().await;
     let after = trilogin_testing::csrf_token_in(&app.get_page("/", 200).await);

@@ -75,9 +75,6 @@ mod tests {
     #[test]
     fn a_user_id_is_a_plain_number_in_json() {
         assert_eq!(serde_json::to_string(&UserId::new(42)).unwrap(), "42");
-        assert_eq!(
-            serde_json::from_str::<UserId>("7").unwrap(),
-            UserId::new(7)
-        );
+        assert_eq!(serde_json::from_str::<UserId>("7").unwrap(), UserId::new(7));
     }
 }

@@ -21,8 +21,11 @@ use tokio::task::JoinHandle;
 use trilogin::config::{Config, SecretKey};
 use trilogin::startup::{AppState, Application, SESSION_COOKIE};
 use trilogin::web::session_store::cookie_key;
-use trilogin_accounts::UserId;
 use trilogin_accounts::db::DbConnection;
+use trilogin_accounts::db::connections::{
+    self, NewConnection, StoredOAuth1Token, StoredOAuth2Token,
+};
+use trilogin_accounts::{Provider, UserId};
 use trilogin_oauth::secret::random_token;
 
 /// A running app and what a test needs to poke at it.
@@ -191,6 +194,34 @@ impl TestApp {
     /// A connection to the app's database.
     pub fn db(&self) -> DbConnection {
         self.state.services.pool.get().expect("database connection")
+    }
+
+    /// Stores `new` straight into the app's database, as a finished login would.
+    pub fn save_connection(&self, new: &NewConnection<'_>) {
+        connections::save(&mut self.db(), &self.state.services.cipher, new)
+            .expect("connection saved");
+    }
+
+    /// User `user_id`'s stored OAuth 2.0 connection to `provider`, opened.
+    pub fn stored_oauth2(&self, user_id: UserId, provider: Provider) -> Option<StoredOAuth2Token> {
+        connections::load_oauth2(
+            &mut self.db(),
+            &self.state.services.cipher,
+            user_id,
+            provider,
+        )
+        .expect("stored token opens")
+    }
+
+    /// User `user_id`'s stored OAuth 1.0a connection to `provider`, opened.
+    pub fn stored_oauth1(&self, user_id: UserId, provider: Provider) -> Option<StoredOAuth1Token> {
+        connections::load_oauth1(
+            &mut self.db(),
+            &self.state.services.cipher,
+            user_id,
+            provider,
+        )
+        .expect("stored token opens")
     }
 
     /// The session cookie value that carries `session_key`, encrypted the

@@ -31,10 +31,7 @@ pub async fn overview(services: &Services, user_id: UserId) -> anyhow::Result<Op
 }
 
 /// Every connection of user `user_id`, in the site's provider order.
-pub async fn connections(
-    services: &Services,
-    user_id: UserId,
-) -> anyhow::Result<Vec<Connection>> {
+pub async fn connections(services: &Services, user_id: UserId) -> anyhow::Result<Vec<Connection>> {
     db::call(&services.pool, move |conn| connections::list(conn, user_id)).await
 }
 

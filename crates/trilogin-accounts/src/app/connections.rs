@@ -6,8 +6,8 @@ use super::account::{self, RemoveError};
 use super::resources;
 use super::services::Services;
 use crate::db::{QueryError, connections};
-use crate::{Provider, UserId};
 use crate::providers::{github, twitter};
+use crate::{Provider, UserId};
 use trilogin_oauth::{Error, Token};
 
 /// How a "Refresh now" ended.
@@ -26,7 +26,11 @@ pub enum RefreshOutcome {
 
 /// Refreshes user `user_id`'s `provider` token now, whatever its expiry,
 /// with the same single flight and compare-and-swap as a refresh on access.
-pub async fn refresh_now(services: &Services, user_id: UserId, provider: Provider) -> RefreshOutcome {
+pub async fn refresh_now(
+    services: &Services,
+    user_id: UserId,
+    provider: Provider,
+) -> RefreshOutcome {
     let Ok(client) = resources::client(services, provider) else {
         return RefreshOutcome::NotRefreshable;
     };

@@ -16,8 +16,8 @@ use crate::crypto::Cipher;
 use crate::db::connections::{self, NewConnection, NewToken, StoreError};
 use crate::db::models::{NewUser, User};
 use crate::db::{self, Conn, QueryError, QueryResult, users};
-use crate::{Provider, UserId};
 use crate::providers::{Profile, github, google, twitter};
+use crate::{Provider, UserId};
 use trilogin_oauth::oauth2::USERINFO_KEY;
 use trilogin_oauth::session::LoginSession;
 use trilogin_oauth::{self as oauth, ApiRequest, Client, OAuth, OAuth1Token, OAuth2Token, Token};
@@ -450,21 +450,9 @@ mod tests {
     use diesel::prelude::*;
 
     use super::*;
-    use crate::crypto::SecretKey;
-    use crate::db::{DbPool, build_pool, run_migrations};
+    use crate::db::fixtures::TestDb;
     use trilogin_oauth::OAuth2Token;
     use trilogin_oauth::secret::{AccessToken, RefreshToken};
-
-    fn database() -> (tempfile::TempDir, DbPool, Cipher) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = build_pool(&dir.path().join("t.db").to_string_lossy()).unwrap();
-        run_migrations(&pool).unwrap();
-        (
-            dir,
-            pool,
-            Cipher::new(&SecretKey::new(vec![9u8; 32]).unwrap()),
-        )
-    }
 
     fn profile(id: &str, name: &str) -> Profile {
         Profile {
@@ -498,7 +486,11 @@ mod tests {
 
     #[test]
     fn the_same_identity_finds_the_same_account_and_keeps_its_refresh_token() {
-        let (_dir, pool, cipher) = database();
+        let TestDb {
+            dir: _dir,
+            pool,
+            cipher,
+        } = TestDb::new();
         let conn = &mut pool.get().unwrap();
         let gh = Provider::GitHub;
         let first = record_login(
@@ -532,7 +524,11 @@ mod tests {
 
     #[test]
     fn a_second_provider_is_connected_but_an_equal_email_never_links_accounts() {
-        let (_dir, pool, cipher) = database();
+        let TestDb {
+            dir: _dir,
+            pool,
+            cipher,
+        } = TestDb::new();
         let conn = &mut pool.get().unwrap();
         let ada = record_login(
             conn,
@@ -577,7 +573,11 @@ mod tests {
 
     #[test]
     fn connecting_an_identity_of_another_account_changes_nothing() {
-        let (_dir, pool, cipher) = database();
+        let TestDb {
+            dir: _dir,
+            pool,
+            cipher,
+        } = TestDb::new();
         let conn = &mut pool.get().unwrap();
         let ada = record_login(
             conn,
@@ -626,7 +626,11 @@ mod tests {
 
     #[test]
     fn a_second_identity_of_a_connected_provider_is_refused() {
-        let (_dir, pool, cipher) = database();
+        let TestDb {
+            dir: _dir,
+            pool,
+            cipher,
+        } = TestDb::new();
         let conn = &mut pool.get().unwrap();
         let ada = record_login(
             conn,
@@ -662,7 +666,11 @@ mod tests {
 
     #[test]
     fn re_login_clears_the_needs_reconnect_mark() {
-        let (_dir, pool, cipher) = database();
+        let TestDb {
+            dir: _dir,
+            pool,
+            cipher,
+        } = TestDb::new();
         let conn = &mut pool.get().unwrap();
         let ada = record_login(
             conn,

@@ -8,8 +8,8 @@ use super::problem::ProviderProblem;
 use super::resources;
 use super::services::Services;
 use crate::db::connections;
-use crate::{Provider, UserId};
 use crate::providers::google::{self, UserInfo};
+use crate::{Provider, UserId};
 use trilogin_oauth::{ApiRequest, Error};
 
 /// What the profile page shows.

@@ -13,8 +13,8 @@ use super::problem::ProviderProblem;
 use super::repos_cache::CachedPage;
 use super::resources::{self, Answer};
 use super::services::Services;
-use crate::{Provider, UserId};
 use crate::providers::github::{self, Pages, RateLimit, Repo};
+use crate::{Provider, UserId};
 
 /// What the repositories page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 use super::problem::ProviderProblem;
 use super::resources;
 use super::services::Services;
-use crate::{Provider, UserId};
 use crate::providers::twitter::{self, Tweet};
+use crate::{Provider, UserId};
 
 /// One page of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]

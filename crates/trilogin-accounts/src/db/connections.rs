@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use super::models::{NewOAuth1Token, OAuth1TokenRow, NewOAuth2Token, OAuth2TokenRow};
+use super::models::{NewOAuth1Token, NewOAuth2Token, OAuth1TokenRow, OAuth2TokenRow};
 use super::schema::{oauth1_tokens, oauth2_tokens};
 use super::{Conn, from_db_time, now, to_db_time};
 use crate::crypto::{Cipher, CryptoError, SealedAt};
@@ -166,14 +166,17 @@ pub fn save(conn: &mut Conn, cipher: &Cipher, new: &NewConnection<'_>) -> Result
 ///
 /// Two statements: run it inside a write transaction, as [`save`] does.
 pub fn write(conn: &mut Conn, cipher: &Cipher, new: &NewConnection<'_>) -> Result<(), StoreError> {
-    let (user_id, name, provider_user_id) = (new.user_id, new.provider.name(), new.provider_user_id);
+    let (user_id, name, provider_user_id) =
+        (new.user_id, new.provider.name(), new.provider_user_id);
     let row = [name, provider_user_id];
     let seal = |column, value: &str| cipher.seal(&sealed_at(column, &row), value);
     match new.token {
         NewToken::OAuth1 { token, screen_name } => {
             let oauth_token = seal(SEALED_OAUTH1_TOKEN, token.oauth_token.secret())?;
-            let oauth_token_secret =
-                seal(SEALED_OAUTH1_TOKEN_SECRET, token.oauth_token_secret.secret())?;
+            let oauth_token_secret = seal(
+                SEALED_OAUTH1_TOKEN_SECRET,
+                token.oauth_token_secret.secret(),
+            )?;
             let columns = NewOAuth1Token {
                 user_id,
                 name,
@@ -250,7 +253,9 @@ pub fn load_oauth2(
     provider: Provider,
 ) -> Result<Option<StoredOAuth2Token>, StoreError> {
     let row = oauth2_row(conn, user_id, provider)?;
-    Ok(row.map(|row| open_oauth2_row(cipher, provider, row)).transpose()?)
+    Ok(row
+        .map(|row| open_oauth2_row(cipher, provider, row))
+        .transpose()?)
 }
 
 /// User `user_id`'s OAuth 1.0a connection to `provider`, with its token opened.
@@ -266,7 +271,9 @@ pub fn load_oauth1(
         .select(OAuth1TokenRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.map(|row| open_oauth1_row(cipher, provider, row)).transpose()?)
+    Ok(row
+        .map(|row| open_oauth1_row(cipher, provider, row))
+        .transpose()?)
 }
 
 /// User `user_id`'s token at `provider`, of either protocol, opened.
@@ -399,7 +406,10 @@ pub fn mark_needs_reconnect(
                 .filter(oauth1_tokens::user_id.eq(user_id))
                 .filter(oauth1_tokens::name.eq(name)),
         )
-        .set((oauth1_tokens::needs_reconnect.eq(true), oauth1_tokens::updated_at.eq(now())))
+        .set((
+            oauth1_tokens::needs_reconnect.eq(true),
+            oauth1_tokens::updated_at.eq(now()),
+        ))
         .execute(conn)?
     } else {
         diesel::update(
@@ -407,7 +417,10 @@ pub fn mark_needs_reconnect(
                 .filter(oauth2_tokens::user_id.eq(user_id))
                 .filter(oauth2_tokens::name.eq(name)),
         )
-        .set((oauth2_tokens::needs_reconnect.eq(true), oauth2_tokens::updated_at.eq(now())))
+        .set((
+            oauth2_tokens::needs_reconnect.eq(true),
+            oauth2_tokens::updated_at.eq(now()),
+        ))
         .execute(conn)?
     };
     Ok(marked > 0)
@@ -476,8 +489,14 @@ pub fn list(conn: &mut Conn, user_id: UserId) -> QueryResult<Vec<Connection>> {
 }
 
 /// User `user_id`'s connection to `provider`, if any.
-pub fn find(conn: &mut Conn, user_id: UserId, provider: Provider) -> QueryResult<Option<Connection>> {
-    Ok(list(conn, user_id)?.into_iter().find(|c| c.provider == provider))
+pub fn find(
+    conn: &mut Conn,
+    user_id: UserId,
+    provider: Provider,
+) -> QueryResult<Option<Connection>> {
+    Ok(list(conn, user_id)?
+        .into_iter()
+        .find(|c| c.provider == provider))
 }
 
 /// How many connections user `user_id` has, of either protocol.

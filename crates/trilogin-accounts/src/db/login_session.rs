@@ -111,19 +111,7 @@ mod tests {
     use time::Duration;
 
     use super::*;
-    use crate::crypto::SecretKey;
-    use crate::db::{build_pool, run_migrations};
-
-    fn store() -> (tempfile::TempDir, DbPool, Cipher) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = build_pool(&dir.path().join("t.db").to_string_lossy()).unwrap();
-        run_migrations(&pool).unwrap();
-        (
-            dir,
-            pool,
-            Cipher::new(&SecretKey::new(vec![3u8; 32]).unwrap()),
-        )
-    }
+    use crate::db::fixtures::TestDb;
 
     fn now() -> OffsetDateTime {
         OffsetDateTime::now_utc()
@@ -131,7 +119,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_pending_login_is_taken_once_and_only_by_its_browser() {
-        let (_dir, pool, cipher) = store();
+        let TestDb {
+            dir: _dir,
+            pool,
+            cipher,
+        } = TestDb::new();
         let mine = DbLoginSession::new(pool.clone(), cipher.clone(), "browser-a");
         let theirs = DbLoginSession::new(pool, cipher, "browser-b");
         let later = now() + Duration::minutes(10);
@@ -159,7 +151,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_expired_pending_login_is_gone_and_the_cap_drops_the_oldest() {
-        let (_dir, pool, cipher) = store();
+        let TestDb {
+            dir: _dir,
+            pool,
+            cipher,
+        } = TestDb::new();
         let session = DbLoginSession::new(pool, cipher, "browser");
         let soon = now() + Duration::seconds(1);
         session
@@ -197,7 +193,11 @@ mod tests {
 
         use crate::db::schema::pending_logins::dsl;
 
-        let (_dir, pool, cipher) = store();
+        let TestDb {
+            dir: _dir,
+            pool,
+            cipher,
+        } = TestDb::new();
         let session = DbLoginSession::new(pool.clone(), cipher, "browser");
         let later = now() + Duration::minutes(10);
         let secret = serde_json::json!({"verifier": "pkce-verifier-secret"});

@@ -6,6 +6,7 @@
 //! opened); handlers call them inside `web::block`, never on the async
 //! executor. SQLite-only SQL stays here (pragmas) and in `migrations/`.
 
+pub mod connections;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod login_session;
@@ -16,7 +17,6 @@ pub mod reseal;
 pub mod schema;
 pub mod sessions;
 pub mod token_hooks;
-pub mod connections;
 pub mod users;
 
 use std::path::Path;

@@ -7,12 +7,12 @@
 
 use diesel::prelude::*;
 
-use super::schema::{oauth1_tokens, oauth2_tokens, sessions};
-use super::sessions::SEALED_STATE;
 use super::connections::{
     SEALED_ACCESS_TOKEN, SEALED_ID_TOKEN, SEALED_OAUTH1_TOKEN, SEALED_OAUTH1_TOKEN_SECRET,
     SEALED_REFRESH_TOKEN, StoreError, sealed_at,
 };
+use super::schema::{oauth1_tokens, oauth2_tokens, sessions};
+use super::sessions::SEALED_STATE;
 use crate::crypto::{Cipher, SealedAt};
 
 /// How many rows an upgrade rewrote.
@@ -149,28 +149,17 @@ fn seal_clear_sessions(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::SecretKey;
-    use crate::db::models::NewUser;
-    use crate::db::{build_pool, run_migrations, tokens, users};
+    use crate::Provider;
+    use crate::db::connections::{self, NewConnection, NewToken};
+    use crate::db::fixtures::{TestDb, add_user};
     use trilogin_oauth::OAuth2Token;
     use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken};
 
     #[test]
     fn v1_tokens_and_clear_sessions_are_sealed_again_bound_to_their_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = build_pool(&dir.path().join("t.db").to_string_lossy()).unwrap();
-        run_migrations(&pool).unwrap();
-        let cipher = Cipher::new(&SecretKey::new(vec![5u8; 32]).unwrap());
-        let mut conn = pool.get().unwrap();
-        let user = users::insert_user(
-            &mut conn,
-            &NewUser {
-                display_name: "Ada",
-                email: None,
-                avatar_url: None,
-            },
-        )
-        .unwrap();
+        let db = TestDb::new();
+        let (cipher, mut conn) = (&db.cipher, db.conn());
+        let user = add_user(&mut conn, "Ada");
         let token = OAuth2Token {
             access_token: AccessToken::new("gho_old"),
             token_type: "bearer".into(),
@@ -180,7 +169,12 @@ mod tests {
             id_token: Some(IdToken::new("eyJ.old")),
             extra: Default::default(),
         };
-        tokens::save_oauth2_token(&mut conn, &cipher, user.id, "github", "1", &token).unwrap();
+        db.save(&NewConnection {
+            user_id: user,
+            provider: Provider::GitHub,
+            provider_user_id: "1",
+            token: NewToken::OAuth2(&token),
+        });
         // As a release before row binding stored them.
         diesel::update(oauth2_tokens::table)
             .set((
@@ -198,9 +192,9 @@ mod tests {
             ))
             .execute(&mut conn)
             .unwrap();
-        assert!(tokens::load_oauth2_token(&mut conn, &cipher, user.id, "github").is_err());
+        assert!(connections::load_oauth2(&mut conn, cipher, user, Provider::GitHub).is_err());
 
-        let resealed = reseal_legacy(&mut conn, &cipher).unwrap();
+        let resealed = reseal_legacy(&mut conn, cipher).unwrap();
         assert_eq!(
             resealed,
             Resealed {
@@ -208,7 +202,7 @@ mod tests {
                 sessions: 1
             }
         );
-        let stored = tokens::load_oauth2_token(&mut conn, &cipher, user.id, "github")
+        let stored = connections::load_oauth2(&mut conn, cipher, user, Provider::GitHub)
             .unwrap()
             .unwrap();
         assert_eq!(stored.token, token);
@@ -219,7 +213,7 @@ mod tests {
         let at = SealedAt::new(SEALED_STATE, &["s1"]);
         assert_eq!(cipher.open(&at, &state).unwrap(), r#"{"user_id":"1"}"#);
         assert_eq!(
-            reseal_legacy(&mut conn, &cipher).unwrap(),
+            reseal_legacy(&mut conn, cipher).unwrap(),
             Resealed::default()
         );
     }

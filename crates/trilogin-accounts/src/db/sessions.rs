@@ -144,7 +144,9 @@ impl SessionStates {
 
     fn seal(&self, id: &str, state: &SessionState) -> anyhow::Result<String> {
         let json = serde_json::to_string(state)?;
-        Ok(self.cipher.seal(&SealedAt::new(SEALED_STATE, &[id]), &json)?)
+        Ok(self
+            .cipher
+            .seal(&SealedAt::new(SEALED_STATE, &[id]), &json)?)
     }
 
     /// The state of live session `key`. `None` when there is none, or when
@@ -157,7 +159,10 @@ impl SessionStates {
         let Some(row) = row else {
             return Ok(None);
         };
-        match self.cipher.open(&SealedAt::new(SEALED_STATE, &[&id]), &row.state) {
+        match self
+            .cipher
+            .open(&SealedAt::new(SEALED_STATE, &[&id]), &row.state)
+        {
             Ok(json) => Ok(Some(serde_json::from_str(&json)?)),
             Err(e) => {
                 tracing::warn!(error = %e, "session state does not open; starting a new session");
@@ -167,7 +172,12 @@ impl SessionStates {
     }
 
     /// Stores a new session `key` holding `state`, living `ttl` unused.
-    pub async fn insert(&self, key: &str, state: &SessionState, ttl: Duration) -> anyhow::Result<()> {
+    pub async fn insert(
+        &self,
+        key: &str,
+        state: &SessionState,
+        ttl: Duration,
+    ) -> anyhow::Result<()> {
         let id = session_id(key);
         let sealed = self.seal(&id, state)?;
         call(&self.pool, move |conn| {
@@ -186,17 +196,28 @@ impl SessionStates {
 
     /// Replaces the state of live session `key`; false when it is gone
     /// (logged out or expired meanwhile), and then nothing is stored.
-    pub async fn update(&self, key: &str, state: &SessionState, ttl: Duration) -> anyhow::Result<bool> {
+    pub async fn update(
+        &self,
+        key: &str,
+        state: &SessionState,
+        ttl: Duration,
+    ) -> anyhow::Result<bool> {
         let id = session_id(key);
         let sealed = self.seal(&id, state)?;
-        call(&self.pool, move |conn| update_session(conn, &id, &sealed, ttl, now())).await
+        call(&self.pool, move |conn| {
+            update_session(conn, &id, &sealed, ttl, now())
+        })
+        .await
     }
 
     /// Slides live session `key`'s expiry forward by its own lifetime,
     /// writing only when that moves it by at least `min_step`.
     pub async fn extend(&self, key: &str, min_step: Duration) -> anyhow::Result<bool> {
         let id = session_id(key);
-        call(&self.pool, move |conn| extend_session(conn, &id, now(), min_step)).await
+        call(&self.pool, move |conn| {
+            extend_session(conn, &id, now(), min_step)
+        })
+        .await
     }
 
     /// Deletes session `key`.

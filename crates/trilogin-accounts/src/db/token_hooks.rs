@@ -144,8 +144,8 @@ impl TokenHooks for DbTokenHooks {
         self.run(client_name, move |conn, _, user_id, provider| {
             Ok(release_oauth2_refresh(conn, user_id, provider, &holder)?)
         })
-            .await
-            .map(|_| ())
+        .await
+        .map(|_| ())
     }
 }
 
@@ -341,47 +341,26 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::crypto::SecretKey;
     use crate::db::connections::{NewConnection, NewToken};
-    use crate::db::models::NewUser;
-    use crate::db::{build_pool, run_migrations, users};
+    use crate::db::fixtures::{TestDb, add_user};
     use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken};
 
     struct Fixture {
-        _dir: tempfile::TempDir,
+        _db: TestDb,
         hooks: DbTokenHooks,
     }
 
     fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = build_pool(&dir.path().join("t.db").to_string_lossy()).unwrap();
-        run_migrations(&pool).unwrap();
-        let cipher = Cipher::new(&SecretKey::new(vec![7u8; 32]).unwrap());
-        let mut conn = pool.get().unwrap();
-        let user = users::insert_user(
-            &mut conn,
-            &NewUser {
-                display_name: "Ada",
-                email: None,
-                avatar_url: None,
-            },
-        )
-        .unwrap();
-        connections::save(
-            &mut conn,
-            &cipher,
-            &NewConnection {
-                user_id: user.id,
-                provider: Provider::GitHub,
-                provider_user_id: "1",
-                token: NewToken::OAuth2(&token("a1", "r1")),
-            },
-        )
-        .unwrap();
-        Fixture {
-            _dir: dir,
-            hooks: DbTokenHooks::new(pool.clone(), cipher, new_lease_holder(), user.id),
-        }
+        let db = TestDb::new();
+        let user = add_user(&mut db.conn(), "Ada");
+        db.save(&NewConnection {
+            user_id: user,
+            provider: Provider::GitHub,
+            provider_user_id: "1",
+            token: NewToken::OAuth2(&token("a1", "r1")),
+        });
+        let hooks = DbTokenHooks::new(db.pool.clone(), db.cipher.clone(), new_lease_holder(), user);
+        Fixture { _db: db, hooks }
     }
 
     fn token(access: &str, refresh: &str) -> OAuth2Token {
@@ -398,9 +377,14 @@ mod tests {
 
     fn stored(f: &Fixture) -> connections::StoredOAuth2Token {
         let mut conn = f.hooks.pool.get().unwrap();
-        connections::load_oauth2(&mut conn, &f.hooks.cipher, f.hooks.user_id, Provider::GitHub)
-            .unwrap()
-            .unwrap()
+        connections::load_oauth2(
+            &mut conn,
+            &f.hooks.cipher,
+            f.hooks.user_id,
+            Provider::GitHub,
+        )
+        .unwrap()
+        .unwrap()
     }
 
     #[tokio::test]
@@ -481,7 +465,7 @@ mod tests {
             refresh_lease_holder: None,
             updated_at: at,
         };
-        assert!(!replace_if_unchanged(&mut conn, user, "github", &seen, &columns).unwrap());
+        assert!(!replace_if_unchanged(&mut conn, user, Provider::GitHub, &seen, &columns).unwrap());
         drop(conn);
         assert_eq!(stored(&f).token.access_token.secret(), "a1");
     }
@@ -498,14 +482,14 @@ mod tests {
                 holder: "process-a",
                 at,
             };
-            claim_oauth2_refresh(conn, cipher, user, "github", &old, lease).unwrap()
+            claim_oauth2_refresh(conn, cipher, user, Provider::GitHub, &old, lease).unwrap()
         };
         let claim_as_b = |conn: &mut SqliteConnection, at| {
             let lease = Lease {
                 holder: "process-b",
                 at,
             };
-            claim_oauth2_refresh(conn, cipher, user, "github", &old, lease).unwrap()
+            claim_oauth2_refresh(conn, cipher, user, Provider::GitHub, &old, lease).unwrap()
         };
         assert_eq!(claim(&mut conn, t0), RefreshClaim::Granted);
         assert_eq!(claim_as_b(&mut conn, t0), RefreshClaim::Busy);
@@ -551,17 +535,20 @@ mod tests {
         let (cipher, user) = (&f.hooks.cipher, f.hooks.user_id);
         let at = OffsetDateTime::now_utc();
         let lease = |holder| Lease { holder, at };
-        let granted = claim_oauth2_refresh(&mut conn, cipher, user, "github", &old, lease("a"));
+        let granted =
+            claim_oauth2_refresh(&mut conn, cipher, user, Provider::GitHub, &old, lease("a"));
         assert_eq!(granted.unwrap(), RefreshClaim::Granted);
-        assert!(!release_oauth2_refresh(&mut conn, user, "github", "b").unwrap());
-        let busy = claim_oauth2_refresh(&mut conn, cipher, user, "github", &old, lease("b"));
+        assert!(!release_oauth2_refresh(&mut conn, user, Provider::GitHub, "b").unwrap());
+        let busy =
+            claim_oauth2_refresh(&mut conn, cipher, user, Provider::GitHub, &old, lease("b"));
         assert_eq!(
             busy.unwrap(),
             RefreshClaim::Busy,
             "b cannot release a's lease"
         );
-        assert!(release_oauth2_refresh(&mut conn, user, "github", "a").unwrap());
-        let again = claim_oauth2_refresh(&mut conn, cipher, user, "github", &old, lease("b"));
+        assert!(release_oauth2_refresh(&mut conn, user, Provider::GitHub, "a").unwrap());
+        let again =
+            claim_oauth2_refresh(&mut conn, cipher, user, Provider::GitHub, &old, lease("b"));
         assert_eq!(again.unwrap(), RefreshClaim::Granted);
     }
 

@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
+use super::Conn;
 use super::models::{NewUser, User};
 use super::schema::users;
-use super::Conn;
 use crate::UserId;
 
 /// Inserts a user and returns the stored row.
@@ -25,11 +25,7 @@ pub fn find_user(conn: &mut Conn, id: UserId) -> QueryResult<Option<User>> {
 }
 
 /// Replaces the profile fields of user `id` (after a login refreshed them).
-pub fn update_profile(
-    conn: &mut Conn,
-    id: UserId,
-    profile: &NewUser<'_>,
-) -> QueryResult<bool> {
+pub fn update_profile(conn: &mut Conn, id: UserId, profile: &NewUser<'_>) -> QueryResult<bool> {
     diesel::update(users::table.find(id))
         .set((
             users::display_name.eq(profile.display_name),

@@ -18,14 +18,12 @@ use crate::Provider;
 
 /// The preset for the real `provider`.
 pub fn preset(provider: Provider) -> ClientConfig {
-match provider {
+    match provider {
         Provider::Twitter => twitter::preset(),
         Provider::GitHub => github::preset(),
         Provider::Google => google::preset(),
     }
 }
-
-
 
 /// Who the person is at a provider, normalised across the three.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

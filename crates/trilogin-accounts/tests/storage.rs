@@ -1,19 +1,17 @@
-//! The SQLite database: schema, pragmas, and tokens sealed at rest.
+//! The database: schema, pragmas, and tokens sealed at rest.
 
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use time::OffsetDateTime;
-use trilogin::config::SecretKey;
-use trilogin::crypto::Cipher;
-use trilogin::db::models::NewUser;
-use trilogin::db::tokens::{self, StoreError};
-use trilogin::db::users;
+use trilogin_accounts::crypto::{Cipher, SecretKey};
+use trilogin_accounts::db::connections::{self as store, NewConnection, NewToken, StoreError};
+use trilogin_accounts::db::fixtures::{TestDb, add_user};
+use trilogin_accounts::db::users;
+use trilogin_accounts::{Provider, UserId};
 use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 use trilogin_oauth::{OAuth1Token, OAuth2Token};
-
-use trilogin_testing::spawn_app;
 
 #[derive(QueryableByName)]
 struct Name {
@@ -55,23 +53,34 @@ fn github_token() -> OAuth2Token {
     }
 }
 
-fn new_user(conn: &mut SqliteConnection, name: &str) -> i32 {
-    users::insert_user(
-        conn,
-        &NewUser {
-            display_name: name,
-            email: None,
-            avatar_url: None,
-        },
-    )
-    .unwrap()
-    .id
+fn save_oauth2(db: &TestDb, user_id: UserId, provider: Provider, id: &str, token: &OAuth2Token) {
+    db.save(&NewConnection {
+        user_id,
+        provider,
+        provider_user_id: id,
+        token: NewToken::OAuth2(token),
+    });
 }
 
-#[tokio::test]
-async fn a_fresh_database_gets_every_table() {
-    let app = spawn_app().await;
-    let mut conn = app.db();
+fn save_twitter(
+    db: &TestDb,
+    user_id: UserId,
+    id: &str,
+    screen_name: Option<&str>,
+    token: &OAuth1Token,
+) {
+    db.save(&NewConnection {
+        user_id,
+        provider: Provider::Twitter,
+        provider_user_id: id,
+        token: NewToken::OAuth1 { token, screen_name },
+    });
+}
+
+#[test]
+fn a_fresh_database_gets_every_table() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
     let tables: Vec<String> = diesel::sql_query(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
@@ -86,18 +95,18 @@ async fn a_fresh_database_gets_every_table() {
             "{table} missing from {tables:?}"
         );
     }
-    assert!(app.dir.path().join("app.db").exists());
+    assert!(db.dir.path().join("test.db").exists());
 }
 
-#[tokio::test]
-async fn every_connection_uses_wal_foreign_keys_and_a_busy_timeout() {
-    let app = spawn_app().await;
-    let mut conn = app.db();
+#[test]
+fn every_connection_uses_wal_foreign_keys_and_a_busy_timeout() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
     let mode: Vec<Name> = diesel::sql_query("SELECT journal_mode AS name FROM pragma_journal_mode")
         .load(&mut conn)
         .unwrap();
     assert_eq!(mode[0].name, "wal");
-    let pragma = |conn: &mut SqliteConnection, name: &str| -> i64 {
+    let pragma = |conn: &mut diesel::SqliteConnection, name: &str| -> i64 {
         diesel::sql_query(format!("SELECT {name} AS value FROM pragma_{name}"))
             .get_result::<Number>(conn)
             .unwrap()
@@ -111,19 +120,18 @@ async fn every_connection_uses_wal_foreign_keys_and_a_busy_timeout() {
     assert_eq!(pragma(&mut conn, "synchronous"), 1, "NORMAL");
 }
 
-#[tokio::test]
-async fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
-    let app = spawn_app().await;
-    let mut conn = app.db();
-    let cipher = &app.state.services.cipher;
-    let user_id = new_user(&mut conn, "Octo Cat");
+#[test]
+fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
+    let db = TestDb::new();
+    let (cipher, mut conn) = (&db.cipher, db.conn());
+    let user_id = add_user(&mut conn, "Octo Cat");
     let token = github_token();
-    tokens::save_oauth2_token(&mut conn, cipher, user_id, "github", "583231", &token).unwrap();
+    save_oauth2(&db, user_id, Provider::GitHub, "583231", &token);
 
     let raw: RawOAuth2Row = diesel::sql_query(
         "SELECT access_token, refresh_token, id_token FROM oauth2_tokens WHERE user_id = ?",
     )
-    .bind::<diesel::sql_types::Integer, _>(user_id)
+    .bind::<diesel::sql_types::Integer, _>(user_id.get())
     .get_result(&mut conn)
     .unwrap();
     for (column, plaintext) in [
@@ -136,8 +144,8 @@ async fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
     }
     // Nor is it anywhere in the file.
     drop(conn);
-    let file = std::fs::read(app.dir.path().join("app.db")).unwrap();
-    let wal = std::fs::read(app.dir.path().join("app.db-wal")).unwrap_or_default();
+    let file = std::fs::read(db.dir.path().join("test.db")).unwrap();
+    let wal = std::fs::read(db.dir.path().join("test.db-wal")).unwrap_or_default();
     for bytes in [&file, &wal] {
         assert!(
             !bytes.windows(20).any(|w| w == b"plaintextAccessToken"),
@@ -145,8 +153,8 @@ async fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
         );
     }
 
-    let mut conn = app.db();
-    let stored = tokens::load_oauth2_token(&mut conn, cipher, user_id, "github")
+    let mut conn = db.conn();
+    let stored = store::load_oauth2(&mut conn, cipher, user_id, Provider::GitHub)
         .unwrap()
         .expect("stored token");
     assert_eq!(stored.token, token);
@@ -154,51 +162,41 @@ async fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
     assert!(!stored.needs_reconnect);
 }
 
-#[tokio::test]
-async fn a_token_opened_with_another_key_fails_cleanly() {
-    let app = spawn_app().await;
-    let mut conn = app.db();
-    let user_id = new_user(&mut conn, "Octo Cat");
-    tokens::save_oauth2_token(
-        &mut conn,
-        &app.state.services.cipher,
-        user_id,
-        "github",
-        "1",
-        &github_token(),
-    )
-    .unwrap();
+#[test]
+fn a_token_opened_with_another_key_fails_cleanly() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let user_id = add_user(&mut conn, "Octo Cat");
+    save_oauth2(&db, user_id, Provider::GitHub, "1", &github_token());
     let other =
         Cipher::new(&SecretKey::new("another key that is long enough!!".as_bytes()).unwrap());
-    match tokens::load_oauth2_token(&mut conn, &other, user_id, "github") {
+    match store::load_oauth2(&mut conn, &other, user_id, Provider::GitHub) {
         Err(StoreError::Crypto(_)) => {}
         other => panic!("expected a crypto error, got {other:?}"),
     }
 }
 
-#[tokio::test]
-async fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
-    use trilogin::db::schema::{oauth1_tokens, oauth2_tokens};
+#[test]
+fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
+    use trilogin_accounts::db::schema::{oauth1_tokens, oauth2_tokens};
 
-    let app = spawn_app().await;
-    let mut conn = app.db();
-    let cipher = &app.state.services.cipher;
-    let victim = new_user(&mut conn, "Victim");
-    let attacker = new_user(&mut conn, "Attacker");
+    let db = TestDb::new();
+    let (cipher, mut conn) = (&db.cipher, db.conn());
+    let victim = add_user(&mut conn, "Victim");
+    let attacker = add_user(&mut conn, "Attacker");
     let victims = OAuth2Token {
         access_token: AccessToken::new("gho_victims_token"),
         ..github_token()
     };
-    tokens::save_oauth2_token(&mut conn, cipher, victim, "github", "1", &victims).unwrap();
-    tokens::save_oauth2_token(&mut conn, cipher, attacker, "github", "2", &github_token()).unwrap();
+    save_oauth2(&db, victim, Provider::GitHub, "1", &victims);
+    save_oauth2(&db, attacker, Provider::GitHub, "2", &github_token());
     let twitter = OAuth1Token {
         oauth_token: AccessToken::new("12-victim"),
         oauth_token_secret: TokenSecret::new("victim-secret"),
         extra: BTreeMap::new(),
     };
-    tokens::save_oauth1_token(&mut conn, cipher, victim, "twitter", "12", None, &twitter).unwrap();
-    tokens::save_oauth1_token(&mut conn, cipher, attacker, "twitter", "13", None, &twitter)
-        .unwrap();
+    save_twitter(&db, victim, "12", None, &twitter);
+    save_twitter(&db, attacker, "13", None, &twitter);
 
     // Someone who can write to the database moves the victim's sealed
     // values into the attacker's rows.
@@ -224,11 +222,11 @@ async fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
         .execute(&mut conn)
         .unwrap();
 
-    let moved = tokens::load_oauth2_token(&mut conn, cipher, attacker, "github");
+    let moved = store::load_oauth2(&mut conn, cipher, attacker, Provider::GitHub);
     assert!(matches!(moved, Err(StoreError::Crypto(_))), "{moved:?}");
-    let moved = tokens::load_oauth1_token(&mut conn, cipher, attacker, "twitter");
+    let moved = store::load_oauth1(&mut conn, cipher, attacker, Provider::Twitter);
     assert!(matches!(moved, Err(StoreError::Crypto(_))), "{moved:?}");
-    let kept = tokens::load_oauth2_token(&mut conn, cipher, victim, "github").unwrap();
+    let kept = store::load_oauth2(&mut conn, cipher, victim, Provider::GitHub).unwrap();
     assert_eq!(
         kept.unwrap().token,
         victims,
@@ -236,14 +234,13 @@ async fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
     );
 }
 
-#[tokio::test]
-async fn saving_again_replaces_the_token_and_clears_stale_fields() {
-    let app = spawn_app().await;
-    let mut conn = app.db();
-    let cipher = &app.state.services.cipher;
-    let user_id = new_user(&mut conn, "Octo Cat");
-    tokens::save_oauth2_token(&mut conn, cipher, user_id, "github", "1", &github_token()).unwrap();
-    tokens::mark_oauth2_needs_reconnect(&mut conn, user_id, "github").unwrap();
+#[test]
+fn saving_again_replaces_the_token_and_clears_stale_fields() {
+    let db = TestDb::new();
+    let (cipher, mut conn) = (&db.cipher, db.conn());
+    let user_id = add_user(&mut conn, "Octo Cat");
+    save_oauth2(&db, user_id, Provider::GitHub, "1", &github_token());
+    store::mark_needs_reconnect(&mut conn, user_id, Provider::GitHub).unwrap();
     let plain = OAuth2Token {
         access_token: AccessToken::new("gho_second"),
         refresh_token: None,
@@ -251,57 +248,42 @@ async fn saving_again_replaces_the_token_and_clears_stale_fields() {
         id_token: None,
         ..github_token()
     };
-    tokens::save_oauth2_token(&mut conn, cipher, user_id, "github", "1", &plain).unwrap();
-    let stored = tokens::load_oauth2_token(&mut conn, cipher, user_id, "github")
+    save_oauth2(&db, user_id, Provider::GitHub, "1", &plain);
+    let stored = store::load_oauth2(&mut conn, cipher, user_id, Provider::GitHub)
         .unwrap()
         .unwrap();
     assert_eq!(stored.token, plain);
     assert!(!stored.needs_reconnect, "a new token reconnects");
-    assert_eq!(
-        tokens::oauth2_rows_for_user(&mut conn, user_id)
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(store::list(&mut conn, user_id).unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn a_returning_identity_is_found_and_deleting_a_user_deletes_their_tokens() {
-    let app = spawn_app().await;
-    let mut conn = app.db();
-    let cipher = &app.state.services.cipher;
-    let user_id = new_user(&mut conn, "Jack");
+#[test]
+fn a_returning_identity_is_found_and_deleting_a_user_deletes_their_tokens() {
+    let db = TestDb::new();
+    let (cipher, mut conn) = (&db.cipher, db.conn());
+    let user_id = add_user(&mut conn, "Jack");
     let token = OAuth1Token {
         oauth_token: AccessToken::new("12-plaintextOAuthToken"),
         oauth_token_secret: TokenSecret::new("plaintextTokenSecret"),
         extra: BTreeMap::new(),
     };
-    tokens::save_oauth1_token(
-        &mut conn,
-        cipher,
-        user_id,
-        "twitter",
-        "12",
-        Some("jack"),
-        &token,
-    )
-    .unwrap();
-    tokens::save_oauth2_token(&mut conn, cipher, user_id, "github", "7", &github_token()).unwrap();
+    save_twitter(&db, user_id, "12", Some("jack"), &token);
+    save_oauth2(&db, user_id, Provider::GitHub, "7", &github_token());
 
-    let found = users::find_by_identity(&mut conn, "twitter", "12").unwrap();
-    assert_eq!(found.map(|u| u.id), Some(user_id));
+    let found = store::owner(&mut conn, Provider::Twitter, "12").unwrap();
+    assert_eq!(found, Some(user_id));
     assert!(
-        users::find_by_identity(&mut conn, "twitter", "13")
+        store::owner(&mut conn, Provider::Twitter, "13")
             .unwrap()
             .is_none()
     );
     assert!(
-        users::find_by_identity(&mut conn, "github", "12")
+        store::owner(&mut conn, Provider::GitHub, "12")
             .unwrap()
             .is_none()
     );
 
-    let stored = tokens::load_oauth1_token(&mut conn, cipher, user_id, "twitter")
+    let stored = store::load_oauth1(&mut conn, cipher, user_id, Provider::Twitter)
         .unwrap()
         .unwrap();
     assert_eq!(stored.token.oauth_token, token.oauth_token);
@@ -310,30 +292,24 @@ async fn a_returning_identity_is_found_and_deleting_a_user_deletes_their_tokens(
 
     assert!(users::delete_user(&mut conn, user_id).unwrap());
     assert!(
-        tokens::load_oauth1_token(&mut conn, cipher, user_id, "twitter")
+        store::load_oauth1(&mut conn, cipher, user_id, Provider::Twitter)
             .unwrap()
             .is_none()
     );
-    assert!(
-        tokens::oauth2_rows_for_user(&mut conn, user_id)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store::list(&mut conn, user_id).unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn deleting_a_connection_removes_only_that_provider() {
-    let app = spawn_app().await;
-    let mut conn = app.db();
-    let cipher = &app.state.services.cipher;
-    let user_id = new_user(&mut conn, "Ada");
-    tokens::save_oauth2_token(&mut conn, cipher, user_id, "github", "1", &github_token()).unwrap();
-    tokens::save_oauth2_token(&mut conn, cipher, user_id, "google", "g-1", &github_token())
-        .unwrap();
-    assert!(tokens::delete_oauth2_token(&mut conn, user_id, "github").unwrap());
-    assert!(!tokens::delete_oauth2_token(&mut conn, user_id, "github").unwrap());
+#[test]
+fn deleting_a_connection_removes_only_that_provider() {
+    let db = TestDb::new();
+    let (cipher, mut conn) = (&db.cipher, db.conn());
+    let user_id = add_user(&mut conn, "Ada");
+    save_oauth2(&db, user_id, Provider::GitHub, "1", &github_token());
+    save_oauth2(&db, user_id, Provider::Google, "g-1", &github_token());
+    assert!(store::remove(&mut conn, user_id, Provider::GitHub).unwrap());
+    assert!(!store::remove(&mut conn, user_id, Provider::GitHub).unwrap());
     assert!(
-        tokens::load_oauth2_token(&mut conn, cipher, user_id, "google")
+        store::load_oauth2(&mut conn, cipher, user_id, Provider::Google)
             .unwrap()
             .is_some()
     );
