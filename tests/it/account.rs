@@ -56,7 +56,7 @@ fn seed_twitter(app: &TestApp, user_id: UserId, screen_name: &str) {
         extra: Default::default(),
     };
     app.save_connection(&NewConnection {
-        user_id: user_id,
+        user_id,
         provider: Provider::Twitter,
         provider_user_id: "783214",
         token: NewToken::OAuth1 {

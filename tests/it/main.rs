@@ -1,5 +1,5 @@
 //! Integration tests of the site shell: start-up, pages, headers, health,
-//! storage and sessions, each against the real app on a random port.
+//! sessions and what is stored, each against the real app on a random port.
 
 // A failed set-up step should stop the test where it happened.
 #![allow(

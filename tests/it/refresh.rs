@@ -60,7 +60,7 @@ pub async fn demo_github_token(app: &TestApp, login: &str) -> OAuth2Token {
 /// Stores `token` as user `user_id`'s GitHub connection (Ada's identity).
 pub fn store_github(app: &TestApp, user_id: UserId, token: &OAuth2Token) {
     app.save_connection(&NewConnection {
-        user_id: user_id,
+        user_id,
         provider: Provider::GitHub,
         provider_user_id: ADA_GITHUB_ID,
         token: NewToken::OAuth2(token),

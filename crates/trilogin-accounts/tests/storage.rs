@@ -1,5 +1,11 @@
 //! The database: schema, pragmas, and tokens sealed at rest.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test set-up helpers fail loudly"
+)]
+
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
