@@ -23,15 +23,16 @@ use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
-use crate::demo_mount::{self, DemoProviders};
+use crate::demo_mount;
 use crate::error::AppError;
 use crate::web::login_limit::LoginLimiter;
 use crate::web::request_log::RequestSpan;
 use crate::web::session_store::{DbSessionStore, cookie_key};
-use crate::web::templates::{DemoBanner, Templates};
+pub use crate::web::state::AppState;
+use crate::web::templates::Templates;
 use crate::web::{self as site, error_pages, headers};
 use trilogin_accounts::crypto::Cipher;
-use trilogin_accounts::db::{self, maintenance::Purged, sessions::SessionStates};
+use trilogin_accounts::db::{self, maintenance::Purged, session_states::SessionStates};
 use trilogin_accounts::{Provider, Services};
 use trilogin_oauth::OAuth;
 use trilogin_oauth::http::build_client;
@@ -46,39 +47,6 @@ pub const SESSION_COOKIE: &str = "trilogin_session";
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// How long in-flight requests may finish after SIGINT / SIGTERM.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
-
-/// What every handler can reach, shared by all workers.
-#[derive(Debug)]
-pub struct AppState {
-    /// The configuration, with `app_url` holding the real port.
-    pub config: Config,
-    /// What the use cases work with: OAuth registry, pool, cipher, HTTP
-    /// client, caches.
-    pub services: Services,
-    /// The compiled templates.
-    pub templates: Templates,
-    /// The demo providers that are served (possibly none).
-    pub demo: DemoProviders,
-    /// The server-side session store.
-    pub sessions: DbSessionStore,
-    /// The rate limit on starting logins.
-    pub login_limiter: LoginLimiter,
-}
-
-impl AppState {
-    /// The demo banner every page carries: none without demo providers,
-    /// a warning not to use the site in production when they serve off
-    /// loopback.
-    pub fn demo_banner(&self) -> DemoBanner {
-        if self.demo.is_empty() {
-            DemoBanner::None
-        } else if self.config.is_loopback() {
-            DemoBanner::Local
-        } else {
-            DemoBanner::Public
-        }
-    }
-}
 
 /// A bound server, ready to run.
 pub struct Application {

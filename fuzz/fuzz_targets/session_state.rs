@@ -13,7 +13,8 @@ use libfuzzer_sys::fuzz_target;
 use trilogin::web::session::{FlashKind, TypedSession};
 use trilogin::web::session_store::cookie_key;
 use trilogin_accounts::crypto::{Cipher, SealedAt, SecretKey};
-use trilogin_accounts::db::sessions::{SEALED_STATE, SessionState, session_id};
+use trilogin_accounts::db::session_states::SessionState;
+use trilogin_accounts::db::sessions::{SEALED_STATE, session_id};
 
 #[derive(Debug, Arbitrary)]
 struct Input<'a> {

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::safe_url::SafeUrl;
 use super::session::TypedSession;
+use super::state::AppState;
 use super::templates::Layout;
 use crate::error::AppError;
-use crate::startup::AppState;
 use trilogin_accounts::app::account::{self, Connection};
 use trilogin_accounts::{Provider, UserId};
 

@@ -14,9 +14,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use tracing_actix_web::RequestId;
 
+use super::state::AppState;
 use super::templates::Layout;
 use crate::error::AppError;
-use crate::startup::AppState;
 
 /// The fields of `404.html` and `error.html`.
 #[derive(Debug, Serialize)]

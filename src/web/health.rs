@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::startup::AppState;
+use super::state::AppState;
 use trilogin_accounts::db;
 
 /// How long the check waits for a pooled connection before reporting the

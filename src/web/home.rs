@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::session::TypedSession;
+use super::state::AppState;
 use super::templates::Layout;
 use crate::error::AppError;
-use crate::startup::AppState;
 use trilogin_accounts::Provider;
 
 /// One provider's log-in button.

@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::next::same_site_path;
 use super::session::{FlashKind, TypedSession};
+use super::state::AppState;
 use crate::error::AppError;
-use crate::startup::AppState;
 use trilogin_accounts::Provider;
 use trilogin_accounts::app::login::{self, LoginError, LoginKind};
 use trilogin_oauth::secret::random_token;

@@ -22,6 +22,7 @@ pub mod safe_url;
 pub mod session;
 pub mod session_store;
 pub mod signed_in;
+pub mod state;
 pub mod templates;
 pub mod timeline;
 

@@ -9,9 +9,9 @@ use super::format;
 use super::resource_page::{self, ProblemView};
 use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
+use super::state::AppState;
 use super::templates::Layout;
 use crate::error::AppError;
-use crate::startup::AppState;
 use trilogin_accounts::app::repos::{self, ReposOutcome};
 use trilogin_accounts::providers::github::Pages;
 

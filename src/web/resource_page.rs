@@ -4,8 +4,8 @@
 use actix_web::HttpResponse;
 use serde::Serialize;
 
+use super::state::AppState;
 use crate::error::AppError;
-use crate::startup::AppState;
 use trilogin_accounts::app::problem::{ProblemKind, ProviderProblem};
 
 /// The problem box of a resource page.

@@ -30,7 +30,7 @@ use super::session::state_is_logged_in;
 use crate::config::SecretKey;
 use trilogin_accounts::crypto::derive_key;
 use trilogin_accounts::db::maintenance::Purged;
-use trilogin_accounts::db::sessions::SessionStates;
+use trilogin_accounts::db::session_states::SessionStates;
 use trilogin_oauth::pending::PENDING_TTL;
 
 /// HKDF `info` of the cookie key, distinct from the column key's.

@@ -15,6 +15,7 @@ pub mod models;
 pub mod pending_logins;
 pub mod reseal;
 pub mod schema;
+pub mod session_states;
 pub mod sessions;
 pub mod token_hooks;
 pub mod users;
