@@ -151,14 +151,25 @@ pub struct ActionForm {
     pub csrf_token: String,
 }
 
-fn provider_of(name: &str) -> Result<Provider, AppError> {
+/// The provider a button acts on, once the form's CSRF token is checked.
+fn checked_action(
+    signed_in: &SignedIn,
+    name: &str,
+    form: &ActionForm,
+) -> Result<Provider, AppError> {
+    signed_in.session.verify_csrf(&form.csrf_token)?;
     Provider::from_name(name).ok_or(AppError::NotFound)
 }
 
-fn back_to_account() -> HttpResponse {
-    HttpResponse::SeeOther()
+/// Back to the account page, which shows `text`.
+fn back_to_account(
+    signed_in: &SignedIn,
+    (kind, text): (FlashKind, String),
+) -> Result<HttpResponse, AppError> {
+    signed_in.session.flash(kind, text)?;
+    Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, "/account"))
-        .finish()
+        .finish())
 }
 
 /// `POST /account/{provider}/refresh`: "Refresh now".
@@ -168,12 +179,9 @@ pub async fn refresh(
     path: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let session = &signed_in.session;
-    session.verify_csrf(&form.csrf_token)?;
-    let provider = provider_of(&path)?;
+    let provider = checked_action(&signed_in, &path, &form)?;
     let label = provider.label();
-    let (kind, text) = match connections::refresh_now(&state.services, signed_in.user_id, provider)
-        .await
+    let outcome = match connections::refresh_now(&state.services, signed_in.user_id, provider).await
     {
         RefreshOutcome::Refreshed => (
             FlashKind::Success,
@@ -196,8 +204,7 @@ pub async fn refresh(
             ProviderProblem::from_error(provider, &e).message,
         ),
     };
-    session.flash(kind, text)?;
-    Ok(back_to_account())
+    back_to_account(&signed_in, outcome)
 }
 
 /// `POST /account/{provider}/disconnect`: "Disconnect".
@@ -207,11 +214,9 @@ pub async fn disconnect(
     path: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let session = &signed_in.session;
-    session.verify_csrf(&form.csrf_token)?;
-    let provider = provider_of(&path)?;
+    let provider = checked_action(&signed_in, &path, &form)?;
     let label = provider.label();
-    let (kind, text) = match connections::disconnect(&state.services, signed_in.user_id, provider)
+    let outcome = match connections::disconnect(&state.services, signed_in.user_id, provider)
         .await?
     {
         DisconnectOutcome::Removed { revoked: true } => (
@@ -237,6 +242,5 @@ pub async fn disconnect(
             ),
         ),
     };
-    session.flash(kind, text)?;
-    Ok(back_to_account())
+    back_to_account(&signed_in, outcome)
 }

@@ -150,12 +150,7 @@ async fn a_revoked_refresh_token_asks_for_a_reconnect_and_keeps_the_row() {
 async fn refresh_now_on_the_account_page_replaces_a_valid_token() {
     let app = spawn_app().await;
     let (user_id, old) = ada_with_github(&app, false).await;
-    let page = app.get_page("/account", 200).await;
-    let csrf = trilogin_testing::csrf_token_in(&page).unwrap();
-
-    let response = app
-        .post_form("/account/github/refresh", &[("csrf_token", &csrf)])
-        .await;
+    let response = app.press("/account/github/refresh").await;
     assert_eq!(trilogin_testing::location(&response), "/account");
     let page = app.get_page("/account", 200).await;
     assert!(

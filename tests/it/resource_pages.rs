@@ -7,7 +7,7 @@ use trilogin_accounts::{Provider, UserId};
 
 use crate::journey::login_via_demo;
 use crate::refresh::{ada_with_github, demo_github};
-use trilogin_testing::{csrf_token_in, location, spawn_app, spawn_app_with};
+use trilogin_testing::{location, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_repositories_page_shows_github_data_escaped_with_paging_and_budget() {
@@ -192,12 +192,7 @@ async fn disconnect_revokes_at_github_and_deletes_the_row() {
     login_via_demo(&app, "twitter", "ada").await;
     let user_id = UserId::new(1);
     let token = app.stored_oauth2(user_id, Provider::GitHub).unwrap().token;
-    let page = app.get_page("/account", 200).await;
-    let csrf = csrf_token_in(&page).unwrap();
-
-    let response = app
-        .post_form("/account/github/disconnect", &[("csrf_token", &csrf)])
-        .await;
+    let response = app.press("/account/github/disconnect").await;
     assert_eq!(location(&response), "/account");
     let page = app.get_page("/account", 200).await;
     assert!(
@@ -226,10 +221,7 @@ async fn disconnect_revokes_at_twitter_and_deletes_the_row() {
     let app = spawn_app().await;
     login_via_demo(&app, "github", "ada").await;
     login_via_demo(&app, "twitter", "ada").await;
-    let page = app.get_page("/account", 200).await;
-    let csrf = csrf_token_in(&page).unwrap();
-    app.post_form("/account/twitter/disconnect", &[("csrf_token", &csrf)])
-        .await;
+    app.press("/account/twitter/disconnect").await;
     let page = app.get_page("/account", 200).await;
     assert!(page.contains("Twitter is disconnected"), "{page}");
     let twitter = app.state.demo.twitter.as_deref().unwrap();
@@ -244,11 +236,7 @@ async fn disconnect_revokes_at_twitter_and_deletes_the_row() {
 async fn the_last_connection_cannot_be_disconnected() {
     let app = spawn_app().await;
     login_via_demo(&app, "github", "ada").await;
-    let page = app.get_page("/account", 200).await;
-    let csrf = csrf_token_in(&page).unwrap();
-    let response = app
-        .post_form("/account/github/disconnect", &[("csrf_token", &csrf)])
-        .await;
+    let response = app.press("/account/github/disconnect").await;
     assert_eq!(location(&response), "/account");
     let page = app.get_page("/account", 200).await;
     assert!(
@@ -314,11 +302,7 @@ async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoint
     login_via_demo(&app, "google", "ada").await;
     let google = app.state.demo.google.as_deref().unwrap();
     let before = app.stored_oauth2(UserId::new(1), Provider::Google).unwrap();
-    let page = app.get_page("/account", 200).await;
-    let csrf = csrf_token_in(&page).unwrap();
-
-    app.post_form("/account/google/refresh", &[("csrf_token", &csrf)])
-        .await;
+    app.press("/account/google/refresh").await;
     let page = app.get_page("/account", 200).await;
     assert!(
         page.contains("Your Google access token was refreshed."),
@@ -328,8 +312,7 @@ async fn google_refresh_now_and_disconnect_use_its_token_and_revocation_endpoint
     let after = app.stored_oauth2(UserId::new(1), Provider::Google).unwrap();
     assert_ne!(after.token.access_token, before.token.access_token);
 
-    app.post_form("/account/google/disconnect", &[("csrf_token", &csrf)])
-        .await;
+    app.press("/account/google/disconnect").await;
     let page = app.get_page("/account", 200).await;
     assert!(
         page.contains("Google is disconnected: its access was revoked at Google"),

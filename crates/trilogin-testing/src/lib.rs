@@ -177,6 +177,14 @@ impl TestApp {
             .expect("request reaches the app")
     }
 
+    /// Presses a button of the account page: posts its form to `path` with
+    /// the CSRF token the page carries.
+    pub async fn press(&self, path: &str) -> reqwest::Response {
+        let page = self.get_page("/account", 200).await;
+        let csrf = csrf_token_in(&page).expect("the account page has a CSRF token");
+        self.post_form(path, &[("csrf_token", &csrf)]).await
+    }
+
     /// Gives the browser a session in which `user_id` is logged in, as a
     /// finished login would, without going through a provider.
     pub async fn plant_logged_in_session(&self, user_id: UserId) {

@@ -447,8 +447,6 @@ fn fill_empty_profile(conn: &mut Conn, user: User, profile: &Profile) -> QueryRe
 mod tests {
     use std::collections::BTreeMap;
 
-    use diesel::prelude::*;
-
     use super::*;
     use crate::db::fixtures::TestDb;
     use trilogin_oauth::OAuth2Token;
@@ -477,25 +475,41 @@ mod tests {
         })
     }
 
-    fn count_users(conn: &mut Conn) -> i64 {
-        crate::db::schema::users::table
-            .count()
-            .get_result(conn)
-            .unwrap()
+    fn count_users(db: &TestDb) -> i64 {
+        crate::db::fixtures::count_rows(&mut db.conn(), "users")
+    }
+
+    fn login(
+        db: &TestDb,
+        provider: Provider,
+        profile: &Profile,
+        token: &Token,
+        current_user: Option<UserId>,
+    ) -> Result<LoggedIn, RecordError> {
+        record_login(
+            &mut db.conn(),
+            &db.cipher,
+            provider,
+            profile,
+            token,
+            current_user,
+        )
+    }
+
+    fn stored_token(
+        db: &TestDb,
+        user_id: UserId,
+        provider: Provider,
+    ) -> Option<connections::StoredOAuth2Token> {
+        connections::load_oauth2(&mut db.conn(), &db.cipher, user_id, provider).unwrap()
     }
 
     #[test]
     fn the_same_identity_finds_the_same_account_and_keeps_its_refresh_token() {
-        let TestDb {
-            dir: _dir,
-            pool,
-            cipher,
-        } = TestDb::new();
-        let conn = &mut pool.get().unwrap();
+        let db = TestDb::new();
         let gh = Provider::GitHub;
-        let first = record_login(
-            conn,
-            &cipher,
+        let first = login(
+            &db,
             gh,
             &profile("1", "Ada"),
             &token("a1", Some("r1")),
@@ -503,45 +517,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(first.kind, LoginKind::NewAccount);
-        let again = record_login(
-            conn,
-            &cipher,
-            gh,
-            &profile("1", "Ada"),
-            &token("a2", None),
-            None,
-        )
-        .unwrap();
+        let again = login(&db, gh, &profile("1", "Ada"), &token("a2", None), None).unwrap();
         assert_eq!(again.kind, LoginKind::Returning);
         assert_eq!(again.user.id, first.user.id);
-        let stored = connections::load_oauth2(conn, &cipher, first.user.id, Provider::GitHub)
-            .unwrap()
-            .unwrap();
+        let stored = stored_token(&db, first.user.id, Provider::GitHub).unwrap();
         assert_eq!(stored.token.access_token.secret(), "a2");
         assert_eq!(stored.token.refresh_token.unwrap().secret(), "r1");
-        assert_eq!(count_users(conn), 1);
+        assert_eq!(count_users(&db), 1);
     }
 
     #[test]
     fn a_second_provider_is_connected_but_an_equal_email_never_links_accounts() {
-        let TestDb {
-            dir: _dir,
-            pool,
-            cipher,
-        } = TestDb::new();
-        let conn = &mut pool.get().unwrap();
-        let ada = record_login(
-            conn,
-            &cipher,
+        let db = TestDb::new();
+        let ada = login(
+            &db,
             Provider::GitHub,
             &profile("1", "Ada"),
             &token("a", None),
             None,
         )
         .unwrap();
-        let stranger = record_login(
-            conn,
-            &cipher,
+        let stranger = login(
+            &db,
             Provider::Google,
             &profile("g1", "Ada?"),
             &token("b", None),
@@ -554,9 +551,8 @@ mod tests {
             "same e-mail, other account"
         );
         assert_ne!(stranger.user.id, ada.user.id);
-        let connected = record_login(
-            conn,
-            &cipher,
+        let connected = login(
+            &db,
             Provider::Google,
             &profile("g2", "Ada G"),
             &token("c", None),
@@ -573,33 +569,25 @@ mod tests {
 
     #[test]
     fn connecting_an_identity_of_another_account_changes_nothing() {
-        let TestDb {
-            dir: _dir,
-            pool,
-            cipher,
-        } = TestDb::new();
-        let conn = &mut pool.get().unwrap();
-        let ada = record_login(
-            conn,
-            &cipher,
+        let db = TestDb::new();
+        let ada = login(
+            &db,
             Provider::GitHub,
             &profile("1", "Ada"),
             &token("a", None),
             None,
         )
         .unwrap();
-        let grace = record_login(
-            conn,
-            &cipher,
+        let grace = login(
+            &db,
             Provider::Google,
             &profile("g", "Grace"),
             &token("g", None),
             None,
         )
         .unwrap();
-        let err = record_login(
-            conn,
-            &cipher,
+        let err = login(
+            &db,
             Provider::GitHub,
             &profile("1", "Ada"),
             &token("stolen", None),
@@ -613,37 +601,24 @@ mod tests {
             ),
             "{err:?}"
         );
-        let stored = connections::load_oauth2(conn, &cipher, ada.user.id, Provider::GitHub)
-            .unwrap()
-            .unwrap();
+        let stored = stored_token(&db, ada.user.id, Provider::GitHub).unwrap();
         assert_eq!(stored.token.access_token.secret(), "a");
-        assert!(
-            connections::load_oauth2(conn, &cipher, grace.user.id, Provider::GitHub)
-                .unwrap()
-                .is_none()
-        );
+        assert!(stored_token(&db, grace.user.id, Provider::GitHub).is_none());
     }
 
     #[test]
     fn a_second_identity_of_a_connected_provider_is_refused() {
-        let TestDb {
-            dir: _dir,
-            pool,
-            cipher,
-        } = TestDb::new();
-        let conn = &mut pool.get().unwrap();
-        let ada = record_login(
-            conn,
-            &cipher,
+        let db = TestDb::new();
+        let ada = login(
+            &db,
             Provider::GitHub,
             &profile("1", "Ada"),
             &token("a", None),
             None,
         )
         .unwrap();
-        let err = record_login(
-            conn,
-            &cipher,
+        let err = login(
+            &db,
             Provider::GitHub,
             &profile("2", "Alt"),
             &token("b", None),
@@ -657,43 +632,32 @@ mod tests {
             ),
             "{err:?}"
         );
-        assert_eq!(count_users(conn), 1);
-        let stored = connections::load_oauth2(conn, &cipher, ada.user.id, Provider::GitHub)
-            .unwrap()
-            .unwrap();
+        assert_eq!(count_users(&db), 1);
+        let stored = stored_token(&db, ada.user.id, Provider::GitHub).unwrap();
         assert_eq!(stored.provider_user_id, "1");
     }
 
     #[test]
     fn re_login_clears_the_needs_reconnect_mark() {
-        let TestDb {
-            dir: _dir,
-            pool,
-            cipher,
-        } = TestDb::new();
-        let conn = &mut pool.get().unwrap();
-        let ada = record_login(
-            conn,
-            &cipher,
+        let db = TestDb::new();
+        let ada = login(
+            &db,
             Provider::GitHub,
             &profile("1", "Ada"),
             &token("a", Some("r")),
             None,
         )
         .unwrap();
-        connections::mark_needs_reconnect(conn, ada.user.id, Provider::GitHub).unwrap();
-        record_login(
-            conn,
-            &cipher,
+        connections::mark_needs_reconnect(&mut db.conn(), ada.user.id, Provider::GitHub).unwrap();
+        login(
+            &db,
             Provider::GitHub,
             &profile("1", "Ada"),
             &token("a2", Some("r2")),
             None,
         )
         .unwrap();
-        let stored = connections::load_oauth2(conn, &cipher, ada.user.id, Provider::GitHub)
-            .unwrap()
-            .unwrap();
+        let stored = stored_token(&db, ada.user.id, Provider::GitHub).unwrap();
         assert!(!stored.needs_reconnect);
     }
 }
