@@ -229,47 +229,41 @@ struct RevocationBody {
     access_token: String,
 }
 
-/// `DELETE /applications/{client_id}/grant`: revokes everything the person
-/// granted the app. <https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization>
-pub async fn delete_grant(
+/// What a revocation call ends: the last segment of its path.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Revocation {
+    /// `DELETE /applications/{client_id}/grant`: everything the person
+    /// granted the app.
+    /// <https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization>
+    Grant,
+    /// `DELETE /applications/{client_id}/token`: one access token.
+    /// <https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-token>
+    Token,
+}
+
+/// `DELETE /applications/{client_id}/grant` and `.../token`, authenticated
+/// by the app, with the access token in the JSON body.
+pub async fn revoke(
     github: web::Data<DemoGitHub>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<(String, Revocation)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     github.server.knobs.count("revoke");
-    let token = app_request(&github, &req, &path, &body)?;
-    let revoked = github.server.grants.update(|g| {
-        match g.access(&token, now()).and_then(|a| a.authorization.person) {
+    let (client_id, what) = path.into_inner();
+    let token = app_request(&github, &req, &client_id, &body)?;
+    let revoked = github.server.grants.update(|g| match what {
+        Revocation::Grant => match g.access(&token, now()).and_then(|a| a.authorization.person) {
             Some(person) => {
                 g.revoke_person(&person);
                 true
             }
             None => g.revoke_grant_of(&token),
-        }
+        },
+        Revocation::Token => g.revoke_access_token(&token),
     });
     if revoked {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-/// `DELETE /applications/{client_id}/token`: revokes one access token.
-/// <https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-token>
-pub async fn delete_token(
-    github: web::Data<DemoGitHub>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    github.server.knobs.count("revoke");
-    let token = app_request(&github, &req, &path, &body)?;
-    if github
-        .server
-        .grants
-        .update(|g| g.revoke_access_token(&token))
-    {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound)

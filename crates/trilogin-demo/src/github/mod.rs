@@ -126,12 +126,8 @@ impl DemoGitHub {
                 .route("/api/user/repos", web::get().to(api::repos))
                 .route("/api/users", web::get().to(api::users))
                 .route(
-                    "/api/applications/{client_id}/grant",
-                    web::delete().to(api::delete_grant),
-                )
-                .route(
-                    "/api/applications/{client_id}/token",
-                    web::delete().to(api::delete_token),
+                    "/api/applications/{client_id}/{revocation}",
+                    web::delete().to(api::revoke),
                 )
         });
     }
