@@ -82,7 +82,7 @@ impl Dialect for DemoGitHub {
         person.github_login
     }
 
-    fn issuer(&self) -> Option<String> {
+    fn response_issuer(&self) -> Option<String> {
         None
     }
 

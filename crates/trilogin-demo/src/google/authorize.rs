@@ -92,8 +92,8 @@ impl Dialect for DemoGoogle {
         person.email
     }
 
-    fn issuer(&self) -> Option<String> {
-        Some(DemoGoogle::issuer(self))
+    fn response_issuer(&self) -> Option<String> {
+        Some(self.issuer())
     }
 
     fn code_params(
@@ -106,7 +106,7 @@ impl Dialect for DemoGoogle {
             params.push(("state", state.clone()));
         }
         params.extend([
-            ("iss", DemoGoogle::issuer(self)),
+            ("iss", self.issuer()),
             ("code", code),
             ("scope", pending.scope.clone()),
             ("authuser", "0".to_owned()),

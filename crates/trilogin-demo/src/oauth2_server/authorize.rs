@@ -161,7 +161,7 @@ pub trait Dialect: Send + Sync + 'static {
     fn handle(person: &Person) -> &'static str;
 
     /// The `iss` every answer carries (RFC 9207), where the provider sends it.
-    fn issuer(&self) -> Option<String>;
+    fn response_issuer(&self) -> Option<String>;
 
     /// The query of the redirect that brings the client its code.
     fn code_params(
@@ -304,7 +304,7 @@ fn error_redirect<P: Dialect>(
     state: Option<&str>,
     answer: ErrorAnswer,
 ) -> HttpResponse {
-    let issuer = provider.issuer();
+    let issuer = provider.response_issuer();
     let mut params = vec![
         ("error", answer.error),
         ("error_description", answer.description),
