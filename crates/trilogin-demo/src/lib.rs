@@ -11,6 +11,8 @@ pub mod google;
 pub mod knobs;
 pub mod oauth2_server;
 pub mod people;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod twitter;
 
 use std::path::PathBuf;

@@ -15,7 +15,6 @@ use subtle::ConstantTimeEq;
 
 use super::rate_limit::Budget;
 use super::{DemoGitHub, RATE_LIMIT};
-use crate::GITHUB_CLIENT_SECRET;
 use crate::oauth2_server::grants::ValidAccess;
 use crate::oauth2_server::{avatar_url, client_auth, now};
 use crate::people::{self, PEOPLE, Person};
@@ -28,7 +27,7 @@ pub async fn user(
     github: web::Data<DemoGitHub>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    github.knobs.count("user");
+    github.server.knobs.count("user");
     let access = authenticate(&github, &req)?;
     let person = person_of(&access).ok_or(ApiError::NotAPerson)?;
     let repos = github.repos.get(person.key).map_or(0, Vec::len);
@@ -40,10 +39,10 @@ pub async fn user(
         "login": person.github_login,
         "id": person.github_id,
         "node_id": format!("U_kgDO{:08}", person.github_id),
-        "avatar_url": avatar_url(&github.config, person.key),
+        "avatar_url": avatar_url(&github.server.config, person.key),
         "gravatar_id": "",
-        "url": format!("{}api/users/{}", github.provider_url(), person.github_login),
-        "html_url": format!("{}{}", github.provider_url(), person.github_login),
+        "url": format!("{}api/users/{}", github.server.provider_url(), person.github_login),
+        "html_url": format!("{}{}", github.server.provider_url(), person.github_login),
         "type": "User",
         "site_admin": false,
         "name": person.name,
@@ -72,7 +71,7 @@ pub async fn emails(
     github: web::Data<DemoGitHub>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    github.knobs.count("emails");
+    github.server.knobs.count("emails");
     let access = authenticate(&github, &req)?;
     let person = person_of(&access).ok_or(ApiError::NotAPerson)?;
     let scopes: Vec<&str> = access.authorization.scope.split(',').collect();
@@ -112,7 +111,7 @@ pub async fn repos(
     req: HttpRequest,
     query: web::Query<ReposQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    github.knobs.count("repos");
+    github.server.knobs.count("repos");
     let access = authenticate(&github, &req)?;
     let person = person_of(&access).ok_or(ApiError::NotAPerson)?;
     // GitHub ignores values it cannot use rather than failing the request.
@@ -170,7 +169,7 @@ fn link_header(
     if last_page <= 1 {
         return None;
     }
-    let base = format!("{}api/user/repos", github.provider_url());
+    let base = format!("{}api/user/repos", github.server.provider_url());
     let page_url = |n: usize| {
         let mut pairs = vec![("per_page", per_page.to_string()), ("page", n.to_string())];
         if let Some(sort) = &query.sort {
@@ -205,7 +204,7 @@ pub async fn users(
     github: web::Data<DemoGitHub>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    github.knobs.count("users");
+    github.server.knobs.count("users");
     let access = authenticate(&github, &req)?;
     let body: Vec<_> = PEOPLE
         .iter()
@@ -214,8 +213,8 @@ pub async fn users(
                 "login": p.github_login,
                 "id": p.github_id,
                 "node_id": format!("U_kgDO{:08}", p.github_id),
-                "avatar_url": avatar_url(&github.config, p.key),
-                "html_url": format!("{}{}", github.provider_url(), p.github_login),
+                "avatar_url": avatar_url(&github.server.config, p.key),
+                "html_url": format!("{}{}", github.server.provider_url(), p.github_login),
                 "type": "User",
                 "site_admin": false,
             })
@@ -230,43 +229,41 @@ struct RevocationBody {
     access_token: String,
 }
 
-/// `DELETE /applications/{client_id}/grant`: revokes everything the person
-/// granted the app. <https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization>
-pub async fn delete_grant(
+/// What a revocation call ends: the last segment of its path.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Revocation {
+    /// `DELETE /applications/{client_id}/grant`: everything the person
+    /// granted the app.
+    /// <https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization>
+    Grant,
+    /// `DELETE /applications/{client_id}/token`: one access token.
+    /// <https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-token>
+    Token,
+}
+
+/// `DELETE /applications/{client_id}/grant` and `.../token`, authenticated
+/// by the app, with the access token in the JSON body.
+pub async fn revoke(
     github: web::Data<DemoGitHub>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<(String, Revocation)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    github.knobs.count("revoke");
-    let token = app_request(&github, &req, &path, &body)?;
-    let revoked = github.grants.update(|g| {
-        match g.access(&token, now()).and_then(|a| a.authorization.person) {
+    github.server.knobs.count("revoke");
+    let (client_id, what) = path.into_inner();
+    let token = app_request(&github, &req, &client_id, &body)?;
+    let revoked = github.server.grants.update(|g| match what {
+        Revocation::Grant => match g.access(&token, now()).and_then(|a| a.authorization.person) {
             Some(person) => {
                 g.revoke_person(&person);
                 true
             }
             None => g.revoke_grant_of(&token),
-        }
+        },
+        Revocation::Token => g.revoke_access_token(&token),
     });
     if revoked {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-/// `DELETE /applications/{client_id}/token`: revokes one access token.
-/// <https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-token>
-pub async fn delete_token(
-    github: web::Data<DemoGitHub>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    github.knobs.count("revoke");
-    let token = app_request(&github, &req, &path, &body)?;
-    if github.grants.update(|g| g.revoke_access_token(&token)) {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound)
@@ -284,8 +281,12 @@ fn app_request(
     let Some(Ok((id, secret))) = client_auth::basic_credentials(req) else {
         return Err(ApiError::RequiresAuthentication);
     };
-    let id_ok = id.as_bytes().ct_eq(github.client_id().as_bytes());
-    let secret_ok = secret.as_bytes().ct_eq(GITHUB_CLIENT_SECRET.as_bytes());
+    let id_ok = id
+        .as_bytes()
+        .ct_eq(github.server.profile.client_id.as_bytes());
+    let secret_ok = secret
+        .as_bytes()
+        .ct_eq(github.server.profile.client_secret.as_bytes());
     if !bool::from(id_ok & secret_ok) {
         return Err(ApiError::BadCredentials);
     }
@@ -309,7 +310,7 @@ fn authenticate(github: &DemoGitHub, req: &HttpRequest) -> Result<ValidAccess, A
             .then(|| token.trim())
     });
     token
-        .and_then(|t| github.grants.read(|g| g.access(t, now())))
+        .and_then(|t| github.server.grants.read(|g| g.access(t, now())))
         .ok_or(ApiError::BadCredentials)
 }
 

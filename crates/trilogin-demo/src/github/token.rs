@@ -7,32 +7,17 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::ACCEPT;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use subtle::ConstantTimeEq;
 
-use super::{DEMO_PASSWORD, DemoGitHub, STYLE};
-use crate::GITHUB_CLIENT_SECRET;
-use crate::oauth2_server::client_auth::{self, ClientAuthError};
-use crate::oauth2_server::grants::{Authorization, Issued};
+use super::{DEMO_PASSWORD, DemoGitHub};
+use crate::oauth2_server::client_auth::ClientAuthError;
+use crate::oauth2_server::grants::{Authorization, CodeError, Issued};
+use crate::oauth2_server::server::TokenForm;
 use crate::oauth2_server::{now, transport_fault};
 use crate::people::PEOPLE;
 
 const TROUBLESHOOTING: &str = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/";
-
-/// The token request's form fields (any grant).
-#[derive(Debug, Deserialize)]
-pub struct TokenForm {
-    grant_type: Option<String>,
-    code: Option<String>,
-    redirect_uri: Option<String>,
-    code_verifier: Option<String>,
-    refresh_token: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    username: Option<String>,
-    password: Option<String>,
-    scope: Option<String>,
-}
 
 /// GitHub's token answer.
 #[derive(Debug, Serialize)]
@@ -78,13 +63,12 @@ pub async fn token(
         .clone()
         .unwrap_or_else(|| "authorization_code".to_owned());
     let is_refresh = grant_type == "refresh_token";
-    github
-        .knobs
-        .count(if is_refresh { "refresh" } else { "token" });
+    let knobs = &github.server.knobs;
+    knobs.count(if is_refresh { "refresh" } else { "token" });
     let json = wants_json(&req);
     let standard = matches!(grant_type.as_str(), "password" | "client_credentials");
 
-    if let Some(fault) = github.knobs.take_token_fault() {
+    if let Some(fault) = knobs.take_token_fault() {
         if let Some(response) = transport_fault(fault).await {
             return response;
         }
@@ -109,14 +93,7 @@ pub async fn token(
         };
     }
 
-    let authenticated = client_auth::authenticate(
-        &req,
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-        github.client_id(),
-        GITHUB_CLIENT_SECRET,
-    );
-    if let Err(e) = authenticated {
+    if let Err(e) = github.server.authenticate_client(&req, &form) {
         return if standard {
             invalid_client(e)
         } else {
@@ -146,19 +123,12 @@ fn exchange_code(github: &DemoGitHub, form: &TokenForm, json: bool) -> HttpRespo
     let Some(code) = form.code.as_deref() else {
         return github_error(json, "bad_verification_code", BAD_CODE);
     };
-    let now = now();
-    let lifetimes = github.lifetimes();
-    let result = github.grants.update(|g| {
-        let (authorization, chain) = g.redeem_code(
-            code,
-            form.redirect_uri.as_deref(),
-            form.code_verifier.as_deref(),
-            now,
-        )?;
-        let issued = g.issue_tokens(&authorization, Some(chain), &STYLE, lifetimes, now);
-        Ok((authorization, issued))
-    });
-    use crate::oauth2_server::grants::CodeError;
+    let result = github.server.exchange_code(
+        code,
+        form.redirect_uri.as_deref(),
+        form.code_verifier.as_deref(),
+        now(),
+    );
     match result {
         Ok((authorization, issued)) => github_token(json, &authorization, issued),
         Err(CodeError::RedirectMismatch) => github_error(
@@ -182,12 +152,7 @@ fn refresh(github: &DemoGitHub, form: &TokenForm, json: bool) -> HttpResponse {
     let Some(refresh_token) = form.refresh_token.as_deref() else {
         return github_error(json, "bad_refresh_token", BAD_REFRESH);
     };
-    let now = now();
-    let lifetimes = github.lifetimes();
-    match github
-        .grants
-        .update(|g| g.refresh(refresh_token, true, &STYLE, lifetimes, now))
-    {
+    match github.server.refresh(refresh_token, true, now()) {
         Ok((authorization, issued)) => github_token(json, &authorization, issued),
         Err(_) => github_error(json, "bad_refresh_token", BAD_REFRESH),
     }
@@ -231,11 +196,7 @@ fn client_credentials(github: &DemoGitHub, form: &TokenForm) -> HttpResponse {
 }
 
 fn standard_token(github: &DemoGitHub, authorization: &Authorization) -> HttpResponse {
-    let now = now();
-    let lifetimes = github.lifetimes();
-    let issued = github
-        .grants
-        .update(|g| g.issue_tokens(authorization, None, &STYLE, lifetimes, now));
+    let issued = github.server.issue_tokens(authorization, now());
     no_store(HttpResponse::Ok()).json(StandardToken {
         access_token: issued.access_token,
         token_type: "Bearer",

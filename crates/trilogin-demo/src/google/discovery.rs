@@ -7,15 +7,15 @@ use super::DemoGoogle;
 
 /// `GET /.well-known/openid-configuration`.
 pub async fn openid_configuration(google: web::Data<DemoGoogle>) -> HttpResponse {
-    google.knobs.count("discovery");
+    google.server.knobs.count("discovery");
     let body = json!({
         "issuer": google.issuer(),
-        "authorization_endpoint": google.endpoint("/o/oauth2/v2/auth"),
-        "token_endpoint": google.endpoint("/token"),
-        "userinfo_endpoint": google.endpoint("/userinfo"),
-        "revocation_endpoint": google.endpoint("/revoke"),
-        "end_session_endpoint": google.endpoint("/logout"),
-        "jwks_uri": google.endpoint("/oauth2/v3/certs"),
+        "authorization_endpoint": google.server.endpoint("/o/oauth2/v2/auth"),
+        "token_endpoint": google.server.endpoint("/token"),
+        "userinfo_endpoint": google.server.endpoint("/userinfo"),
+        "revocation_endpoint": google.server.endpoint("/revoke"),
+        "end_session_endpoint": google.server.endpoint("/logout"),
+        "jwks_uri": google.server.endpoint("/oauth2/v3/certs"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -39,7 +39,7 @@ pub async fn openid_configuration(google: web::Data<DemoGoogle>) -> HttpResponse
 
 /// `GET /oauth2/v3/certs`: the published signing keys.
 pub async fn jwks(google: web::Data<DemoGoogle>) -> HttpResponse {
-    google.knobs.count("jwks");
+    google.server.knobs.count("jwks");
     HttpResponse::Ok()
         // Short, so a rotation shows up soon even for clients that cache.
         .insert_header(("Cache-Control", "public, max-age=300, must-revalidate"))

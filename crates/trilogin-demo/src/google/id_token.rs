@@ -53,7 +53,7 @@ pub fn person_claims(google: &DemoGoogle, person: &Person, scope: &str) -> Map<S
         claims.insert("name".into(), json!(person.name));
         claims.insert(
             "picture".into(),
-            json!(avatar_url(&google.config, person.key)),
+            json!(avatar_url(&google.server.config, person.key)),
         );
         claims.insert("given_name".into(), json!(given));
         claims.insert("family_name".into(), json!(family));
@@ -87,14 +87,14 @@ impl DemoGoogle {
         };
         let audience = match fault {
             Some(IdTokenFault::WrongAudience) => "someone-else.apps.googleusercontent.com",
-            _ => self.client_id(),
+            _ => self.server.profile.client_id,
         };
         let iat = match fault {
             Some(IdTokenFault::Expired) => now - 2 * ID_TOKEN_TTL_SECS,
             _ => now,
         };
         claims.insert("iss".into(), json!(issuer));
-        claims.insert("azp".into(), json!(self.client_id()));
+        claims.insert("azp".into(), json!(self.server.profile.client_id));
         claims.insert("aud".into(), json!(audience));
         claims.insert("at_hash".into(), json!(at_hash(access_token)));
         claims.insert("iat".into(), json!(iat));

@@ -7,9 +7,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use url::Url;
 
-use super::{BRAND, DemoGoogle};
+use super::DemoGoogle;
 use crate::oauth2_server::consent::MessageView;
-use crate::oauth2_server::{stylesheet_url, with_query};
+use crate::oauth2_server::with_query;
 
 /// The logout request's parameters.
 #[derive(Debug, Deserialize)]
@@ -23,12 +23,12 @@ pub async fn end_session(
     google: web::Data<DemoGoogle>,
     query: web::Query<LogoutQuery>,
 ) -> HttpResponse {
-    google.knobs.count("end_session");
+    google.server.knobs.count("end_session");
     let back = query
         .post_logout_redirect_uri
         .as_deref()
         .and_then(|uri| Url::parse(uri).ok())
-        .filter(|uri| uri.origin() == google.config.app_url.origin());
+        .filter(|uri| uri.origin() == google.server.config.app_url.origin());
     match back {
         Some(uri) => {
             let params: Vec<(&str, &str)> = query
@@ -41,14 +41,13 @@ pub async fn end_session(
                 .insert_header(("Location", with_query(uri.as_str(), &params)))
                 .finish()
         }
-        None => google.pages.message(
+        None => google.server.pages.message(
             &MessageView {
-                brand: BRAND,
-                title: "You are signed out".to_owned(),
-                message: "You are signed out of Demo Google.".to_owned(),
-                link: Some(google.config.app_url.to_string()),
+                link: Some(google.server.config.app_url.to_string()),
                 link_text: "Back to the site".to_owned(),
-                stylesheet: stylesheet_url(&google.config),
+                ..google
+                    .server
+                    .message_view("You are signed out", "You are signed out of Demo Google.")
             },
             StatusCode::OK,
         ),

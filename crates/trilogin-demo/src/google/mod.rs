@@ -19,18 +19,16 @@ mod userinfo;
 
 use std::sync::{Arc, Mutex};
 
-use actix_web::{middleware, web};
+use actix_web::web;
 
 use super::knobs::{Knobs, lock};
-use super::oauth2_server::consent::{Brand, Pages, PendingConsents};
-use super::oauth2_server::grants::{GrantStore, Lifetimes, TokenStyle};
-use super::oauth2_server::{delayed, now, secs};
-use super::{DemoConfig, GOOGLE_CLIENT_ID};
+use super::oauth2_server::authorize::{consent_page, decide};
+use super::oauth2_server::consent::Brand;
+use super::oauth2_server::grants::TokenStyle;
+use super::oauth2_server::server::{AuthorizationServer, Profile, mount};
+use super::{DemoConfig, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
 use id_token::IdTokenFault;
 use keys::SigningKeys;
-
-/// The name the demo Google client shows on its consent page.
-pub const APP_NAME: &str = "trilogin";
 
 /// Folder under the data directory that holds the signing keys (PEM, 0600).
 pub const KEYS_DIR: &str = "demo-google-keys";
@@ -38,29 +36,29 @@ pub const KEYS_DIR: &str = "demo-google-keys";
 /// Lifetime of an id_token, in seconds (Google: one hour).
 pub const ID_TOKEN_TTL_SECS: i64 = 3600;
 
-const BRAND: Brand = Brand {
-    brand: "Google",
-    brand_class: "google",
-};
-
-// Google's shapes: `4/0A…` codes, `ya29.` access tokens, `1//0…` refresh tokens.
-const STYLE: TokenStyle = TokenStyle {
-    code_prefix: "4/0A",
-    code_len: 70,
-    access_prefix: "ya29.a0A",
-    access_len: 120,
-    refresh_prefix: "1//0",
-    refresh_len: 100,
+const PROFILE: Profile = Profile {
+    name: "google",
+    brand: Brand {
+        brand: "Google",
+        brand_class: "google",
+    },
+    client_id: GOOGLE_CLIENT_ID,
+    client_secret: GOOGLE_CLIENT_SECRET,
+    // Google's shapes: `4/0A…` codes, `ya29.` access tokens, `1//0…` refresh tokens.
+    style: TokenStyle {
+        code_prefix: "4/0A",
+        code_len: 70,
+        access_prefix: "ya29.a0A",
+        access_len: 120,
+        refresh_prefix: "1//0",
+        refresh_len: 100,
+    },
 };
 
 /// The demo Google provider's state.
 #[derive(Debug)]
 pub struct DemoGoogle {
-    config: DemoConfig,
-    knobs: Knobs,
-    grants: GrantStore,
-    consents: PendingConsents<authorize::PendingAuthorization>,
-    pages: Pages,
+    server: AuthorizationServer,
     keys: SigningKeys,
     id_token_fault: Mutex<Option<IdTokenFault>>,
 }
@@ -70,11 +68,7 @@ impl DemoGoogle {
     /// key and the grants saved under `data_dir`.
     pub fn new(config: &DemoConfig) -> anyhow::Result<Self> {
         Ok(Self {
-            config: config.clone(),
-            knobs: Knobs::default(),
-            grants: GrantStore::open(config.data_dir.join("demo-google-grants.json"))?,
-            consents: PendingConsents::default(),
-            pages: Pages::new()?,
+            server: AuthorizationServer::new(PROFILE, config)?,
             keys: SigningKeys::load_or_create(config.data_dir.join(KEYS_DIR))?,
             id_token_fault: Mutex::new(None),
         })
@@ -84,26 +78,22 @@ impl DemoGoogle {
     /// `jwks`, `authorize` (consent page shown), `consent` (answer posted),
     /// `token` (code exchange), `refresh`, `userinfo`, `revoke`, `end_session`.
     pub fn knobs(&self) -> &Knobs {
-        &self.knobs
+        &self.server.knobs
     }
 
     /// The issuer, `{app_url}/_demo/google` (no trailing slash).
     pub fn issuer(&self) -> String {
-        self.config
-            .provider_url("google")
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned()
+        self.server.endpoint("")
     }
 
     /// Knob: every refresh token stops working (`invalid_grant`).
     pub fn revoke_all_refresh_tokens(&self) {
-        self.grants.update(|g| g.revoke_all_refresh_tokens());
+        self.server.revoke_all_refresh_tokens();
     }
 
     /// Knob: every access token expires now; `userinfo` answers 401.
     pub fn expire_all_access_tokens(&self) {
-        self.grants.update(|g| g.expire_all_access_tokens(now()));
+        self.server.expire_all_access_tokens();
     }
 
     /// Knob: makes a new signing key. The JWKS then lists it and the previous
@@ -125,45 +115,21 @@ impl DemoGoogle {
 
     /// Mounts the provider's routes under `/_demo/google`.
     pub fn configure(self: &Arc<Self>, cfg: &mut web::ServiceConfig) {
-        let me = Arc::clone(self);
-        cfg.service(
-            web::scope("/_demo/google")
-                .app_data(web::Data::from(Arc::clone(self)))
-                .wrap(middleware::from_fn(move |req, next| {
-                    delayed(me.knobs.latency(), req, next)
-                }))
+        mount(self, cfg, |scope| {
+            scope
                 .route(
                     "/.well-known/openid-configuration",
                     web::get().to(discovery::openid_configuration),
                 )
                 .route("/oauth2/v3/certs", web::get().to(discovery::jwks))
-                .route("/o/oauth2/v2/auth", web::get().to(authorize::consent_page))
-                .route("/o/oauth2/v2/auth", web::post().to(authorize::decide))
+                .route("/o/oauth2/v2/auth", web::get().to(consent_page::<Self>))
+                .route("/o/oauth2/v2/auth", web::post().to(decide::<Self>))
                 .route("/token", web::post().to(token::token))
                 .route("/userinfo", web::get().to(userinfo::userinfo))
                 .route("/userinfo", web::post().to(userinfo::userinfo))
                 .route("/revoke", web::post().to(revoke::revoke))
-                .route("/logout", web::get().to(logout::end_session)),
-        );
-    }
-
-    fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer())
-    }
-
-    fn lifetimes(&self) -> Lifetimes {
-        Lifetimes {
-            access: secs(self.config.access_token_ttl),
-            refresh: secs(self.config.refresh_token_ttl),
-        }
-    }
-
-    fn redirect_uri(&self) -> String {
-        self.config.redirect_uri("google")
-    }
-
-    fn client_id(&self) -> &'static str {
-        GOOGLE_CLIENT_ID
+                .route("/logout", web::get().to(logout::end_session))
+        });
     }
 
     fn take_id_token_fault(&self) -> Option<IdTokenFault> {

@@ -19,7 +19,7 @@ pub async fn revoke(
     query: web::Query<RevokeParams>,
     body: web::Bytes,
 ) -> HttpResponse {
-    google.knobs.count("revoke");
+    google.server.knobs.count("revoke");
     let from_body = serde_urlencoded::from_bytes::<RevokeParams>(&body)
         .ok()
         .and_then(|p| p.token);
@@ -29,7 +29,7 @@ pub async fn revoke(
             "error_description": "Missing required parameter: token",
         }));
     };
-    if google.grants.update(|g| g.revoke_grant_of(&token)) {
+    if google.server.grants.update(|g| g.revoke_grant_of(&token)) {
         HttpResponse::Ok().json(json!({}))
     } else {
         HttpResponse::BadRequest().json(json!({

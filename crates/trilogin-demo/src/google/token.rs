@@ -4,26 +4,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{DemoGoogle, STYLE};
-use crate::GOOGLE_CLIENT_SECRET;
-use crate::oauth2_server::client_auth;
+use super::DemoGoogle;
 use crate::oauth2_server::grants::{Authorization, CodeError, Issued};
 use crate::oauth2_server::pkce::PkceError;
+use crate::oauth2_server::server::TokenForm;
 use crate::oauth2_server::{now, transport_fault};
-
-/// The token request's form fields.
-#[derive(Debug, Deserialize)]
-pub struct TokenForm {
-    grant_type: Option<String>,
-    code: Option<String>,
-    redirect_uri: Option<String>,
-    code_verifier: Option<String>,
-    refresh_token: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-}
 
 /// Google's token answer.
 #[derive(Debug, Serialize)]
@@ -46,12 +33,13 @@ pub async fn token(
 ) -> HttpResponse {
     let form = form.into_inner();
     let grant_type = form.grant_type.as_deref().unwrap_or("");
-    google.knobs.count(if grant_type == "refresh_token" {
+    let knobs = &google.server.knobs;
+    knobs.count(if grant_type == "refresh_token" {
         "refresh"
     } else {
         "token"
     });
-    if let Some(fault) = google.knobs.take_token_fault() {
+    if let Some(fault) = knobs.take_token_fault() {
         return match transport_fault(fault).await {
             Some(response) => response,
             None => error(
@@ -61,15 +49,7 @@ pub async fn token(
             ),
         };
     }
-    if client_auth::authenticate(
-        &req,
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-        google.client_id(),
-        GOOGLE_CLIENT_SECRET,
-    )
-    .is_err()
-    {
+    if google.server.authenticate_client(&req, &form).is_err() {
         return error(StatusCode::UNAUTHORIZED, "invalid_client", "Unauthorized");
     }
     match grant_type {
@@ -105,13 +85,10 @@ fn exchange_code(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
         );
     };
     let now = now();
-    let lifetimes = google.lifetimes();
-    let result = google.grants.update(|g| {
-        let (authorization, chain) =
-            g.redeem_code(code, Some(redirect_uri), form.code_verifier.as_deref(), now)?;
-        let issued = g.issue_tokens(&authorization, Some(chain), &STYLE, lifetimes, now);
-        Ok((authorization, issued))
-    });
+    let result =
+        google
+            .server
+            .exchange_code(code, Some(redirect_uri), form.code_verifier.as_deref(), now);
     match result {
         Ok((authorization, issued)) => {
             let nonce = authorization.nonce.clone();
@@ -150,11 +127,7 @@ fn refresh(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
         );
     };
     let now = now();
-    let lifetimes = google.lifetimes();
-    match google
-        .grants
-        .update(|g| g.refresh(refresh_token, false, &STYLE, lifetimes, now))
-    {
+    match google.server.refresh(refresh_token, false, now) {
         Ok((authorization, issued)) => answer(google, &authorization, issued, None, now),
         Err(_) => error(
             StatusCode::BAD_REQUEST,

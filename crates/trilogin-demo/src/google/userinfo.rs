@@ -11,7 +11,7 @@ use crate::people;
 
 /// Answers with the claims the token's scope allows.
 pub async fn userinfo(google: web::Data<DemoGoogle>, req: HttpRequest) -> HttpResponse {
-    google.knobs.count("userinfo");
+    google.server.knobs.count("userinfo");
     let token = req
         .headers()
         .get(AUTHORIZATION)
@@ -19,7 +19,7 @@ pub async fn userinfo(google: web::Data<DemoGoogle>, req: HttpRequest) -> HttpRe
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
-    let access = token.and_then(|t| google.grants.read(|g| g.access(t, now())));
+    let access = token.and_then(|t| google.server.grants.read(|g| g.access(t, now())));
     let person = access.as_ref().and_then(|a| {
         a.authorization
             .person

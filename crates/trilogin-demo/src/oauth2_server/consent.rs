@@ -110,6 +110,7 @@ impl Pages {
     pub fn new() -> anyhow::Result<Self> {
         let mut tera = Tera::default();
         tera.add_raw_templates([
+            ("demo/base.html", include_str!("../../templates/base.html")),
             (
                 CONSENT_TEMPLATE,
                 include_str!("../../templates/consent.html"),

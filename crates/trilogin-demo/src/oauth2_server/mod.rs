@@ -1,15 +1,18 @@
-//! Authorization-server pieces shared by demo GitHub and demo Google: client
-//! authentication, the PKCE check, the grant store, consent pages, state
-//! files and the latency and fault knobs.
+//! Authorization-server pieces shared by demo GitHub and demo Google: their
+//! common state, the consent flow, client authentication, the PKCE check,
+//! the grant store, consent pages, state files and the latency and fault
+//! knobs.
 //!
 //! This is the provider side of OAuth 2 and is written apart from the client
 //! layer in `trilogin_oauth` on purpose: the two must agree only through the
 //! wire format, so a mistake on one side shows up as a failing exchange.
 
+pub mod authorize;
 pub mod client_auth;
 pub mod consent;
 pub mod grants;
 pub mod pkce;
+pub mod server;
 pub mod state_file;
 
 use std::time::Duration;
@@ -118,7 +121,7 @@ pub async fn delayed(
 }
 
 /// Appends query parameters to a redirect URI that may already have a query.
-pub fn with_query(base: &str, params: &[(&str, &str)]) -> String {
+pub fn with_query<K: AsRef<str>, V: AsRef<str>>(base: &str, params: &[(K, V)]) -> String {
     match url::Url::parse(base) {
         Ok(mut url) => {
             url.query_pairs_mut().extend_pairs(params);

@@ -121,13 +121,7 @@ impl DemoTwitter {
             tracing::debug!(base_uri, "demo Twitter: signature does not match");
             return Err(TwitterError::CouldNotAuthenticate);
         }
-        if !self.state.record_nonce(
-            &request.consumer_key,
-            request.token.as_deref(),
-            request.timestamp,
-            &request.nonce,
-            now,
-        ) {
+        if !self.state.record_nonce(&request, now) {
             return Err(TwitterError::CouldNotAuthenticate);
         }
         Ok(Authenticated { request, access })

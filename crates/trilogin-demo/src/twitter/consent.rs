@@ -24,6 +24,10 @@ pub fn templates() -> anyhow::Result<Tera> {
     let mut tera = Tera::default();
     tera.add_raw_templates([
         (
+            "demo/twitter/base.html",
+            include_str!("../../templates/twitter/base.html"),
+        ),
+        (
             CONSENT,
             include_str!("../../templates/twitter/consent.html"),
         ),

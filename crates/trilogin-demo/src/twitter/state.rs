@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 
 use super::nonces::NonceCache;
+use super::signed_request::SignedRequest;
 use crate::knobs::lock;
 use crate::people::{self, Person};
 
@@ -120,6 +121,16 @@ struct Inner {
     nonces: NonceCache,
 }
 
+impl Inner {
+    /// The pending request token `token` while it waits for a decision.
+    fn undecided(&mut self, token: &str, now: i64) -> Result<&mut RequestToken, GrantError> {
+        self.pending
+            .get_mut(token)
+            .filter(|t| t.expires_at > now && t.approval.is_none())
+            .ok_or(GrantError::UnknownRequestToken)
+    }
+}
+
 /// Demo Twitter's state, shared by every worker.
 #[derive(Debug)]
 pub struct TwitterState {
@@ -187,11 +198,7 @@ impl TwitterState {
     /// Opens the consent page for `token`: the consent id its form must carry.
     pub fn open_consent(&self, token: &str, now: i64) -> Result<String, GrantError> {
         let mut inner = lock(&self.inner);
-        let pending = inner
-            .pending
-            .get_mut(token)
-            .filter(|t| t.expires_at > now && t.approval.is_none())
-            .ok_or(GrantError::UnknownRequestToken)?;
+        let pending = inner.undecided(token, now)?;
         // Two tabs on the same token show the same form rather than invalidating each other.
         Ok(pending
             .consent_id
@@ -208,11 +215,7 @@ impl TwitterState {
         now: i64,
     ) -> Result<ConsentOutcome, GrantError> {
         let mut inner = lock(&self.inner);
-        let pending = inner
-            .pending
-            .get_mut(token)
-            .filter(|t| t.expires_at > now && t.approval.is_none())
-            .ok_or(GrantError::UnknownRequestToken)?;
+        let pending = inner.undecided(token, now)?;
         let bound = pending.consent_id.as_deref().unwrap_or_default();
         // The consent id is the form's CSRF token: only the page this server
         // rendered for this request token can decide it.
@@ -312,19 +315,17 @@ impl TwitterState {
         self.save(&inner.granted);
     }
 
-    /// Records a nonce ([RFC 5849 §3.3](https://www.rfc-editor.org/rfc/rfc5849#section-3.3));
+    /// Records the nonce of a signed request
+    /// ([RFC 5849 §3.3](https://www.rfc-editor.org/rfc/rfc5849#section-3.3));
     /// false for a replay.
-    pub fn record_nonce(
-        &self,
-        consumer_key: &str,
-        token: Option<&str>,
-        timestamp: i64,
-        nonce: &str,
-        now: i64,
-    ) -> bool {
-        lock(&self.inner)
-            .nonces
-            .insert(consumer_key, token, timestamp, nonce, now)
+    pub fn record_nonce(&self, request: &SignedRequest, now: i64) -> bool {
+        lock(&self.inner).nonces.insert(
+            &request.consumer_key,
+            request.token.as_deref(),
+            request.timestamp,
+            &request.nonce,
+            now,
+        )
     }
 
     /// Writes the issued tokens: to a temporary file, then renamed over the
@@ -371,6 +372,31 @@ mod tests {
 
     const NOW: i64 = 1_700_000_000;
 
+    /// A state on a fresh data directory, which lives as long as the state is used.
+    fn fresh() -> (tempfile::TempDir, TwitterState) {
+        let dir = tempfile::tempdir().unwrap();
+        let state = TwitterState::load(dir.path()).unwrap();
+        (dir, state)
+    }
+
+    /// A fresh state holding one request token Grace authorized: the data
+    /// directory, the state, the token and its verifier.
+    fn fresh_authorized() -> (tempfile::TempDir, TwitterState, String, String) {
+        let (dir, state) = fresh();
+        let (token, verifier) = authorized(&state);
+        (dir, state, token, verifier)
+    }
+
+    /// Why exchanging `token` with `verifier` at `now` is refused.
+    fn refusal(state: &TwitterState, token: &str, verifier: &str, now: i64) -> GrantError {
+        state.exchange(token, Some(verifier), now).unwrap_err()
+    }
+
+    /// Whether `token` is gone at `now`: even its verifier no longer exchanges it.
+    fn used_up(state: &TwitterState, token: &str, verifier: &str, now: i64) -> bool {
+        refusal(state, token, verifier, now) == GrantError::UnknownRequestToken
+    }
+
     fn authorized(state: &TwitterState) -> (String, String) {
         let (token, _) = state.issue_request_token("http://cb", NOW).unwrap();
         let consent = state.open_consent(&token, NOW).unwrap();
@@ -385,8 +411,7 @@ mod tests {
 
     #[test]
     fn a_decision_needs_the_consent_id_bound_to_the_token() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = TwitterState::load(dir.path()).unwrap();
+        let (_dir, state) = fresh();
         let (token, _) = state.issue_request_token("http://cb", NOW).unwrap();
         assert_eq!(
             state.decide(&token, "", Decision::Deny, NOW),
@@ -404,45 +429,30 @@ mod tests {
                 callback: "http://cb".into()
             })
         );
-        assert_eq!(
-            state.exchange(&token, Some("x"), NOW).unwrap_err(),
-            GrantError::UnknownRequestToken
-        );
+        assert!(used_up(&state, &token, "x", NOW));
     }
 
     #[test]
     fn a_wrong_verifier_uses_up_the_request_token() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = TwitterState::load(dir.path()).unwrap();
-        let (token, verifier) = authorized(&state);
+        let (_dir, state, token, verifier) = fresh_authorized();
         assert_eq!(
-            state.exchange(&token, Some("guess"), NOW).unwrap_err(),
+            refusal(&state, &token, "guess", NOW),
             GrantError::WrongVerifier
         );
-        assert_eq!(
-            state.exchange(&token, Some(&verifier), NOW).unwrap_err(),
-            GrantError::UnknownRequestToken
-        );
+        assert!(used_up(&state, &token, &verifier, NOW));
     }
 
     #[test]
     fn request_tokens_expire() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = TwitterState::load(dir.path()).unwrap();
-        let (token, verifier) = authorized(&state);
+        let (_dir, state, token, verifier) = fresh_authorized();
         let later = NOW + REQUEST_TOKEN_TTL_SECS;
         assert!(state.request_token(&token, later).is_none());
-        assert_eq!(
-            state.exchange(&token, Some(&verifier), later).unwrap_err(),
-            GrantError::UnknownRequestToken
-        );
+        assert!(used_up(&state, &token, &verifier, later));
     }
 
     #[test]
     fn access_tokens_survive_a_reload_and_repeat_logins_get_the_same_token() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = TwitterState::load(dir.path()).unwrap();
-        let (token, verifier) = authorized(&state);
+        let (dir, state, token, verifier) = fresh_authorized();
         let (access, grant, person) = state.exchange(&token, Some(&verifier), NOW).unwrap();
         assert_eq!(person.key, "grace");
         assert!(access.starts_with(&format!("{}-", person.twitter_id)));

@@ -4,11 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer};
 use trilogin::demo_mount::demo_preset;
 use trilogin_accounts::Provider;
 use trilogin_accounts::providers::twitter;
-use trilogin_demo::{DemoConfig, DemoProviders};
+use trilogin_demo::testing::{DemoServer, consent_id, location};
 use trilogin_oauth::config::{SignatureMethod, SignatureType};
 use trilogin_oauth::oauth1::OAuth1Client;
 use trilogin_oauth::{Error, OAuth1Token};
@@ -16,48 +15,20 @@ use url::Url;
 
 use trilogin_oauth::session::MemoryLoginSession as MemorySession;
 
+/// Demo Twitter alone, and the steps of a login through its consent page.
 struct DemoTwitter {
-    config: DemoConfig,
-    browser: reqwest::Client,
-    handle: actix_web::dev::ServerHandle,
-    _data_dir: tempfile::TempDir,
+    server: DemoServer,
 }
 
 async fn spawn() -> DemoTwitter {
-    let data_dir = tempfile::tempdir().unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let config = DemoConfig {
-        app_url: Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
-        data_dir: data_dir.path().to_path_buf(),
-        access_token_ttl: Duration::from_secs(3600),
-        refresh_token_ttl: Duration::from_secs(86_400),
-    };
-    let providers = DemoProviders::new(&config, &["twitter"]).unwrap();
-    let server = HttpServer::new(move || {
-        let providers = providers.clone();
-        App::new().configure(move |cfg| providers.configure(cfg))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    tokio::spawn(server);
     DemoTwitter {
-        config,
-        browser: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        handle,
-        _data_dir: data_dir,
+        server: DemoServer::start(&["twitter"]).await,
     }
 }
 
 impl DemoTwitter {
     fn client(&self, signature_type: SignatureType, method: SignatureMethod) -> OAuth1Client {
-        let mut config = demo_preset(Provider::Twitter, &self.config);
+        let mut config = demo_preset(Provider::Twitter, &self.server.config);
         config.signature_type = signature_type;
         config.signature_method = method;
         let http =
@@ -73,12 +44,16 @@ impl DemoTwitter {
         decision: &str,
         person: &str,
     ) -> BTreeMap<String, String> {
-        let html = self.browser.get(authorize.clone()).send().await.unwrap();
+        let html = self
+            .server
+            .client
+            .get(authorize.clone())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(html.status(), 200, "consent page");
         let html = html.text().await.unwrap();
-        let marker = "name=\"consent_id\" value=\"";
-        let start = html.find(marker).unwrap() + marker.len();
-        let consent_id = &html[start..start + html[start..].find('"').unwrap()];
+        let consent_id = consent_id(&html);
         let token = authorize
             .query_pairs()
             .find(|(k, _)| k == "oauth_token")
@@ -88,11 +63,12 @@ impl DemoTwitter {
         decide.set_path(&authorize.path().replace("authenticate", "authorize"));
         decide.set_query(None);
         let response = self
-            .browser
+            .server
+            .client
             .post(decide)
             .form(&[
                 ("oauth_token", token.as_str()),
-                ("consent_id", consent_id),
+                ("consent_id", consent_id.as_str()),
                 ("decision", decision),
                 ("person", person),
             ])
@@ -100,11 +76,11 @@ impl DemoTwitter {
             .await
             .unwrap();
         assert_eq!(response.status(), 303, "consent decision");
-        let location = Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+        let location = location(&response);
         assert!(
             location
                 .as_str()
-                .starts_with(&self.config.redirect_uri("twitter")),
+                .starts_with(&self.server.redirect_uri("twitter")),
             "{location}"
         );
         location.query_pairs().into_owned().collect()
@@ -113,7 +89,7 @@ impl DemoTwitter {
     async fn login(&self, client: &OAuth1Client, decision: &str) -> Result<OAuth1Token, Error> {
         let session = MemorySession::default();
         let authorize = client
-            .authorize_redirect(&session, &self.config.redirect_uri("twitter"))
+            .authorize_redirect(&session, &self.server.redirect_uri("twitter"))
             .await?;
         let callback = self.consent(authorize, decision, "ada").await;
         client.authorize_access_token(&session, &callback).await
@@ -142,7 +118,7 @@ async fn logs_in_and_reads_the_account(signature_type: SignatureType, method: Si
         .await
         .unwrap();
     assert_eq!(timeline.status(), 200);
-    demo.handle.stop(true).await;
+    demo.server.stop().await;
 }
 
 #[tokio::test]
@@ -166,13 +142,13 @@ async fn declining_at_the_demo_twitter_is_access_denied() {
     let client = demo.client(SignatureType::Header, SignatureMethod::HmacSha1);
     let err = demo.login(&client, "deny").await.unwrap_err();
     assert!(matches!(err, Error::AccessDenied { .. }), "{err:?}");
-    demo.handle.stop(true).await;
+    demo.server.stop().await;
 }
 
 #[tokio::test]
 async fn the_demo_twitter_refuses_a_client_with_the_wrong_secret() {
     let demo = spawn().await;
-    let mut config = demo_preset(Provider::Twitter, &demo.config);
+    let mut config = demo_preset(Provider::Twitter, &demo.server.config);
     config.client_secret = Some(trilogin_oauth::secret::ClientSecret::new("wrong"));
     let http =
         trilogin_oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();
@@ -180,7 +156,7 @@ async fn the_demo_twitter_refuses_a_client_with_the_wrong_secret() {
     let err = client
         .authorize_redirect(
             &MemorySession::default(),
-            &demo.config.redirect_uri("twitter"),
+            &demo.server.redirect_uri("twitter"),
         )
         .await
         .unwrap_err();
@@ -188,5 +164,5 @@ async fn the_demo_twitter_refuses_a_client_with_the_wrong_secret() {
         matches!(err, Error::Provider { status: 401, .. }),
         "{err:?}"
     );
-    demo.handle.stop(true).await;
+    demo.server.stop().await;
 }

@@ -7,90 +7,66 @@ use serde_json::Value;
 use trilogin_demo::knobs::Fault;
 use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 
-use crate::helpers::{TestServer, consent_id, location, param, pkce_pair};
+use crate::support::{
+    self, DemoServer, PLAIN_PKCE, answer, assert_sent_back_with, consent_as, consent_id, location,
+    param, pkce_pair, refresh_grant, start, start_on, status_and_json,
+};
 
 const AUTHORIZE: &str = "/_demo/github/login/oauth/authorize";
 const TOKEN: &str = "/_demo/github/login/oauth/access_token";
 
-/// Opens the consent page with these extra query parameters; returns its HTML.
-async fn consent_page(server: &TestServer, extra: &[(&str, &str)]) -> (StatusCode, String) {
-    let mut query = vec![
+/// An authorization request; `extra` adds or replaces query parameters.
+async fn authorize(server: &DemoServer, extra: &[(&str, &str)]) -> reqwest::Response {
+    let defaults = [
         ("client_id", GITHUB_CLIENT_ID.to_owned()),
         ("redirect_uri", server.redirect_uri("github")),
         ("scope", "read:user user:email".to_owned()),
         ("state", "st-123".to_owned()),
     ];
-    for (k, v) in extra {
-        query.retain(|(key, _)| key != k);
-        query.push((k, (*v).to_owned()));
-    }
-    let response = server
-        .client
-        .get(server.url(AUTHORIZE))
-        .query(&query)
-        .send()
-        .await
-        .unwrap();
+    support::authorize(server, AUTHORIZE, &defaults, extra).await
+}
+
+/// Opens the consent page with these extra query parameters; returns its HTML.
+async fn consent_page(server: &DemoServer, extra: &[(&str, &str)]) -> (StatusCode, String) {
+    let response = authorize(server, extra).await;
     let status = response.status();
     (status, response.text().await.unwrap())
 }
 
-/// Posts the consent form.
-async fn answer(
-    server: &TestServer,
-    consent: &str,
-    person: &str,
-    decision: &str,
-) -> reqwest::Response {
-    server
-        .client
-        .post(server.url(AUTHORIZE))
-        .form(&[
-            ("consent_id", consent),
-            ("person", person),
-            ("decision", decision),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
 /// Runs the consent step for `person`; returns the code.
-async fn code_for(server: &TestServer, person: &str, challenge: Option<&str>) -> String {
+async fn code_for(server: &DemoServer, person: &str, challenge: Option<&str>) -> String {
     let mut extra = vec![];
     if let Some(challenge) = challenge {
         extra.push(("code_challenge", challenge));
         extra.push(("code_challenge_method", "S256"));
     }
-    let (status, html) = consent_page(server, &extra).await;
-    assert_eq!(status, StatusCode::OK);
-    let response = answer(server, &consent_id(&html), person, "authorize").await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    let back = location(&response);
+    let page = authorize(server, &extra).await;
+    let back = consent_as(server, AUTHORIZE, page, person).await;
     assert_eq!(param(&back, "state").as_deref(), Some("st-123"));
     param(&back, "code").expect("a code")
 }
 
 /// Posts to the token endpoint with client_secret_post, asking for JSON.
-async fn token_json(server: &TestServer, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+async fn token_json(server: &DemoServer, fields: &[(&str, &str)]) -> (StatusCode, Value) {
     let mut form: Vec<(&str, &str)> = vec![
         ("client_id", GITHUB_CLIENT_ID),
         ("client_secret", GITHUB_CLIENT_SECRET),
     ];
     form.extend_from_slice(fields);
-    let response = server
+    let request = server
         .client
         .post(server.url(TOKEN))
         .header("Accept", "application/json")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap())
+        .form(&form);
+    status_and_json(request.send().await.unwrap()).await
 }
 
-async fn exchange(server: &TestServer, code: &str, verifier: Option<&str>) -> (StatusCode, Value) {
+/// The refresh grant, asking for JSON.
+async fn refresh(server: &DemoServer, refresh_token: &str) -> (StatusCode, Value) {
+    token_json(server, &refresh_grant(refresh_token)).await
+}
+
+async fn exchange(server: &DemoServer, code: &str, verifier: Option<&str>) -> (StatusCode, Value) {
     let mut fields = vec![("code", code)];
     if let Some(verifier) = verifier {
         fields.push(("code_verifier", verifier));
@@ -98,7 +74,7 @@ async fn exchange(server: &TestServer, code: &str, verifier: Option<&str>) -> (S
     token_json(server, &fields).await
 }
 
-async fn tokens_for(server: &TestServer, person: &str) -> Value {
+async fn tokens_for(server: &DemoServer, person: &str) -> Value {
     let code = code_for(server, person, None).await;
     let (status, body) = exchange(server, &code, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -106,12 +82,46 @@ async fn tokens_for(server: &TestServer, person: &str) -> Value {
     body
 }
 
-async fn api(server: &TestServer, path: &str, token: &str) -> reqwest::Response {
+async fn api(server: &DemoServer, path: &str, token: &str) -> reqwest::Response {
     server
         .client
         .get(server.url(&format!("/_demo/github/api{path}")))
         .header("Authorization", format!("Bearer {token}"))
         .header("Accept", "application/vnd.github+json")
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The status of an API call.
+async fn api_status(server: &DemoServer, path: &str, token: &str) -> StatusCode {
+    api(server, path, token).await.status()
+}
+
+/// Posts `form` to the token endpoint with `client_secret_basic`, as a
+/// plain client script does: no `Accept` header.
+async fn token_basic(
+    server: &DemoServer,
+    secret: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    server
+        .client
+        .post(server.url(TOKEN))
+        .basic_auth(GITHUB_CLIENT_ID, Some(secret))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `GET /user` with `If-None-Match: etag`, the token in GitHub's `token` scheme.
+async fn user_if_none_match(server: &DemoServer, access: &str, etag: &str) -> reqwest::Response {
+    server
+        .client
+        .get(server.url("/_demo/github/api/user"))
+        .header("Authorization", format!("token {access}"))
+        .header("If-None-Match", etag)
         .send()
         .await
         .unwrap()
@@ -127,7 +137,7 @@ fn header(response: &reqwest::Response, name: &str) -> String {
 
 #[tokio::test]
 async fn a_full_login_with_pkce_yields_tokens_that_read_the_user_api() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let (verifier, challenge) = pkce_pair();
     let code = code_for(&server, "grace", Some(&challenge)).await;
     let (status, token) = exchange(&server, &code, Some(&verifier)).await;
@@ -154,34 +164,21 @@ async fn a_full_login_with_pkce_yields_tokens_that_read_the_user_api() {
         .unwrap();
     assert_eq!(emails[0]["email"], "grace@example.org");
     assert_eq!(emails[0]["primary"], true);
-    assert_eq!(
-        server
-            .providers
-            .github
-            .as_ref()
-            .unwrap()
-            .knobs()
-            .calls("token"),
-        1
-    );
+    assert_eq!(server.github().knobs().calls("token"), 1);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_token_answer_is_form_encoded_unless_json_is_asked_for_and_basic_auth_works() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let code = code_for(&server, "ada", None).await;
-    let response = server
-        .client
-        .post(server.url(TOKEN))
-        .basic_auth(GITHUB_CLIENT_ID, Some(GITHUB_CLIENT_SECRET))
-        .form(&[
-            ("code", code.as_str()),
-            ("redirect_uri", &server.redirect_uri("github")),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let redirect_uri = server.redirect_uri("github");
+    let response = token_basic(
+        &server,
+        GITHUB_CLIENT_SECRET,
+        &[("code", &code), ("redirect_uri", &redirect_uri)],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(header(&response, "content-type").starts_with("application/x-www-form-urlencoded"));
     let body = response.text().await.unwrap();
@@ -193,9 +190,9 @@ async fn a_token_answer_is_form_encoded_unless_json_is_asked_for_and_basic_auth_
 
 #[tokio::test]
 async fn wrong_client_credentials_are_refused_with_status_200_as_github_does() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let code = code_for(&server, "ada", None).await;
-    let response = server
+    let request = server
         .client
         .post(server.url(TOKEN))
         .header("Accept", "application/json")
@@ -203,12 +200,9 @@ async fn wrong_client_credentials_are_refused_with_status_200_as_github_does() {
             ("client_id", GITHUB_CLIENT_ID),
             ("client_secret", "wrong"),
             ("code", &code),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
+        ]);
+    let (status, body) = status_and_json(request.send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(body["error"], "incorrect_client_credentials");
     assert!(body.get("access_token").is_none());
     // The failed client authentication did not spend the code.
@@ -219,18 +213,15 @@ async fn wrong_client_credentials_are_refused_with_status_200_as_github_does() {
 
 #[tokio::test]
 async fn a_wrong_redirect_uri_at_authorization_goes_back_to_the_registered_callback() {
-    let server = TestServer::start().await;
-    let response = server
-        .client
-        .get(server.url(AUTHORIZE))
-        .query(&[
-            ("client_id", GITHUB_CLIENT_ID),
+    let server = start().await;
+    let response = authorize(
+        &server,
+        &[
             ("redirect_uri", "https://evil.example/steal"),
             ("state", "st-9"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let back = location(&response);
     assert!(back.as_str().starts_with(&server.redirect_uri("github")));
@@ -244,7 +235,7 @@ async fn a_wrong_redirect_uri_at_authorization_goes_back_to_the_registered_callb
 
 #[tokio::test]
 async fn an_unknown_client_gets_a_not_found_page_and_no_redirect() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let (status, html) = consent_page(&server, &[("client_id", "someone-else")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!html.contains("consent_id"));
@@ -253,7 +244,7 @@ async fn an_unknown_client_gets_a_not_found_page_and_no_redirect() {
 
 #[tokio::test]
 async fn a_wrong_redirect_uri_at_the_token_endpoint_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let code = code_for(&server, "ada", None).await;
     let (status, body) = token_json(
         &server,
@@ -270,17 +261,17 @@ async fn a_wrong_redirect_uri_at_the_token_endpoint_is_refused() {
 
 #[tokio::test]
 async fn a_code_works_once_and_its_replay_revokes_the_tokens_it_gave() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let code = code_for(&server, "ada", None).await;
     let (_, first) = exchange(&server, &code, None).await;
     let access = first["access_token"].as_str().unwrap();
-    assert_eq!(api(&server, "/user", access).await.status(), StatusCode::OK);
+    assert_eq!(api_status(&server, "/user", access).await, StatusCode::OK);
 
     let (status, replay) = exchange(&server, &code, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(replay["error"], "bad_verification_code");
     assert_eq!(
-        api(&server, "/user", access).await.status(),
+        api_status(&server, "/user", access).await,
         StatusCode::UNAUTHORIZED
     );
     server.stop().await;
@@ -288,7 +279,7 @@ async fn a_code_works_once_and_its_replay_revokes_the_tokens_it_gave() {
 
 #[tokio::test]
 async fn a_wrong_or_missing_pkce_verifier_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let (_, challenge) = pkce_pair();
     let (other_verifier, _) = pkce_pair();
     let code = code_for(&server, "ada", Some(&challenge)).await;
@@ -303,86 +294,47 @@ async fn a_wrong_or_missing_pkce_verifier_is_refused() {
 
 #[tokio::test]
 async fn a_plain_pkce_challenge_is_refused_at_authorization() {
-    let server = TestServer::start().await;
-    let response = server
-        .client
-        .get(server.url(AUTHORIZE))
-        .query(&[
-            ("client_id", GITHUB_CLIENT_ID),
-            ("state", "s"),
-            (
-                "code_challenge",
-                "plain-verifier-plain-verifier-plain-verifier",
-            ),
-            ("code_challenge_method", "plain"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(
-        param(&location(&response), "error").as_deref(),
-        Some("invalid_request")
-    );
+    let server = start().await;
+    let response = authorize(&server, &PLAIN_PKCE).await;
+    assert_sent_back_with(&response, "invalid_request");
     server.stop().await;
 }
 
 #[tokio::test]
 async fn refresh_rotates_the_refresh_token_and_reuse_of_the_old_one_revokes_the_chain() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let first = tokens_for(&server, "ada").await;
     let old_refresh = first["refresh_token"].as_str().unwrap();
-    let (status, second) = token_json(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", old_refresh),
-        ],
-    )
-    .await;
+    let (status, second) = refresh(&server, old_refresh).await;
     assert_eq!(status, StatusCode::OK);
     let new_refresh = second["refresh_token"].as_str().unwrap();
     let new_access = second["access_token"].as_str().unwrap();
     assert_ne!(new_refresh, old_refresh);
     assert_eq!(
-        api(&server, "/user", new_access).await.status(),
+        api_status(&server, "/user", new_access).await,
         StatusCode::OK
     );
 
-    let (status, reuse) = token_json(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", old_refresh),
-        ],
-    )
-    .await;
+    let (status, reuse) = refresh(&server, old_refresh).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(reuse["error"], "bad_refresh_token");
     // The whole chain is gone: the new tokens too.
     assert_eq!(
-        api(&server, "/user", new_access).await.status(),
+        api_status(&server, "/user", new_access).await,
         StatusCode::UNAUTHORIZED
     );
-    let (_, after) = token_json(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", new_refresh),
-        ],
-    )
-    .await;
+    let (_, after) = refresh(&server, new_refresh).await;
     assert_eq!(after["error"], "bad_refresh_token");
-    let knobs = server.providers.github.as_ref().unwrap().knobs();
+    let knobs = server.github().knobs();
     assert_eq!(knobs.calls("refresh"), 3);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn an_expired_access_token_gets_githubs_401_and_refresh_brings_access_back() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let tokens = tokens_for(&server, "ada").await;
-    let github = server.providers.github.as_ref().unwrap();
+    let github = server.github();
     github.expire_all_access_tokens();
     let response = api(&server, "/user", tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -390,14 +342,7 @@ async fn an_expired_access_token_gets_githubs_401_and_refresh_brings_access_back
     assert_eq!(body["message"], "Bad credentials");
     assert!(body["documentation_url"].is_string());
 
-    let (_, refreshed) = token_json(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    let (_, refreshed) = refresh(&server, tokens["refresh_token"].as_str().unwrap()).await;
     let response = api(
         &server,
         "/user",
@@ -410,29 +355,17 @@ async fn an_expired_access_token_gets_githubs_401_and_refresh_brings_access_back
 
 #[tokio::test]
 async fn revoked_refresh_tokens_are_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let tokens = tokens_for(&server, "zoe").await;
-    server
-        .providers
-        .github
-        .as_ref()
-        .unwrap()
-        .revoke_all_refresh_tokens();
-    let (_, body) = token_json(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    server.github().revoke_all_refresh_tokens();
+    let (_, body) = refresh(&server, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(body["error"], "bad_refresh_token");
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_matching_etag_gets_304_without_spending_rate_limit() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let tokens = tokens_for(&server, "ada").await;
     let access = tokens["access_token"].as_str().unwrap();
     let first = api(&server, "/user", access).await;
@@ -442,26 +375,12 @@ async fn a_matching_etag_gets_304_without_spending_rate_limit() {
     let etag = header(&first, "etag");
     assert!(etag.starts_with("W/\""));
 
-    let again = server
-        .client
-        .get(server.url("/_demo/github/api/user"))
-        .header("Authorization", format!("token {access}"))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let again = user_if_none_match(&server, access, &etag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(header(&again, "x-ratelimit-remaining"), "4999");
     assert_eq!(header(&again, "etag"), etag);
 
-    let other = server
-        .client
-        .get(server.url("/_demo/github/api/user"))
-        .header("Authorization", format!("token {access}"))
-        .header("If-None-Match", "W/\"something-else\"")
-        .send()
-        .await
-        .unwrap();
+    let other = user_if_none_match(&server, access, "W/\"something-else\"").await;
     assert_eq!(other.status(), StatusCode::OK);
     assert_eq!(header(&other, "x-ratelimit-remaining"), "4998");
     server.stop().await;
@@ -469,12 +388,12 @@ async fn a_matching_etag_gets_304_without_spending_rate_limit() {
 
 #[tokio::test]
 async fn an_exhausted_rate_limit_answers_403_with_remaining_zero() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let tokens = tokens_for(&server, "ada").await;
     let access = tokens["access_token"].as_str().unwrap();
-    let github = server.providers.github.as_ref().unwrap();
+    let github = server.github();
     github.set_rate_limit_remaining(1);
-    assert_eq!(api(&server, "/user", access).await.status(), StatusCode::OK);
+    assert_eq!(api_status(&server, "/user", access).await, StatusCode::OK);
     let refused = api(&server, "/user", access).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(header(&refused, "x-ratelimit-remaining"), "0");
@@ -485,7 +404,7 @@ async fn an_exhausted_rate_limit_answers_403_with_remaining_zero() {
 
 #[tokio::test]
 async fn repositories_are_paged_with_link_headers() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let tokens = tokens_for(&server, "zoe").await;
     let access = tokens["access_token"].as_str().unwrap();
 
@@ -548,10 +467,10 @@ async fn repositories_are_paged_with_link_headers() {
 
 #[tokio::test]
 async fn deny_sends_access_denied_with_the_state_and_the_consent_cannot_be_replayed() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let (_, html) = consent_page(&server, &[]).await;
     let consent = consent_id(&html);
-    let response = answer(&server, &consent, "ada", "deny").await;
+    let response = answer(&server, AUTHORIZE, &consent, "ada", "deny").await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let back = location(&response);
     assert!(back.as_str().starts_with(&server.redirect_uri("github")));
@@ -560,16 +479,16 @@ async fn deny_sends_access_denied_with_the_state_and_the_consent_cannot_be_repla
     assert_eq!(param(&back, "state").as_deref(), Some("st-123"));
     assert!(param(&back, "code").is_none());
 
-    let replay = answer(&server, &consent, "ada", "authorize").await;
+    let replay = answer(&server, AUTHORIZE, &consent, "ada", "authorize").await;
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
-    let forged = answer(&server, "made-up-consent-id", "ada", "authorize").await;
+    let forged = answer(&server, AUTHORIZE, "made-up-consent-id", "ada", "authorize").await;
     assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn the_consent_page_is_branded_offers_three_people_and_escapes_input() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let (status, html) = consent_page(
         &server,
         &[("scope", "<script>alert(1)</script>"), ("login", "zoe-om")],
@@ -589,7 +508,7 @@ async fn the_consent_page_is_branded_offers_three_people_and_escapes_input() {
 
 #[tokio::test]
 async fn revoking_the_grant_needs_the_client_credentials_and_ends_the_tokens() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let tokens = tokens_for(&server, "ada").await;
     let access = tokens["access_token"].as_str().unwrap();
     let url = server.url(&format!(
@@ -597,60 +516,44 @@ async fn revoking_the_grant_needs_the_client_credentials_and_ends_the_tokens() {
     ));
     let body = serde_json::json!({ "access_token": access });
 
-    let anonymous = server.client.delete(&url).json(&body).send().await.unwrap();
-    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let wrong = server
-        .client
-        .delete(&url)
-        .basic_auth(GITHUB_CLIENT_ID, Some("wrong"))
-        .json(&body)
+    let delete = |secret: Option<&str>| {
+        let request = server.client.delete(&url).json(&body);
+        match secret {
+            Some(secret) => request.basic_auth(GITHUB_CLIENT_ID, Some(secret)),
+            None => request,
+        }
         .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(api(&server, "/user", access).await.status(), StatusCode::OK);
+    };
 
-    let revoked = server
-        .client
-        .delete(&url)
-        .basic_auth(GITHUB_CLIENT_ID, Some(GITHUB_CLIENT_SECRET))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let anonymous = delete(None).await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let wrong = delete(Some("wrong")).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(api_status(&server, "/user", access).await, StatusCode::OK);
+
+    let revoked = delete(Some(GITHUB_CLIENT_SECRET)).await.unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        api(&server, "/user", access).await.status(),
+        api_status(&server, "/user", access).await,
         StatusCode::UNAUTHORIZED
     );
-    let (_, refresh) = token_json(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
-    assert_eq!(refresh["error"], "bad_refresh_token");
+    let (_, refreshed) = refresh(&server, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(refreshed["error"], "bad_refresh_token");
     server.stop().await;
 }
 
 #[tokio::test]
 async fn the_password_grant_and_a_bearer_call_work_like_a_plain_oauth2_provider() {
-    let server = TestServer::start().await;
+    let server = start().await;
     // As a classic client script does it: Basic client auth, no Accept header.
-    let response = server
-        .client
-        .post(server.url(TOKEN))
-        .basic_auth(GITHUB_CLIENT_ID, Some(GITHUB_CLIENT_SECRET))
-        .form(&[
+    let password = |password| {
+        [
             ("grant_type", "password"),
             ("username", "ada-lovelace"),
-            ("password", "demo-password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+            ("password", password),
+        ]
+    };
+    let response = token_basic(&server, GITHUB_CLIENT_SECRET, &password("demo-password")).await;
     assert_eq!(response.status(), StatusCode::OK);
     let token: Value = response.json().await.unwrap();
     assert_eq!(token["token_type"], "Bearer");
@@ -662,51 +565,30 @@ async fn the_password_grant_and_a_bearer_call_work_like_a_plain_oauth2_provider(
     let me: Value = api(&server, "/user", access).await.json().await.unwrap();
     assert_eq!(me["login"], "ada-lovelace");
 
-    let wrong = server
-        .client
-        .post(server.url(TOKEN))
-        .basic_auth(GITHUB_CLIENT_ID, Some(GITHUB_CLIENT_SECRET))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", "ada-lovelace"),
-            ("password", "guess"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let wrong = token_basic(&server, GITHUB_CLIENT_SECRET, &password("guess")).await;
     assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
     let wrong: Value = wrong.json().await.unwrap();
     assert_eq!(wrong["error"], "invalid_grant");
 
-    let bad_client = server
-        .client
-        .post(server.url(TOKEN))
-        .basic_auth(GITHUB_CLIENT_ID, Some("nope"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let bad_client = token_basic(&server, "nope", &[("grant_type", "client_credentials")]).await;
     assert_eq!(bad_client.status(), StatusCode::UNAUTHORIZED);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_client_credentials_token_lists_users_but_is_no_person() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let (status, token) = token_json(&server, &[("grant_type", "client_credentials")]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(token.get("refresh_token").is_none());
     let access = token["access_token"].as_str().unwrap();
+    assert_eq!(api_status(&server, "/users", access).await, StatusCode::OK);
     assert_eq!(
-        api(&server, "/users", access).await.status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        api(&server, "/user", access).await.status(),
+        api_status(&server, "/user", access).await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        api(&server, "/users", "made-up").await.status(),
+        api_status(&server, "/users", "made-up").await,
         StatusCode::UNAUTHORIZED
     );
     server.stop().await;
@@ -714,8 +596,8 @@ async fn a_client_credentials_token_lists_users_but_is_no_person() {
 
 #[tokio::test]
 async fn injected_token_faults_fire_once() {
-    let server = TestServer::start().await;
-    let github = server.providers.github.as_ref().unwrap();
+    let server = start().await;
+    let github = server.github();
     let code = code_for(&server, "ada", None).await;
 
     github.knobs().fail_next_token_request(Fault::ServerError);
@@ -745,8 +627,8 @@ async fn injected_token_faults_fire_once() {
 
 #[tokio::test]
 async fn latency_is_added_to_every_endpoint() {
-    let server = TestServer::start().await;
-    let github = server.providers.github.as_ref().unwrap();
+    let server = start().await;
+    let github = server.github();
     github
         .knobs()
         .set_latency(std::time::Duration::from_millis(300));
@@ -760,24 +642,17 @@ async fn latency_is_added_to_every_endpoint() {
 #[tokio::test]
 async fn issued_tokens_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_on(dir.path()).await;
+    let server = start_on(dir.path()).await;
     let tokens = tokens_for(&server, "ada").await;
     server.stop().await;
 
-    let restarted = TestServer::start_on(dir.path()).await;
+    let restarted = start_on(dir.path()).await;
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(
-        api(&restarted, "/user", access).await.status(),
+        api_status(&restarted, "/user", access).await,
         StatusCode::OK
     );
-    let (_, refreshed) = token_json(
-        &restarted,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    let (_, refreshed) = refresh(&restarted, tokens["refresh_token"].as_str().unwrap()).await;
     assert!(refreshed["access_token"].is_string(), "{refreshed}");
     restarted.stop().await;
 }

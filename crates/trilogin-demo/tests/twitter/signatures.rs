@@ -4,18 +4,12 @@
 use reqwest::{Method, StatusCode};
 use rsa::pkcs8::{EncodePublicKey as _, LineEnding};
 
-use crate::helpers::*;
+use crate::support::*;
 
 /// Asks for a request token with `signer`.
 async fn ask(server: &TestServer, signer: &Signer) -> reqwest::Response {
-    signer
-        .request(
-            &server.client,
-            Method::POST,
-            &server.url("oauth/request_token"),
-            &[("x_auth_access_type", "read")],
-            &[("oauth_callback", &server.callback)],
-        )
+    let callback = [("oauth_callback", server.callback.as_str())];
+    ask_for_request_token(server, signer, &[("x_auth_access_type", "read")], &callback)
         .send()
         .await
         .unwrap()
@@ -194,7 +188,7 @@ async fn rsa_sha1_is_accepted_once_the_consumer_key_is_registered() {
         .to_public_key()
         .to_public_key_pem(LineEnding::LF)
         .unwrap();
-    server.twitter.set_consumer_rsa_public_key(&pem).unwrap();
+    server.twitter().set_consumer_rsa_public_key(&pem).unwrap();
     assert_eq!(ask(&server, &rsa).await.status(), StatusCode::OK);
 
     // Another key's signature still fails.
@@ -205,7 +199,7 @@ async fn rsa_sha1_is_accepted_once_the_consumer_key_is_registered() {
     assert_twitter_error(ask(&server, &other).await, StatusCode::UNAUTHORIZED, 32).await;
     assert!(
         server
-            .twitter
+            .twitter()
             .set_consumer_rsa_public_key("not a key")
             .is_err()
     );
@@ -246,14 +240,8 @@ async fn a_request_without_oauth_parameters_is_refused_with_code_215() {
 async fn the_signed_url_is_the_configured_app_url_whatever_the_request_headers_say() {
     let server = spawn().await;
     // Signed for the public URL, received with a proxy's Host and forwarding headers.
-    let behind_proxy = Signer::consumer()
-        .request(
-            &server.client,
-            Method::POST,
-            &server.url("oauth/request_token"),
-            &[],
-            &[("oauth_callback", &server.callback)],
-        )
+    let callback = [("oauth_callback", server.callback.as_str())];
+    let behind_proxy = ask_for_request_token(&server, &Signer::consumer(), &[], &callback)
         .header("Host", "backend.internal:9000")
         .header("X-Forwarded-Host", "evil.example")
         .header("X-Forwarded-Proto", "https")
@@ -268,7 +256,7 @@ async fn the_signed_url_is_the_configured_app_url_whatever_the_request_headers_s
         Method::POST,
         "https://evil.example/_demo/twitter/oauth/request_token",
         &[],
-        &[("oauth_callback", &server.callback)],
+        &callback,
     );
     let mut request = signed_elsewhere.build().unwrap();
     *request.url_mut() = url::Url::parse(&server.url("oauth/request_token")).unwrap();

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn access_tokens_survive_a_rebuild_of_the_demo_providers_on_the_same_data_dir() {
@@ -10,18 +10,7 @@ async fn access_tokens_survive_a_rebuild_of_the_demo_providers_on_the_same_data_
     let first = spawn_in(dir.path()).await;
     let kept = login(&first, "zoe").await;
     let dropped = login(&first, "ada").await;
-    let response = dropped
-        .signer()
-        .request(
-            &first.client,
-            reqwest::Method::POST,
-            &first.url("1.1/oauth/invalidate_token"),
-            &[],
-            &[],
-        )
-        .send()
-        .await
-        .unwrap();
+    let response = invalidate(&first, &dropped).await;
     assert_eq!(response.status(), StatusCode::OK);
     first.stop().await;
 

@@ -12,7 +12,7 @@ use trilogin_oauth::secret::ClientSecret;
 use trilogin_oauth::{ClientConfig, Error};
 use url::Url;
 
-use crate::helpers::*;
+use crate::support::*;
 
 /// One browser's server-side session.
 use trilogin_oauth::session::MemoryLoginSession as Session;

@@ -7,7 +7,6 @@
     reason = "test helpers fail the test by panicking"
 )]
 
-mod client_login;
 mod github;
 mod google;
-mod helpers;
+mod support;

@@ -14,12 +14,12 @@ use trilogin_demo::google::id_token::IdTokenFault;
 use trilogin_oauth::oauth2::{OAuth2Client, USERINFO_KEY};
 use trilogin_oauth::{Error, OAuth2Token};
 
-use crate::helpers::{TestServer, consent_id, location};
+use trilogin_demo::testing::{DemoServer, consent_id, location};
 
 /// A server-side session in memory, as the site keeps one per browser.
 use trilogin_oauth::session::MemoryLoginSession as MemorySession;
 
-fn client(server: &TestServer, provider: Provider) -> OAuth2Client {
+fn client(server: &DemoServer, provider: Provider) -> OAuth2Client {
     let http =
         trilogin_oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();
     OAuth2Client::new(provider.name(), demo_preset(provider, &server.config), http).unwrap()
@@ -28,7 +28,7 @@ fn client(server: &TestServer, provider: Provider) -> OAuth2Client {
 /// Sends the browser through the consent page as `person`; returns the
 /// callback's query parameters.
 async fn consent(
-    server: &TestServer,
+    server: &DemoServer,
     authorize: &url::Url,
     person: &str,
 ) -> BTreeMap<String, String> {
@@ -52,7 +52,7 @@ async fn consent(
 }
 
 async fn login(
-    server: &TestServer,
+    server: &DemoServer,
     provider: Provider,
     person: &str,
 ) -> Result<OAuth2Token, Error> {
@@ -69,7 +69,7 @@ async fn login(
 
 #[tokio::test]
 async fn the_client_layer_logs_in_at_demo_github_and_refreshes_with_rotation() {
-    let server = TestServer::start().await;
+    let server = DemoServer::start(&["github", "google"]).await;
     let client = client(&server, Provider::GitHub);
     let token = login(&server, Provider::GitHub, "grace").await.unwrap();
     assert!(token.refresh_token.is_some());
@@ -102,7 +102,7 @@ async fn the_client_layer_logs_in_at_demo_github_and_refreshes_with_rotation() {
     );
     let again = client.refresh_token(&token).await;
     assert!(again.is_err(), "the rotated refresh token is refused");
-    let github = server.providers.github.as_ref().unwrap();
+    let github = server.github();
     assert_eq!(github.knobs().calls("token"), 1);
     assert_eq!(github.knobs().calls("refresh"), 2);
     server.stop().await;
@@ -110,7 +110,7 @@ async fn the_client_layer_logs_in_at_demo_github_and_refreshes_with_rotation() {
 
 #[tokio::test]
 async fn the_client_layer_logs_in_at_demo_google_and_checks_the_id_token() {
-    let server = TestServer::start().await;
+    let server = DemoServer::start(&["github", "google"]).await;
     let client = client(&server, Provider::Google);
     let token = login(&server, Provider::Google, "zoe").await.unwrap();
     assert!(token.id_token.is_some());
@@ -125,8 +125,8 @@ async fn the_client_layer_logs_in_at_demo_google_and_checks_the_id_token() {
 
 #[tokio::test]
 async fn the_client_layer_follows_a_key_rotation_and_refuses_a_tampered_id_token() {
-    let server = TestServer::start().await;
-    let google = server.providers.google.as_ref().unwrap();
+    let server = DemoServer::start(&["github", "google"]).await;
+    let google = server.google();
     login(&server, Provider::Google, "ada").await.unwrap();
 
     google.rotate_signing_key().unwrap();

@@ -2,10 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::*;
+use crate::support::*;
 
 const TWO_TO_THE_53: u64 = 1 << 53;
 
@@ -172,18 +172,7 @@ async fn user_timeline_of_an_unknown_user_is_code_34() {
 async fn an_invalidated_token_is_refused_with_code_89() {
     let server = spawn().await;
     let account = login(&server, "ada").await;
-    let response = account
-        .signer()
-        .request(
-            &server.client,
-            Method::POST,
-            &server.url("1.1/oauth/invalidate_token"),
-            &[],
-            &[],
-        )
-        .send()
-        .await
-        .unwrap();
+    let response = invalidate(&server, &account).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["access_token"], account.token.as_str());
@@ -191,7 +180,7 @@ async fn an_invalidated_token_is_refused_with_code_89() {
     let path = "1.1/account/verify_credentials.json";
     let response = api_get(&server, &account.signer(), path, &[]).await;
     assert_twitter_error(response, StatusCode::UNAUTHORIZED, 89).await;
-    assert_eq!(server.twitter.knobs().calls("invalidate_token"), 1);
+    assert_eq!(server.twitter().knobs().calls("invalidate_token"), 1);
 }
 
 #[tokio::test]
@@ -199,7 +188,7 @@ async fn revoking_every_token_makes_each_one_code_89() {
     let server = spawn().await;
     let ada = login(&server, "ada").await;
     let grace = login(&server, "grace").await;
-    server.twitter.revoke_all_tokens();
+    server.twitter().revoke_all_tokens();
     for account in [&ada, &grace] {
         let response = api_get(
             &server,
@@ -246,7 +235,7 @@ async fn every_endpoint_is_counted_and_slowed_by_the_knobs() {
         &[],
     )
     .await;
-    let knobs = server.twitter.knobs();
+    let knobs = server.twitter().knobs();
     for endpoint in [
         "request_token",
         "access_token",

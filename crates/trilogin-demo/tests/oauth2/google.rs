@@ -11,27 +11,30 @@ use trilogin_demo::google::id_token::IdTokenFault;
 use trilogin_demo::knobs::Fault;
 use trilogin_demo::{GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
 
-use crate::helpers::{TestServer, consent_id, location, param, pkce_pair};
+use crate::support::{
+    self, DemoServer, PLAIN_PKCE, answer, assert_sent_back_with, consent_as, consent_id, location,
+    param, pkce_pair, refresh_grant, start, start_on, status_and_json,
+};
 
 const AUTHORIZE: &str = "/_demo/google/o/oauth2/v2/auth";
 
-fn issuer(server: &TestServer) -> String {
+fn issuer(server: &DemoServer) -> String {
     server.url("/_demo/google")
 }
 
-async fn get_json(server: &TestServer, path: &str) -> Value {
+async fn get_json(server: &DemoServer, path: &str) -> Value {
     let response = server.client.get(server.url(path)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }
 
-async fn discovery(server: &TestServer) -> Value {
+async fn discovery(server: &DemoServer) -> Value {
     get_json(server, "/_demo/google/.well-known/openid-configuration").await
 }
 
 /// A login request; `extra` adds or replaces query parameters.
-async fn authorize(server: &TestServer, extra: &[(&str, &str)]) -> reqwest::Response {
-    let mut query = vec![
+async fn authorize(server: &DemoServer, extra: &[(&str, &str)]) -> reqwest::Response {
+    let defaults = [
         ("client_id", GOOGLE_CLIENT_ID.to_owned()),
         ("redirect_uri", server.redirect_uri("google")),
         ("response_type", "code".to_owned()),
@@ -39,62 +42,31 @@ async fn authorize(server: &TestServer, extra: &[(&str, &str)]) -> reqwest::Resp
         ("state", "g-state".to_owned()),
         ("nonce", "g-nonce".to_owned()),
     ];
-    for (k, v) in extra {
-        query.retain(|(key, _)| key != k);
-        query.push((k, (*v).to_owned()));
-    }
-    server
-        .client
-        .get(server.url(AUTHORIZE))
-        .query(&query)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn answer(
-    server: &TestServer,
-    consent: &str,
-    person: &str,
-    decision: &str,
-) -> reqwest::Response {
-    server
-        .client
-        .post(server.url(AUTHORIZE))
-        .form(&[
-            ("consent_id", consent),
-            ("person", person),
-            ("decision", decision),
-        ])
-        .send()
-        .await
-        .unwrap()
+    support::authorize(server, AUTHORIZE, &defaults, extra).await
 }
 
 /// Runs authorization and consent; returns the callback URL.
-async fn callback(server: &TestServer, person: &str, extra: &[(&str, &str)]) -> url::Url {
+async fn callback(server: &DemoServer, person: &str, extra: &[(&str, &str)]) -> url::Url {
     let page = authorize(server, extra).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    let response = answer(server, &consent_id(&html), person, "authorize").await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    location(&response)
+    consent_as(server, AUTHORIZE, page, person).await
 }
 
-async fn token(server: &TestServer, fields: &[(&str, &str)]) -> (StatusCode, Value) {
-    let response = server
+/// Posts to the token endpoint with client_secret_basic.
+async fn token(server: &DemoServer, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+    let request = server
         .client
         .post(server.url("/_demo/google/token"))
         .basic_auth(GOOGLE_CLIENT_ID, Some(GOOGLE_CLIENT_SECRET))
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap())
+        .form(fields);
+    status_and_json(request.send().await.unwrap()).await
 }
 
-async fn exchange(server: &TestServer, code: &str, verifier: Option<&str>) -> (StatusCode, Value) {
+/// The refresh grant.
+async fn refresh(server: &DemoServer, refresh_token: &str) -> (StatusCode, Value) {
+    token(server, &refresh_grant(refresh_token)).await
+}
+
+async fn exchange(server: &DemoServer, code: &str, verifier: Option<&str>) -> (StatusCode, Value) {
     let redirect_uri = server.redirect_uri("google");
     let mut fields = vec![
         ("grant_type", "authorization_code"),
@@ -108,7 +80,7 @@ async fn exchange(server: &TestServer, code: &str, verifier: Option<&str>) -> (S
 }
 
 /// A login for `person` with offline access; returns the token answer.
-async fn login(server: &TestServer, person: &str) -> Value {
+async fn login(server: &DemoServer, person: &str) -> Value {
     let back = callback(server, person, &[("access_type", "offline")]).await;
     let (status, body) = exchange(server, &param(&back, "code").unwrap(), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -116,7 +88,7 @@ async fn login(server: &TestServer, person: &str) -> Value {
 }
 
 /// Verifies an id_token against the published JWKS, as a client must.
-async fn verify(server: &TestServer, id_token: &str) -> Result<Value, jsonwebtoken::errors::Error> {
+async fn verify(server: &DemoServer, id_token: &str) -> Result<Value, jsonwebtoken::errors::Error> {
     let header = jsonwebtoken::decode_header(id_token)?;
     assert_eq!(header.alg, Algorithm::RS256);
     let kid = header.kid.expect("id_tokens name their key");
@@ -136,7 +108,7 @@ async fn verify(server: &TestServer, id_token: &str) -> Result<Value, jsonwebtok
     jsonwebtoken::decode::<Value>(id_token, &key, &validation).map(|data| data.claims)
 }
 
-async fn userinfo(server: &TestServer, access_token: &str) -> reqwest::Response {
+async fn userinfo(server: &DemoServer, access_token: &str) -> reqwest::Response {
     server
         .client
         .get(server.url("/_demo/google/userinfo"))
@@ -148,7 +120,7 @@ async fn userinfo(server: &TestServer, access_token: &str) -> reqwest::Response 
 
 #[tokio::test]
 async fn discovery_lists_the_endpoints_and_announces_the_iss_parameter() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let doc = discovery(&server).await;
     let issuer = issuer(&server);
     assert_eq!(doc["issuer"], issuer.as_str());
@@ -177,22 +149,13 @@ async fn discovery_lists_the_endpoints_and_announces_the_iss_parameter() {
         .unwrap();
     assert!(methods.contains(&"client_secret_basic".into()));
     assert!(methods.contains(&"client_secret_post".into()));
-    assert_eq!(
-        server
-            .providers
-            .google
-            .as_ref()
-            .unwrap()
-            .knobs()
-            .calls("discovery"),
-        1
-    );
+    assert_eq!(server.google().knobs().calls("discovery"), 1);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_full_login_with_pkce_and_nonce_yields_an_id_token_that_verifies_against_the_jwks() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let (verifier, challenge) = pkce_pair();
     let page = authorize(
         &server,
@@ -209,7 +172,7 @@ async fn a_full_login_with_pkce_and_nonce_yields_an_id_token_that_verifies_again
         html.contains("value=\"grace\" checked"),
         "login_hint preselects Grace"
     );
-    let response = answer(&server, &consent_id(&html), "grace", "authorize").await;
+    let response = answer(&server, AUTHORIZE, &consent_id(&html), "grace", "authorize").await;
     let back = location(&response);
     assert!(back.as_str().starts_with(&server.redirect_uri("google")));
     assert_eq!(param(&back, "state").as_deref(), Some("g-state"));
@@ -258,7 +221,7 @@ async fn a_full_login_with_pkce_and_nonce_yields_an_id_token_that_verifies_again
 
 #[tokio::test]
 async fn without_offline_access_there_is_no_refresh_token_and_client_secret_post_works() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let back = callback(&server, "ada", &[]).await;
     let redirect_uri = server.redirect_uri("google");
     let response = server
@@ -283,15 +246,11 @@ async fn without_offline_access_there_is_no_refresh_token_and_client_secret_post
 
 #[tokio::test]
 async fn refresh_gives_a_new_access_token_and_id_token_and_keeps_the_refresh_token() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let first = login(&server, "zoe").await;
-    let refresh = first["refresh_token"].as_str().unwrap();
+    let refresh_token = first["refresh_token"].as_str().unwrap();
     for _ in 0..2 {
-        let (status, body) = token(
-            &server,
-            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-        )
-        .await;
+        let (status, body) = refresh(&server, refresh_token).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_ne!(body["access_token"], first["access_token"]);
         assert!(
@@ -304,22 +263,13 @@ async fn refresh_gives_a_new_access_token_and_id_token_and_keeps_the_refresh_tok
         assert_eq!(claims["sub"], "108123456789012345673");
         assert!(claims.get("nonce").is_none());
     }
-    assert_eq!(
-        server
-            .providers
-            .google
-            .as_ref()
-            .unwrap()
-            .knobs()
-            .calls("refresh"),
-        2
-    );
+    assert_eq!(server.google().knobs().calls("refresh"), 2);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_wrong_redirect_uri_or_client_gets_an_error_page_and_no_redirect() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let wrong_uri = authorize(&server, &[("redirect_uri", "https://evil.example/cb")]).await;
     assert_eq!(wrong_uri.status(), StatusCode::BAD_REQUEST);
     assert!(wrong_uri.headers().get("location").is_none());
@@ -343,7 +293,7 @@ async fn a_wrong_redirect_uri_or_client_gets_an_error_page_and_no_redirect() {
 
 #[tokio::test]
 async fn a_redirect_uri_other_than_the_authorization_requests_is_refused_at_the_token_endpoint() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let back = callback(&server, "ada", &[]).await;
     let code = param(&back, "code").unwrap();
     let (status, body) = token(
@@ -361,26 +311,8 @@ async fn a_redirect_uri_other_than_the_authorization_requests_is_refused_at_the_
 }
 
 #[tokio::test]
-async fn a_code_works_once_and_its_replay_revokes_the_tokens() {
-    let server = TestServer::start().await;
-    let back = callback(&server, "ada", &[]).await;
-    let code = param(&back, "code").unwrap();
-    let (_, first) = exchange(&server, &code, None).await;
-    let access = first["access_token"].as_str().unwrap();
-    assert_eq!(userinfo(&server, access).await.status(), StatusCode::OK);
-    let (status, replay) = exchange(&server, &code, None).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(replay["error"], "invalid_grant");
-    assert_eq!(
-        userinfo(&server, access).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    server.stop().await;
-}
-
-#[tokio::test]
 async fn a_wrong_or_missing_pkce_verifier_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let (_, challenge) = pkce_pair();
     let (other, _) = pkce_pair();
     let pkce = [
@@ -402,8 +334,26 @@ async fn a_wrong_or_missing_pkce_verifier_is_refused() {
 }
 
 #[tokio::test]
+async fn a_code_works_once_and_its_replay_revokes_the_tokens() {
+    let server = start().await;
+    let back = callback(&server, "ada", &[]).await;
+    let code = param(&back, "code").unwrap();
+    let (_, first) = exchange(&server, &code, None).await;
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&server, access).await.status(), StatusCode::OK);
+    let (status, replay) = exchange(&server, &code, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(replay["error"], "invalid_grant");
+    assert_eq!(
+        userinfo(&server, access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn wrong_client_credentials_get_invalid_client() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let back = callback(&server, "ada", &[]).await;
     let response = server
         .client
@@ -425,9 +375,9 @@ async fn wrong_client_credentials_get_invalid_client() {
 
 #[tokio::test]
 async fn deny_sends_access_denied_with_state_and_iss() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let html = authorize(&server, &[]).await.text().await.unwrap();
-    let response = answer(&server, &consent_id(&html), "ada", "deny").await;
+    let response = answer(&server, AUTHORIZE, &consent_id(&html), "ada", "deny").await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let back = location(&response);
     assert!(back.as_str().starts_with(&server.redirect_uri("google")));
@@ -440,36 +390,18 @@ async fn deny_sends_access_denied_with_state_and_iss() {
 
 #[tokio::test]
 async fn prompt_none_answers_interaction_required_and_plain_pkce_is_refused() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let response = authorize(&server, &[("prompt", "none")]).await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(
-        param(&location(&response), "error").as_deref(),
-        Some("interaction_required")
-    );
+    assert_sent_back_with(&response, "interaction_required");
 
-    let response = authorize(
-        &server,
-        &[
-            (
-                "code_challenge",
-                "a-plain-verifier-a-plain-verifier-a-plain-v",
-            ),
-            ("code_challenge_method", "plain"),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(
-        param(&location(&response), "error").as_deref(),
-        Some("invalid_request")
-    );
+    let response = authorize(&server, &PLAIN_PKCE).await;
+    assert_sent_back_with(&response, "invalid_request");
     server.stop().await;
 }
 
 #[tokio::test]
 async fn the_consent_page_is_branded_and_escapes_input() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let response = authorize(&server, &[("scope", "openid <img src=x onerror=alert(1)>")]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
@@ -481,8 +413,8 @@ async fn the_consent_page_is_branded_and_escapes_input() {
 
 #[tokio::test]
 async fn a_rotated_key_is_published_beside_the_old_one_and_signs_new_id_tokens() {
-    let server = TestServer::start().await;
-    let google = server.providers.google.as_ref().unwrap();
+    let server = start().await;
+    let google = server.google();
     let old_kid = google.signing_kid();
     let before = login(&server, "ada").await;
 
@@ -516,12 +448,12 @@ async fn a_rotated_key_is_published_beside_the_old_one_and_signs_new_id_tokens()
 #[tokio::test]
 async fn keys_and_tokens_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_on(dir.path()).await;
+    let server = start_on(dir.path()).await;
     let tokens = login(&server, "ada").await;
     let jwks = get_json(&server, "/_demo/google/oauth2/v3/certs").await;
     server.stop().await;
 
-    let restarted = TestServer::start_on(dir.path()).await;
+    let restarted = start_on(dir.path()).await;
     assert_eq!(
         get_json(&restarted, "/_demo/google/oauth2/v3/certs").await,
         jwks
@@ -542,104 +474,66 @@ async fn keys_and_tokens_survive_a_restart() {
 
 #[tokio::test]
 async fn an_expired_access_token_is_refused_by_userinfo_with_a_bearer_challenge() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let tokens = login(&server, "ada").await;
-    server
-        .providers
-        .google
-        .as_ref()
-        .unwrap()
-        .expire_all_access_tokens();
+    server.google().expire_all_access_tokens();
     let response = userinfo(&server, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let challenge = response.headers()["www-authenticate"].to_str().unwrap();
     assert!(challenge.starts_with("Bearer ") && challenge.contains("invalid_token"));
-    let (status, _) = token(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    let (status, _) = refresh(&server, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn revoking_a_token_ends_the_grant_and_revoked_refresh_tokens_get_invalid_grant() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let tokens = login(&server, "ada").await;
-    let revoke = server
-        .client
-        .post(server.url("/_demo/google/revoke"))
-        .form(&[("token", tokens["access_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoke.status(), StatusCode::OK);
-    let (status, body) = token(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let revoke = || {
+        server
+            .client
+            .post(server.url("/_demo/google/revoke"))
+            .form(&[("token", access)])
+            .send()
+    };
+    assert_eq!(revoke().await.unwrap().status(), StatusCode::OK);
+    let (status, body) = refresh(&server, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_grant");
-    let again = server
-        .client
-        .post(server.url("/_demo/google/revoke"))
-        .form(&[("token", tokens["access_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(revoke().await.unwrap().status(), StatusCode::BAD_REQUEST);
 
     let other = login(&server, "grace").await;
-    server
-        .providers
-        .google
-        .as_ref()
-        .unwrap()
-        .revoke_all_refresh_tokens();
-    let (_, body) = token(
-        &server,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", other["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    server.google().revoke_all_refresh_tokens();
+    let (_, body) = refresh(&server, other["refresh_token"].as_str().unwrap()).await;
     assert_eq!(body["error"], "invalid_grant");
     server.stop().await;
 }
 
 #[tokio::test]
 async fn end_session_returns_only_to_the_sites_own_origin() {
-    let server = TestServer::start().await;
+    let server = start().await;
     let home = server.url("/?signed_out=1");
-    let response = server
-        .client
-        .get(server.url("/_demo/google/logout"))
-        .query(&[
-            ("post_logout_redirect_uri", home.as_str()),
-            ("state", "bye"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let end_session = |query: &[(&str, &str)]| {
+        server
+            .client
+            .get(server.url("/_demo/google/logout"))
+            .query(query)
+            .send()
+    };
+    let response = end_session(&[
+        ("post_logout_redirect_uri", home.as_str()),
+        ("state", "bye"),
+    ])
+    .await
+    .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
     let back = location(&response);
     assert!(back.as_str().starts_with(&home));
     assert_eq!(param(&back, "state").as_deref(), Some("bye"));
 
-    let foreign = server
-        .client
-        .get(server.url("/_demo/google/logout"))
-        .query(&[("post_logout_redirect_uri", "https://evil.example/")])
-        .send()
+    let foreign = end_session(&[("post_logout_redirect_uri", "https://evil.example/")])
         .await
         .unwrap();
     assert_eq!(foreign.status(), StatusCode::OK);
@@ -649,24 +543,19 @@ async fn end_session_returns_only_to_the_sites_own_origin() {
 
 #[tokio::test]
 async fn tampered_id_tokens_fail_verification() {
-    let server = TestServer::start().await;
-    let google = server.providers.google.as_ref().unwrap();
+    let server = start().await;
+    let google = server.google();
 
-    google.tamper_next_id_token(IdTokenFault::BadSignature);
-    let broken = login(&server, "ada").await;
-    assert!(
-        verify(&server, broken["id_token"].as_str().unwrap())
-            .await
-            .is_err()
-    );
-
-    google.tamper_next_id_token(IdTokenFault::WrongAudience);
-    let other_audience = login(&server, "ada").await;
-    assert!(
-        verify(&server, other_audience["id_token"].as_str().unwrap())
-            .await
-            .is_err()
-    );
+    for fault in [IdTokenFault::BadSignature, IdTokenFault::WrongAudience] {
+        google.tamper_next_id_token(fault);
+        let broken = login(&server, "ada").await;
+        assert!(
+            verify(&server, broken["id_token"].as_str().unwrap())
+                .await
+                .is_err(),
+            "{fault:?}"
+        );
+    }
 
     google.tamper_next_id_token(IdTokenFault::WrongNonce);
     let wrong_nonce = login(&server, "ada").await;
@@ -687,8 +576,8 @@ async fn tampered_id_tokens_fail_verification() {
 
 #[tokio::test]
 async fn injected_token_faults_fire_once() {
-    let server = TestServer::start().await;
-    let google = server.providers.google.as_ref().unwrap();
+    let server = start().await;
+    let google = server.google();
     let back = callback(&server, "ada", &[]).await;
     let code = param(&back, "code").unwrap();
 

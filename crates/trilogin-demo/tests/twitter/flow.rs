@@ -1,9 +1,9 @@
 //! The three legs through the consent form, and each way they are refused.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use trilogin_demo::knobs::Fault;
 
-use crate::helpers::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn a_person_logs_in_through_the_consent_form_and_the_token_reads_their_account() {
@@ -166,14 +166,7 @@ async fn request_token_refuses_any_callback_but_the_registered_one() {
             .map(|c| ("oauth_callback", c))
             .into_iter()
             .collect();
-        let response = Signer::consumer()
-            .request(
-                &server.client,
-                Method::POST,
-                &server.url("oauth/request_token"),
-                &[],
-                &extra,
-            )
+        let response = ask_for_request_token(&server, &Signer::consumer(), &[], &extra)
             .send()
             .await
             .unwrap();
@@ -181,7 +174,7 @@ async fn request_token_refuses_any_callback_but_the_registered_one() {
         let body = response.text().await.unwrap();
         assert!(body.contains("<error code=\"415\">"), "{body}");
     }
-    assert_eq!(server.twitter.knobs().calls("request_token"), 4);
+    assert_eq!(server.twitter().knobs().calls("request_token"), 4);
 }
 
 #[tokio::test]
@@ -189,7 +182,7 @@ async fn an_injected_fault_fails_the_next_access_token_request_only() {
     let server = spawn().await;
     let (request, verifier) = authorized(&server, "ada").await;
     server
-        .twitter
+        .twitter()
         .knobs()
         .fail_next_token_request(Fault::ServerError);
     let failed = exchange(&server, &request, &verifier).await;
@@ -199,11 +192,11 @@ async fn an_injected_fault_fails_the_next_access_token_request_only() {
         exchange(&server, &request, &verifier).await.status(),
         StatusCode::OK
     );
-    assert_eq!(server.twitter.knobs().calls("access_token"), 2);
+    assert_eq!(server.twitter().knobs().calls("access_token"), 2);
 
     let (request, verifier) = authorized(&server, "ada").await;
     server
-        .twitter
+        .twitter()
         .knobs()
         .fail_next_token_request(Fault::InvalidGrant);
     let refused = exchange(&server, &request, &verifier).await;

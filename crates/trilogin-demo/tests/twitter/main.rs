@@ -2,11 +2,11 @@
 //! through the consent form, every refusal Twitter makes, the API and its
 //! paging, the knobs, and tokens kept across a restart.
 //!
-//! Requests are signed by a small signer in `helpers`, written for these
+//! Requests are signed by a small signer in `support`, written for these
 //! tests alone: neither the provider's verifier nor the site's client.
 
 // A failed set-up step should stop the test where it happened.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     reason = "test set-up helpers fail loudly"
@@ -15,7 +15,6 @@
 mod api;
 mod client;
 mod flow;
-mod helpers;
-mod oauth1_client;
 mod persistence;
 mod signatures;
+mod support;

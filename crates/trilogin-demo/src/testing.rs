@@ -1,41 +1,61 @@
-//! A demo-provider server on a random loopback port, and small HTTP helpers.
+//! Test support (cargo feature `testing`): the demo providers served on a
+//! random loopback port with a temporary data directory, a client that
+//! follows no redirect, and readers for what the consent pages and
+//! redirects carry.
+//!
+//! The demo crate's own tests and the site's tests of its provider presets
+//! start the demos here, so there is one way to do it.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test support fails the test where set-up fails"
+)]
 
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-use trilogin_demo::google::{DemoGoogle, KEYS_DIR};
-use trilogin_demo::{DemoConfig, DemoProviders};
 use url::Url;
 
-/// A running server with the demo GitHub and Google providers.
-pub struct TestServer {
+use crate::github::DemoGitHub;
+use crate::google::{DemoGoogle, KEYS_DIR};
+use crate::twitter::DemoTwitter;
+use crate::{DemoConfig, DemoProviders};
+
+/// Demo providers running on `127.0.0.1` at a port of their own.
+pub struct DemoServer {
+    /// The settings they run with; `app_url` names the port.
     pub config: DemoConfig,
+    /// The providers, for their knobs.
     pub providers: DemoProviders,
+    /// A client that follows no redirect, with a 10 s timeout.
     pub client: reqwest::Client,
-    handle: actix_web::dev::ServerHandle,
+    handle: ServerHandle,
     _data_dir: Option<tempfile::TempDir>,
 }
 
-impl TestServer {
-    /// Starts a server on a fresh data directory (with a copy of a signing
-    /// key made once per test run: RSA key generation is the slow part).
-    pub async fn start() -> Self {
+impl DemoServer {
+    /// Starts the providers named in `which` (`"twitter"`, `"github"`,
+    /// `"google"`) on a fresh data directory. Demo Google gets a copy of a
+    /// signing key made once per test binary: RSA key generation is the
+    /// slow part of a start.
+    pub async fn start(which: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        copy_signing_key(dir.path());
-        let path = dir.path().to_owned();
-        let mut server = Self::start_on(&path).await;
+        if which.contains(&"google") {
+            copy_signing_key(dir.path());
+        }
+        let mut server = Self::start_on(which, dir.path()).await;
         server._data_dir = Some(dir);
         server
     }
 
-    /// Starts a server keeping its state in `data_dir`.
-    pub async fn start_on(data_dir: &Path) -> Self {
+    /// Starts the providers named in `which` keeping their state in
+    /// `data_dir`, as a restart of the site would find it.
+    pub async fn start_on(which: &[&str], data_dir: &Path) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let config = DemoConfig {
@@ -44,7 +64,7 @@ impl TestServer {
             access_token_ttl: Duration::from_secs(8 * 3600),
             refresh_token_ttl: Duration::from_secs(180 * 86_400),
         };
-        let providers = DemoProviders::new(&config, &["github", "google"]).unwrap();
+        let providers = DemoProviders::new(&config, which).unwrap();
         let mounted = providers.clone();
         let server = HttpServer::new(move || {
             let mounted = mounted.clone();
@@ -70,12 +90,12 @@ impl TestServer {
         }
     }
 
-    /// Stops the server (the data directory stays).
+    /// Stops the server (a data directory passed to `start_on` stays).
     pub async fn stop(self) {
         self.handle.stop(true).await;
     }
 
-    /// `{app_url}{path}`.
+    /// `{app_url}{path}`; `path` starts with `/`.
     pub fn url(&self, path: &str) -> String {
         format!(
             "{}{}",
@@ -88,8 +108,33 @@ impl TestServer {
     pub fn redirect_uri(&self, provider: &str) -> String {
         self.config.redirect_uri(provider)
     }
+
+    /// Demo Twitter, which must be served.
+    pub fn twitter(&self) -> &DemoTwitter {
+        self.providers
+            .twitter
+            .as_deref()
+            .expect("demo Twitter is served")
+    }
+
+    /// Demo GitHub, which must be served.
+    pub fn github(&self) -> &DemoGitHub {
+        self.providers
+            .github
+            .as_deref()
+            .expect("demo GitHub is served")
+    }
+
+    /// Demo Google, which must be served.
+    pub fn google(&self) -> &DemoGoogle {
+        self.providers
+            .google
+            .as_deref()
+            .expect("demo Google is served")
+    }
 }
 
+/// Copies into `data_dir` a demo Google signing key made once per process.
 fn copy_signing_key(data_dir: &Path) {
     static TEMPLATE: OnceLock<tempfile::TempDir> = OnceLock::new();
     let template = TEMPLATE.get_or_init(|| {
@@ -112,7 +157,7 @@ fn copy_signing_key(data_dir: &Path) {
     }
 }
 
-/// The hidden consent id in a consent page.
+/// The hidden consent id in a consent page's form, at any demo provider.
 pub fn consent_id(html: &str) -> String {
     let marker = "name=\"consent_id\" value=\"";
     let start = html.find(marker).expect("consent page has a consent id") + marker.len();
@@ -136,18 +181,4 @@ pub fn param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
-}
-
-/// A fresh PKCE verifier and its S256 challenge, computed here (RFC 7636 §4.2).
-pub fn pkce_pair() -> (String, String) {
-    let verifier = format!("verifier-{}", URL_SAFE_NO_PAD.encode(rand_bytes()));
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    (verifier, challenge)
-}
-
-fn rand_bytes() -> [u8; 32] {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes
 }

@@ -2,10 +2,9 @@
 //! minimal OAuth 1.0a signer (RFC 5849 §3.4) of the tests' own.
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use actix_web::{App, HttpServer};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -15,78 +14,56 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use rsa::RsaPrivateKey;
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding as _, Signer as _};
+use trilogin_demo::testing::{DemoServer, consent_id};
 use trilogin_demo::twitter::DemoTwitter;
-use trilogin_demo::{DemoConfig, DemoProviders, TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
+use trilogin_demo::{TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET};
 use url::Url;
 
 /// A running demo Twitter.
 pub struct TestServer {
+    demo: DemoServer,
     /// `http://127.0.0.1:{port}`, the site's public URL.
     pub app_url: String,
-    /// The provider, for its knobs.
-    pub twitter: Arc<DemoTwitter>,
     /// A client that does not follow redirects.
     pub client: reqwest::Client,
     /// The registered callback.
     pub callback: String,
-    handle: actix_web::dev::ServerHandle,
-    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
+    fn new(demo: DemoServer) -> Self {
+        Self {
+            app_url: demo.url(""),
+            client: demo.client.clone(),
+            callback: demo.redirect_uri("twitter"),
+            demo,
+        }
+    }
+
     /// The URL of a demo Twitter path, e.g. `oauth/request_token`.
     pub fn url(&self, path: &str) -> String {
-        format!("{}/_demo/twitter/{path}", self.app_url)
+        self.demo.url(&format!("/_demo/twitter/{path}"))
+    }
+
+    /// The provider, for its knobs.
+    pub fn twitter(&self) -> &DemoTwitter {
+        self.demo.twitter()
     }
 
     /// Stops the server.
     pub async fn stop(self) {
-        self.handle.stop(true).await;
+        self.demo.stop().await;
     }
 }
 
 /// Starts demo Twitter with a fresh data directory.
 pub async fn spawn() -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_in(dir.path()).await;
-    server._data_dir = Some(dir);
-    server
+    TestServer::new(DemoServer::start(&["twitter"]).await)
 }
 
 /// Starts demo Twitter on `data_dir`.
 pub async fn spawn_in(data_dir: &Path) -> TestServer {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let app_url = format!("http://127.0.0.1:{port}");
-    let config = DemoConfig {
-        app_url: Url::parse(&app_url).unwrap(),
-        data_dir: data_dir.to_path_buf(),
-        access_token_ttl: Duration::from_secs(3600),
-        refresh_token_ttl: Duration::from_secs(86_400),
-    };
-    let providers = DemoProviders::new(&config, &["twitter"]).unwrap();
-    let twitter = providers.twitter.clone().unwrap();
-    let server = HttpServer::new(move || {
-        let providers = providers.clone();
-        App::new().configure(move |cfg| providers.configure(cfg))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    TestServer {
-        app_url,
-        twitter,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        callback: config.redirect_uri("twitter"),
-        handle,
-        _data_dir: None,
-    }
+    TestServer::new(DemoServer::start_on(&["twitter"], data_dir).await)
 }
 
 /// Where the OAuth parameters travel (RFC 5849 §3.5).
@@ -323,16 +300,27 @@ pub struct RequestToken {
     pub secret: String,
 }
 
+/// A request for temporary credentials signed by `signer`, with these
+/// request parameters and extra protocol parameters (the callback).
+pub fn ask_for_request_token(
+    server: &TestServer,
+    signer: &Signer,
+    params: &[(&str, &str)],
+    oauth_extra: &[(&str, &str)],
+) -> RequestBuilder {
+    signer.request(
+        &server.client,
+        Method::POST,
+        &server.url("oauth/request_token"),
+        params,
+        oauth_extra,
+    )
+}
+
 /// Leg one: temporary credentials for the registered callback.
 pub async fn request_token(server: &TestServer) -> RequestToken {
-    let response = Signer::consumer()
-        .request(
-            &server.client,
-            Method::POST,
-            &server.url("oauth/request_token"),
-            &[],
-            &[("oauth_callback", &server.callback)],
-        )
+    let callback = [("oauth_callback", server.callback.as_str())];
+    let response = ask_for_request_token(server, &Signer::consumer(), &[], &callback)
         .send()
         .await
         .unwrap();
@@ -356,10 +344,7 @@ pub async fn consent_page(server: &TestServer, token: &str) -> (String, String) 
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    let marker = "name=\"consent_id\" value=\"";
-    let start = html.find(marker).expect("consent form has a consent id") + marker.len();
-    let end = start + html[start..].find('"').unwrap();
-    let consent_id = html[start..end].to_owned();
+    let consent_id = consent_id(&html);
     (html, consent_id)
 }
 
@@ -461,6 +446,22 @@ pub async fn api_get(
 ) -> Response {
     signer
         .request(&server.client, Method::GET, &server.url(path), params, &[])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `POST 1.1/oauth/invalidate_token`, signed with `account`'s credentials.
+pub async fn invalidate(server: &TestServer, account: &AccessToken) -> Response {
+    account
+        .signer()
+        .request(
+            &server.client,
+            Method::POST,
+            &server.url("1.1/oauth/invalidate_token"),
+            &[],
+            &[],
+        )
         .send()
         .await
         .unwrap()
