@@ -496,6 +496,18 @@ mod tests {
         )
     }
 
+    /// A first login with `provider` as `id`, named `name`, holding the
+    /// access token `access` and no refresh token.
+    fn first_login(
+        db: &TestDb,
+        provider: Provider,
+        id: &str,
+        name: &str,
+        access: &str,
+    ) -> LoggedIn {
+        login(db, provider, &profile(id, name), &token(access, None), None).unwrap()
+    }
+
     fn stored_token(
         db: &TestDb,
         user_id: UserId,
@@ -529,22 +541,8 @@ mod tests {
     #[test]
     fn a_second_provider_is_connected_but_an_equal_email_never_links_accounts() {
         let db = TestDb::new();
-        let ada = login(
-            &db,
-            Provider::GitHub,
-            &profile("1", "Ada"),
-            &token("a", None),
-            None,
-        )
-        .unwrap();
-        let stranger = login(
-            &db,
-            Provider::Google,
-            &profile("g1", "Ada?"),
-            &token("b", None),
-            None,
-        )
-        .unwrap();
+        let ada = first_login(&db, Provider::GitHub, "1", "Ada", "a");
+        let stranger = first_login(&db, Provider::Google, "g1", "Ada?", "b");
         assert_eq!(
             stranger.kind,
             LoginKind::NewAccount,
@@ -570,22 +568,8 @@ mod tests {
     #[test]
     fn connecting_an_identity_of_another_account_changes_nothing() {
         let db = TestDb::new();
-        let ada = login(
-            &db,
-            Provider::GitHub,
-            &profile("1", "Ada"),
-            &token("a", None),
-            None,
-        )
-        .unwrap();
-        let grace = login(
-            &db,
-            Provider::Google,
-            &profile("g", "Grace"),
-            &token("g", None),
-            None,
-        )
-        .unwrap();
+        let ada = first_login(&db, Provider::GitHub, "1", "Ada", "a");
+        let grace = first_login(&db, Provider::Google, "g", "Grace", "g");
         let err = login(
             &db,
             Provider::GitHub,
@@ -609,14 +593,7 @@ mod tests {
     #[test]
     fn a_second_identity_of_a_connected_provider_is_refused() {
         let db = TestDb::new();
-        let ada = login(
-            &db,
-            Provider::GitHub,
-            &profile("1", "Ada"),
-            &token("a", None),
-            None,
-        )
-        .unwrap();
+        let ada = first_login(&db, Provider::GitHub, "1", "Ada", "a");
         let err = login(
             &db,
             Provider::GitHub,
