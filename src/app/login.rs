@@ -241,9 +241,7 @@ pub async fn fetch_profile(
         (Provider::GitHub, Token::OAuth2(token), Client::OAuth2(c)) => {
             github_profile(c, token).await
         }
-        (Provider::Google, Token::OAuth2(token), Client::OAuth2(c)) => {
-            google_profile(c, token).await
-        }
+        (Provider::Google, Token::OAuth2(token), Client::Oidc(c)) => google_profile(c, token).await,
         _ => Err(mismatch()),
     }
 }
@@ -285,10 +283,7 @@ async fn github_profile(
 /// The ID token's claims (validated by the login), completed by
 /// userinfo. A userinfo answer about another subject fails the login; one
 /// that does not come is no reason to: the ID token already says who it is.
-async fn google_profile(
-    client: &oauth::OAuth2Client,
-    token: &OAuth2Token,
-) -> oauth::Result<Profile> {
+async fn google_profile(client: &oauth::OidcClient, token: &OAuth2Token) -> oauth::Result<Profile> {
     let claims = token.extra.get(USERINFO_KEY).ok_or_else(|| {
         oauth::Error::InvalidIdToken("the login brought no validated ID token claims".into())
     })?;

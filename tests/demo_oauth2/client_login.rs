@@ -9,18 +9,24 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use trilogin::providers::{Provider, github};
 use trilogin_demo::google::id_token::IdTokenFault;
-use trilogin_oauth::oauth2::{OAuth2Client, USERINFO_KEY};
-use trilogin_oauth::{Error, OAuth2Token};
+use trilogin_oauth::oauth2::USERINFO_KEY;
+use trilogin_oauth::{Client, Error, OAuth, OAuth2Token, Token};
 
 use crate::helpers::{TestServer, consent_id, location};
 
 /// A server-side session in memory, as the site keeps one per browser.
 use trilogin_oauth::session::MemoryLoginSession as MemorySession;
 
-fn client(server: &TestServer, provider: Provider) -> OAuth2Client {
+/// The provider's client, registered as the site registers it.
+fn client(server: &TestServer, provider: Provider) -> Client {
     let http =
         trilogin_oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();
-    OAuth2Client::new(provider.name(), provider.demo_preset(&server.config), http).unwrap()
+    let mut oauth = OAuth::new(http);
+    let name = provider.name();
+    oauth
+        .register(name, provider.demo_preset(&server.config))
+        .unwrap();
+    oauth.client(name).unwrap().clone()
 }
 
 /// Sends the browser through the consent page as `person`; returns the
@@ -62,13 +68,17 @@ async fn login(
         .await
         .unwrap();
     let params = consent(server, &authorize, person).await;
-    client.authorize_access_token(&session, &params).await
+    match client.authorize_access_token(&session, &params).await? {
+        Token::OAuth2(token) => Ok(token),
+        Token::OAuth1(token) => panic!("an OAuth 1 token from {provider}: {token:?}"),
+    }
 }
 
 #[tokio::test]
 async fn the_client_layer_logs_in_at_demo_github_and_refreshes_with_rotation() {
     let server = TestServer::start().await;
     let client = client(&server, Provider::GitHub);
+    let client = client.as_oauth2().unwrap();
     let token = login(&server, Provider::GitHub, "grace").await.unwrap();
     assert!(token.refresh_token.is_some());
     assert!(token.expires_at.is_some());
@@ -110,6 +120,7 @@ async fn the_client_layer_logs_in_at_demo_github_and_refreshes_with_rotation() {
 async fn the_client_layer_logs_in_at_demo_google_and_checks_the_id_token() {
     let server = TestServer::start().await;
     let client = client(&server, Provider::Google);
+    let client = client.as_oidc().unwrap();
     let token = login(&server, Provider::Google, "zoe").await.unwrap();
     assert!(token.id_token.is_some());
     let claims = &token.extra[USERINFO_KEY];

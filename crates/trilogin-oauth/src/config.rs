@@ -212,4 +212,12 @@ impl ClientConfig {
     pub fn is_oauth1(&self) -> bool {
         self.request_token_url.is_some()
     }
+
+    /// True when the scope asks for OpenID Connect (`openid`, OIDC Core
+    /// §3.1.2.1): the client must then validate the ID tokens it receives.
+    pub fn is_oidc(&self) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|s| s.split_whitespace().any(|s| s == "openid"))
+    }
 }

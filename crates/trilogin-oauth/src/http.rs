@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use reqwest::StatusCode;
+use reqwest::header::ACCEPT;
 use url::{Host, Url};
 
 use super::error::{Error, Result};
@@ -48,6 +50,55 @@ pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
             "endpoint {url} must use https (plain http is allowed only for loopback hosts)"
         ))),
     }
+}
+
+/// The endpoint to call: the configured one, else the one the provider's
+/// metadata names, which must obey [`check_endpoint`] like a configured one.
+pub fn configured_or_discovered(
+    configured: Option<&Url>,
+    discovered: Option<&Url>,
+    allow_insecure_http: bool,
+) -> Result<Option<Url>> {
+    if let Some(url) = configured {
+        return Ok(Some(url.clone()));
+    }
+    discovered
+        .map(|url| check_endpoint(url, allow_insecure_http).map(|()| url.clone()))
+        .transpose()
+}
+
+/// `url`, or a configuration error saying that no `what` is known.
+pub fn required<'a>(url: Option<&'a Url>, what: &str) -> Result<&'a Url> {
+    url.ok_or_else(|| Error::Config(format!("no {what} configured or discovered")))
+}
+
+/// GETs a JSON document (discovery, key set); anything but a 200 with a
+/// JSON body is an unexpected response, and a redirect is not followed.
+pub(crate) async fn get_json(
+    http: &reqwest::Client,
+    url: &Url,
+    timeout: Option<Duration>,
+) -> Result<serde_json::Value> {
+    let response = http
+        .get(url.clone())
+        .header(ACCEPT, "application/json")
+        .provider_timeout(timeout)
+        .send()
+        .await?;
+    let status = response.status();
+    let body = response.text().await?;
+    if status != StatusCode::OK {
+        return Err(Error::UnexpectedResponse {
+            status: status.as_u16(),
+            reason: format!("GET {url} did not answer 200"),
+            body,
+        });
+    }
+    serde_json::from_str(&body).map_err(|e| Error::UnexpectedResponse {
+        status: status.as_u16(),
+        reason: format!("GET {url} did not answer JSON: {e}"),
+        body,
+    })
 }
 
 /// True when `url`'s host is a loopback address: 127.0.0.0/8, `::1` or

@@ -1,6 +1,7 @@
 //! The reusable OAuth client layer, modelled on Authlib's web clients: an
 //! [`OAuth`](registry) registry of named clients, one API for OAuth 1.0a and
-//! OAuth 2.0 where only the configuration differs, OpenID Connect on top.
+//! OAuth 2.0 where only the configuration differs, OpenID Connect as a
+//! layer over the OAuth 2.0 client.
 //!
 //! This crate knows nothing of web frameworks, databases or templates. It
 //! reaches the browser's pending logins through [`session::LoginSession`]
@@ -10,6 +11,7 @@
 pub mod client_auth;
 pub mod compliance;
 pub mod config;
+pub mod discovery;
 pub mod error;
 pub mod hooks;
 pub mod http;
@@ -32,7 +34,7 @@ pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use hooks::{RefreshClaim, TokenHooks, UpdateOutcome};
 pub use oauth2::OAuth2Client;
-pub use oidc::IdTokenClaims;
+pub use oidc::{IdTokenClaims, OidcClient};
 pub use registry::{Client, OAuth};
 pub use request::{ApiRequest, ApiVerbs};
 pub use token::{OAuth1Token, OAuth2Token, Token};

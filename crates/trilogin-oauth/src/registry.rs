@@ -1,6 +1,6 @@
 //! The `OAuth` registry (Authlib's `OAuth()` object): clients registered by
-//! name, each OAuth 1 or OAuth 2 by its configuration, all called the same
-//! way by the site.
+//! name, each OAuth 1, OAuth 2 or OpenID Connect by its configuration, all
+//! called the same way by the site.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use super::error::{Error, Result};
 use super::hooks::TokenHooks;
 use super::oauth1::OAuth1Client;
 use super::oauth2::OAuth2Client;
+use super::oidc::OidcClient;
 use super::request::{ApiRequest, ApiVerbs};
 use super::session::LoginSession;
 use super::token::Token;
@@ -29,8 +30,10 @@ pub struct OAuth {
 pub enum Client {
     /// An OAuth 1.0a client (its configuration has a `request_token_url`).
     OAuth1(Arc<OAuth1Client>),
-    /// An OAuth 2.0 / OpenID Connect client.
+    /// An OAuth 2.0 client.
     OAuth2(Arc<OAuth2Client>),
+    /// An OpenID Connect client (its scope asks for `openid`).
+    Oidc(Arc<OidcClient>),
 }
 
 impl OAuth {
@@ -50,6 +53,8 @@ impl OAuth {
         let http = self.http.clone();
         let client = if config.is_oauth1() {
             Client::OAuth1(Arc::new(OAuth1Client::new(name, config, http)?))
+        } else if config.is_oidc() {
+            Client::Oidc(Arc::new(OidcClient::new(name, config, http)?))
         } else {
             Client::OAuth2(Arc::new(OAuth2Client::new(name, config, http)?))
         };
@@ -74,6 +79,7 @@ impl Client {
         match self {
             Client::OAuth1(c) => c.name(),
             Client::OAuth2(c) => c.name(),
+            Client::Oidc(c) => c.name(),
         }
     }
 
@@ -82,22 +88,33 @@ impl Client {
         match self {
             Client::OAuth1(c) => c.config(),
             Client::OAuth2(c) => c.config(),
+            Client::Oidc(c) => c.config(),
         }
     }
 
-    /// The OAuth 2.0 client, for OpenID Connect and refresh calls.
-    pub fn as_oauth2(&self) -> Option<&Arc<OAuth2Client>> {
+    /// The OAuth 2.0 client, also the one under an OpenID Connect client,
+    /// for refresh and metadata calls.
+    pub fn as_oauth2(&self) -> Option<&OAuth2Client> {
         match self {
             Client::OAuth2(c) => Some(c),
+            Client::Oidc(c) => Some(c.oauth2()),
             Client::OAuth1(_) => None,
         }
     }
 
+    /// The OpenID Connect client, for userinfo and logout.
+    pub fn as_oidc(&self) -> Option<&OidcClient> {
+        match self {
+            Client::Oidc(c) => Some(c),
+            Client::OAuth1(_) | Client::OAuth2(_) => None,
+        }
+    }
+
     /// The OAuth 1.0a client.
-    pub fn as_oauth1(&self) -> Option<&Arc<OAuth1Client>> {
+    pub fn as_oauth1(&self) -> Option<&OAuth1Client> {
         match self {
             Client::OAuth1(c) => Some(c),
-            Client::OAuth2(_) => None,
+            Client::OAuth2(_) | Client::Oidc(_) => None,
         }
     }
 
@@ -119,6 +136,7 @@ impl Client {
                 Ok(url)
             }
             Client::OAuth2(c) => c.authorize_redirect(session, redirect_uri, extra).await,
+            Client::Oidc(c) => c.authorize_redirect(session, redirect_uri, extra).await,
         }
     }
 
@@ -135,6 +153,10 @@ impl Client {
                 .await
                 .map(Token::OAuth1),
             Client::OAuth2(c) => c
+                .authorize_access_token(session, callback_params)
+                .await
+                .map(Token::OAuth2),
+            Client::Oidc(c) => c
                 .authorize_access_token(session, callback_params)
                 .await
                 .map(Token::OAuth2),
@@ -158,15 +180,16 @@ impl Client {
                 None => Err(Error::NotConnected(c.name().to_owned())),
             },
             Client::OAuth2(c) => c.request(request, hooks).await,
+            Client::Oidc(c) => c.oauth2().request(request, hooks).await,
         }
     }
 
     /// Revokes `token` at the provider where it offers revocation (RFC 7009
     /// for OAuth 2; OAuth 1.0a defines none); `false` when it does not.
     pub async fn revoke_token(&self, token: &Token) -> Result<bool> {
-        match (self, token) {
-            (Client::OAuth2(c), Token::OAuth2(t)) => c.revoke_token(t).await,
-            (Client::OAuth1(_), Token::OAuth1(_)) => Ok(false),
+        match (self.as_oauth2(), token) {
+            (Some(c), Token::OAuth2(t)) => c.revoke_token(t).await,
+            (None, Token::OAuth1(_)) => Ok(false),
             _ => Err(Error::Config(format!(
                 "the {} client cannot revoke a token of the other OAuth version",
                 self.name()

@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{Endpoints, OAuth2Client, USERINFO_KEY};
+use super::{Grant, OAuth2Client};
 use crate::error::{Error, Result};
 use crate::hooks::{RefreshClaim, TokenHooks, UpdateOutcome};
-use crate::oidc::id_token::stored_subject;
+use crate::http::required;
 use crate::token::{OAuth2Token, Token};
 
 /// How often a refresh that another process holds is waited for.
@@ -53,8 +53,10 @@ fn replaced(current: &OAuth2Token, old: &OAuth2Token) -> bool {
 impl OAuth2Client {
     /// Exchanges the refresh token of `token` for a new token at
     /// `refresh_token_url` (or the token endpoint), with the same client
-    /// authentication. The old refresh token, scope and ID token are kept
-    /// when the answer brings none. `invalid_grant` means the grant is gone:
+    /// authentication, and passes the answer through the client's
+    /// [`TokenCheck`](super::TokenCheck), if any. The old refresh token,
+    /// scope and ID token are kept when the answer brings none.
+    /// `invalid_grant` means the grant is gone:
     /// [`Error::ReauthorizationRequired`].
     ///
     /// This alone does not save the new token nor guard against concurrent
@@ -69,7 +71,7 @@ impl OAuth2Client {
                     reason: "the token has no refresh token".into(),
                 })?;
         let endpoints = self.endpoints().await?;
-        let url = Endpoints::required(&endpoints.refresh, "token endpoint")?;
+        let url = required(endpoints.refresh.as_ref(), "token endpoint")?;
         let form = vec![
             ("grant_type".to_owned(), "refresh_token".to_owned()),
             (
@@ -77,12 +79,14 @@ impl OAuth2Client {
                 refresh_token.secret().to_owned(),
             ),
         ];
+        let now = OffsetDateTime::now_utc();
         let result = self
             .token_request(
                 url,
                 form,
                 self.config.compliance.refresh_token_request.as_ref(),
                 self.config.compliance.refresh_token_response.as_ref(),
+                now,
             )
             .await;
         let mut new = match result {
@@ -95,28 +99,8 @@ impl OAuth2Client {
             }
             other => other?,
         };
-        // OIDC Core §12.2: an ID token from a refresh is validated like the
-        // first (without a nonce) and must be about the same person.
-        if let Some(id_token) = &new.id_token
-            && self.is_oidc()
-        {
-            let claims = self
-                .validate_id_token(
-                    id_token,
-                    None,
-                    Some(&new.access_token),
-                    OffsetDateTime::now_utc(),
-                )
-                .await?;
-            if let Some(sub) = stored_subject(token)?
-                && sub != claims.sub
-            {
-                return Err(Error::InvalidIdToken(
-                    "the refreshed ID token names another subject".into(),
-                ));
-            }
-            new.extra.insert(USERINFO_KEY.into(), claims.to_json());
-        }
+        self.check_token(&mut new, Grant::RefreshToken { replaced: token }, now)
+            .await?;
         Ok(OAuth2Token {
             refresh_token: new.refresh_token.or_else(|| token.refresh_token.clone()),
             scope: new.scope.or_else(|| token.scope.clone()),
@@ -148,7 +132,7 @@ impl OAuth2Client {
         self.refresh_once(hooks, &token).await
     }
 
-    pub(super) async fn stored_token(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
+    async fn stored_token(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
         match hooks.fetch_token(&self.name).await? {
             Some(Token::OAuth2(token)) => Ok(token),
             Some(Token::OAuth1(_)) => Err(Error::Storage(format!(
@@ -159,10 +143,13 @@ impl OAuth2Client {
         }
     }
 
-    /// Replaces `old` by a refreshed token, once: concurrent callers in this
-    /// process wait for the first and use its result; other processes are
-    /// kept out by `claim_refresh` and the compare-and-swap of `update_token`.
-    pub(crate) async fn refresh_once(
+    /// Replaces `old`, the person's stored token in `hooks`, by a refreshed
+    /// token, once: concurrent callers in this process wait for the first
+    /// and use its result; other processes are kept out by `claim_refresh`
+    /// and the compare-and-swap of `update_token`. For a call that the
+    /// provider refused with `old` (a 401), as [`request`](Self::request)
+    /// does.
+    pub async fn refresh_once(
         &self,
         hooks: &dyn TokenHooks,
         old: &OAuth2Token,

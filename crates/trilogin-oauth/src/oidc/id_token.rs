@@ -2,6 +2,9 @@
 //! algorithm from the allow-list and a key from the provider's key set,
 //! then every claim a relying party must check. The claim checks are a pure
 //! function of the claims and the time, so tests pin the clock.
+//!
+//! [`IdTokenValidator`] is the OAuth 2 client's [`TokenCheck`] in an
+//! [`OidcClient`]: every token received, at login or on refresh, passes it.
 
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -10,9 +13,11 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
-use super::jwks::KeySource;
+use super::OidcClient;
+use super::jwks::{JwksCache, KeySource};
 use crate::error::{Error, Result};
-use crate::oauth2::OAuth2Client;
+use crate::http::configured_or_discovered;
+use crate::oauth2::{Grant, OAuth2Client, TokenCheck, USERINFO_KEY};
 use crate::secret::{AccessToken, IdToken, Nonce};
 use crate::token::OAuth2Token;
 
@@ -206,40 +211,58 @@ pub fn verify_signature(
         .map_err(|e| invalid(format!("signature check failed: {e}")))
 }
 
-impl OAuth2Client {
-    /// Validates `id_token` (OIDC Core §3.1.3.7) at time `now`: algorithm
-    /// allow-list, signature, then the claims. `nonce` is the login's
-    /// nonce (`None` for an ID token from a refresh, OIDC Core §12.2);
-    /// `access_token`, when given, is checked against `at_hash`.
-    #[tracing::instrument(skip_all, fields(client = %self.name()))]
-    pub async fn validate_id_token(
+/// Validates the ID tokens of one client, with the provider's key set
+/// cached for `metadata_ttl` (and fetched again for an unknown `kid`).
+#[derive(Debug)]
+pub struct IdTokenValidator {
+    jwks: JwksCache,
+}
+
+impl IdTokenValidator {
+    /// A validator whose cached key set lives for `key_set_ttl`.
+    pub fn new(key_set_ttl: Duration) -> Self {
+        Self {
+            jwks: JwksCache::new(key_set_ttl),
+        }
+    }
+
+    /// Validates `id_token` for `client` (OIDC Core §3.1.3.7) at time
+    /// `now`: algorithm allow-list, signature, then the claims. `nonce` is
+    /// the login's nonce (`None` for an ID token from a refresh, OIDC Core
+    /// §12.2); `access_token`, when given, is checked against `at_hash`.
+    #[tracing::instrument(skip_all, fields(client = %client.name()))]
+    pub async fn validate(
         &self,
+        client: &OAuth2Client,
         id_token: &IdToken,
         nonce: Option<&Nonce>,
         access_token: Option<&AccessToken>,
         now: OffsetDateTime,
     ) -> Result<IdTokenClaims> {
+        let config = client.config();
         let header = read_header(id_token.secret())?;
-        let endpoints = self.endpoints().await?;
-        let discovered = endpoints
-            .metadata
-            .as_ref()
-            .and_then(|m| m.id_token_signing_alg_values_supported.as_deref());
+        let endpoints = client.endpoints().await?;
+        let metadata = endpoints.metadata.as_deref();
         let allowed = allowed_algorithms(
-            self.config().id_token_signing_alg_values.as_deref(),
-            discovered,
+            config.id_token_signing_alg_values.as_deref(),
+            metadata.and_then(|m| m.id_token_signing_alg_values_supported.as_deref()),
         );
         if !allowed.contains(&header.alg) {
             return Err(invalid(format!("alg {:?} is not allowed", header.alg)));
         }
         let key = if is_hmac(header.alg) {
             // OIDC Core §10.1: HMAC ID tokens are keyed with the client secret.
-            let secret = self.config().client_secret.as_ref().ok_or_else(|| {
+            let secret = config.client_secret.as_ref().ok_or_else(|| {
                 Error::Config("an HMAC alg is allowed but there is no client_secret".into())
             })?;
             DecodingKey::from_secret(secret.secret().as_bytes())
         } else {
-            let source = match (&self.config().jwks, &endpoints.jwks_uri) {
+            let jwks_uri = configured_or_discovered(
+                config.jwks_uri.as_ref(),
+                metadata.and_then(|m| m.jwks_uri.as_ref()),
+                config.allow_insecure_http,
+            )?;
+            let source = match (&config.jwks, &jwks_uri) {
                 (Some(set), _) => KeySource::Static(set),
                 (None, Some(url)) => KeySource::Remote(url),
                 (None, None) => {
@@ -248,10 +271,10 @@ impl OAuth2Client {
                     ));
                 }
             };
-            self.jwks()
+            self.jwks
                 .key_for(
-                    self.http(),
-                    self.config().timeout,
+                    client.http(),
+                    config.timeout,
                     source,
                     header.kid.as_deref(),
                     header.alg,
@@ -268,14 +291,82 @@ impl OAuth2Client {
             header.alg,
             &Expected {
                 issuer,
-                issuer_aliases: &self.config().id_token_issuer_aliases,
-                client_id: &self.config().client_id,
+                issuer_aliases: &config.id_token_issuer_aliases,
+                client_id: &config.client_id,
                 nonce,
                 access_token,
-                leeway: self.config().id_token_leeway,
+                leeway: config.id_token_leeway,
             },
             now,
         )
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCheck for IdTokenValidator {
+    /// A login that sent a nonce must bring an ID token; a refresh may
+    /// bring one, which must then name the same person (OIDC Core §12.2).
+    /// The validated claims go on the token.
+    async fn check(
+        &self,
+        client: &OAuth2Client,
+        token: &mut OAuth2Token,
+        grant: Grant<'_>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let claims = match grant {
+            Grant::AuthorizationCode { nonce: None } => return Ok(()),
+            Grant::AuthorizationCode { nonce: Some(nonce) } => {
+                let id_token = token.id_token.as_ref().ok_or_else(|| {
+                    invalid("the token answer of an OpenID Connect login has no id_token")
+                })?;
+                self.validate(
+                    client,
+                    id_token,
+                    Some(nonce),
+                    Some(&token.access_token),
+                    now,
+                )
+                .await?
+            }
+            Grant::RefreshToken { replaced } => {
+                let Some(id_token) = token.id_token.as_ref() else {
+                    return Ok(());
+                };
+                if !client.config().is_oidc() {
+                    return Ok(());
+                }
+                // No nonce: a refreshed ID token answers no login.
+                let claims = self
+                    .validate(client, id_token, None, Some(&token.access_token), now)
+                    .await?;
+                if let Some(sub) = stored_subject(replaced)?
+                    && sub != claims.sub
+                {
+                    return Err(invalid("the refreshed ID token names another subject"));
+                }
+                claims
+            }
+        };
+        token.extra.insert(USERINFO_KEY.into(), claims.to_json());
+        Ok(())
+    }
+}
+
+impl OidcClient {
+    /// Validates `id_token` (OIDC Core §3.1.3.7) at time `now`, as every
+    /// login and refresh of this client does; see
+    /// [`IdTokenValidator::validate`].
+    pub async fn validate_id_token(
+        &self,
+        id_token: &IdToken,
+        nonce: Option<&Nonce>,
+        access_token: Option<&AccessToken>,
+        now: OffsetDateTime,
+    ) -> Result<IdTokenClaims> {
+        self.validator
+            .validate(&self.oauth2, id_token, nonce, access_token, now)
+            .await
     }
 }
 
@@ -285,7 +376,7 @@ impl OAuth2Client {
 pub fn stored_subject(token: &OAuth2Token) -> Result<Option<String>> {
     if let Some(sub) = token
         .extra
-        .get(crate::oauth2::USERINFO_KEY)
+        .get(USERINFO_KEY)
         .and_then(|claims| claims.get("sub"))
         .and_then(Value::as_str)
     {

@@ -10,6 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::http::get_json;
 
 /// The shortest time between two fetches caused by an unknown `kid`.
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
@@ -87,7 +88,7 @@ impl JwksCache {
 }
 
 async fn fetch(http: &reqwest::Client, url: &Url, timeout: Option<Duration>) -> Result<Vec<Jwk>> {
-    let json = super::get_json(http, url, timeout).await?;
+    let json = get_json(http, url, timeout).await?;
     Ok(parse_key_set(&json))
 }
 

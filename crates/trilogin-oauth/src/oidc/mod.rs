@@ -1,47 +1,122 @@
-//! OpenID Connect on top of the OAuth 2.0 client: discovery, the provider's
-//! key set, ID token validation, userinfo and RP-initiated logout.
+//! OpenID Connect as a layer over the OAuth 2.0 client's public API: an
+//! [`OidcClient`] is an [`OAuth2Client`] whose logins send a nonce and
+//! whose received tokens all pass ID token validation ([`IdTokenValidator`],
+//! with the provider's key set), plus userinfo and RP-initiated logout.
+//!
+//! The provider's metadata document is shared with OAuth 2
+//! ([`discovery`](crate::discovery)); what only OpenID Connect reads from
+//! it (key set, userinfo and logout endpoints, signing algorithms) is read
+//! here.
 
-pub mod discovery;
 pub mod id_token;
 pub mod jwks;
 mod logout;
 mod userinfo;
 
-pub use discovery::ProviderMetadata;
-pub use id_token::IdTokenClaims;
+pub use crate::discovery::ProviderMetadata;
+pub use id_token::{IdTokenClaims, IdTokenValidator};
 
-use reqwest::StatusCode;
-use reqwest::header::ACCEPT;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use url::Url;
 
-use super::error::{Error, Result};
-use super::http::ProviderTimeout as _;
+use crate::config::ClientConfig;
+use crate::error::Result;
+use crate::http::configured_or_discovered;
+use crate::oauth2::OAuth2Client;
+use crate::secret::{Nonce, random_token};
+use crate::session::LoginSession;
+use crate::token::OAuth2Token;
 
-/// GETs a JSON document (discovery, key set); anything but a 200 with a
-/// JSON body is an unexpected response, and a redirect is not followed.
-pub(crate) async fn get_json(
-    http: &reqwest::Client,
-    url: &Url,
-    timeout: Option<std::time::Duration>,
-) -> Result<serde_json::Value> {
-    let response = http
-        .get(url.clone())
-        .header(ACCEPT, "application/json")
-        .provider_timeout(timeout)
-        .send()
-        .await?;
-    let status = response.status();
-    let body = response.text().await?;
-    if status != StatusCode::OK {
-        return Err(Error::UnexpectedResponse {
-            status: status.as_u16(),
-            reason: format!("GET {url} did not answer 200"),
-            body,
-        });
+/// A registered OpenID Connect client: the OAuth 2 client it wraps, with
+/// the ID token validator (and its key-set cache) installed in it.
+///
+/// Logins go through [`authorize_redirect`](Self::authorize_redirect) and
+/// [`authorize_access_token`](Self::authorize_access_token); resource
+/// requests, refreshes and revocation through [`oauth2`](Self::oauth2),
+/// whose refreshes validate their ID tokens too.
+#[derive(Debug)]
+pub struct OidcClient {
+    oauth2: OAuth2Client,
+    validator: Arc<IdTokenValidator>,
+}
+
+impl OidcClient {
+    /// A client named `name` with `config`, sending through `http`. The
+    /// OpenID Connect checks (nonce, ID token required at login) apply when
+    /// the scope asks for `openid`; without it the client is OAuth 2 with
+    /// userinfo and logout, for a provider whose profile endpoint the
+    /// `userinfo` compliance hook maps onto standard claims.
+    pub fn new(name: &str, config: ClientConfig, http: reqwest::Client) -> Result<Self> {
+        let validator = Arc::new(IdTokenValidator::new(config.metadata_ttl));
+        let oauth2 = OAuth2Client::with_token_check(name, config, http, validator.clone())?;
+        Ok(Self { oauth2, validator })
     }
-    serde_json::from_str(&body).map_err(|e| Error::UnexpectedResponse {
-        status: status.as_u16(),
-        reason: format!("GET {url} did not answer JSON: {e}"),
-        body,
-    })
+
+    /// The OAuth 2 client underneath, for resource requests, refreshes and
+    /// revocation.
+    pub fn oauth2(&self) -> &OAuth2Client {
+        &self.oauth2
+    }
+
+    /// The name the client was registered under.
+    pub fn name(&self) -> &str {
+        self.oauth2.name()
+    }
+
+    /// The client's configuration.
+    pub fn config(&self) -> &ClientConfig {
+        self.oauth2.config()
+    }
+
+    /// Starts a login as [`OAuth2Client::authorize_redirect`] does, with a
+    /// fresh `nonce` when the scope asks for `openid` (OIDC Core §3.1.2.1).
+    pub async fn authorize_redirect(
+        &self,
+        session: &dyn LoginSession,
+        redirect_uri: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Url> {
+        // 32 random bytes, like the state: a nonce nobody can guess binds
+        // the ID token to this login and no other.
+        let nonce = self
+            .config()
+            .is_oidc()
+            .then(|| Nonce::new(random_token(32)));
+        self.oauth2
+            .authorize_redirect_with_nonce(session, redirect_uri, extra, nonce)
+            .await
+    }
+
+    /// Finishes a login as [`OAuth2Client::authorize_access_token`] does;
+    /// a login that sent a nonce must bring back an ID token, which is
+    /// validated, and its claims kept on the token.
+    pub async fn authorize_access_token(
+        &self,
+        session: &dyn LoginSession,
+        params: &BTreeMap<String, String>,
+    ) -> Result<OAuth2Token> {
+        self.oauth2.authorize_access_token(session, params).await
+    }
+
+    /// The provider's metadata document, if it has one.
+    pub async fn server_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>> {
+        self.oauth2.server_metadata().await
+    }
+
+    /// An OpenID Connect endpoint: configured, else discovered (and then
+    /// held to the endpoint rule).
+    async fn endpoint(
+        &self,
+        configured: Option<&Url>,
+        discovered: fn(&ProviderMetadata) -> Option<&Url>,
+    ) -> Result<Option<Url>> {
+        let metadata = self.server_metadata().await?;
+        configured_or_discovered(
+            configured,
+            metadata.as_deref().and_then(discovered),
+            self.config().allow_insecure_http,
+        )
+    }
 }

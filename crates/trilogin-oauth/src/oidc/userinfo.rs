@@ -4,25 +4,27 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use serde_json::{Map, Value};
 
+use super::OidcClient;
 use crate::error::{Error, Result};
 use crate::hooks::TokenHooks;
-use crate::http::ProviderTimeout as _;
-use crate::oauth2::OAuth2Client;
+use crate::http::{ProviderTimeout as _, required};
 use crate::token::OAuth2Token;
 
-impl OAuth2Client {
+impl OidcClient {
     /// GETs the userinfo endpoint with the bearer token, lets the userinfo
     /// compliance hook map the payload onto standard claims, and checks
     /// that its `sub` is the ID token's (OIDC Core §5.3.2): a userinfo
     /// answer about someone else must not become this person's profile.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn userinfo(&self, token: &OAuth2Token) -> Result<Map<String, Value>> {
-        let endpoints = self.endpoints().await?;
-        let url = endpoints
-            .userinfo
-            .as_ref()
-            .ok_or_else(|| Error::Config("no userinfo endpoint configured or discovered".into()))?;
+        let url = self
+            .endpoint(self.config().userinfo_endpoint.as_ref(), |m| {
+                m.userinfo_endpoint.as_ref()
+            })
+            .await?;
+        let url = required(url.as_ref(), "userinfo endpoint")?;
         let response = self
+            .oauth2
             .http()
             .get(url.clone())
             .header(ACCEPT, "application/json")
@@ -79,10 +81,10 @@ impl OAuth2Client {
     /// endpoint answers 401, as for any resource request.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn userinfo_for(&self, hooks: &dyn TokenHooks) -> Result<Map<String, Value>> {
-        let token = self.token(hooks).await?;
+        let token = self.oauth2.token(hooks).await?;
         match self.userinfo(&token).await {
             Err(Error::ReauthorizationRequired { .. }) if token.is_refreshable() => {
-                let token = self.refresh_once(hooks, &token).await?;
+                let token = self.oauth2.refresh_once(hooks, &token).await?;
                 self.userinfo(&token).await
             }
             other => other,

@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use trilogin_oauth::oauth2::USERINFO_KEY;
 use trilogin_oauth::secret::IdToken;
-use trilogin_oauth::{ClientConfig, Error, OAuth2Client, OAuth2Token};
+use trilogin_oauth::{ClientConfig, Error, OAuth2Client, OAuth2Token, OidcClient};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -31,7 +31,7 @@ async fn mount_token_with_id_token(server: &MockServer, id_token: String) {
 /// `make` builds from the login's nonce.
 async fn oidc_login(
     server: &MockServer,
-    client: &OAuth2Client,
+    client: &OidcClient,
     make: impl FnOnce(&str) -> String,
 ) -> Result<OAuth2Token, Error> {
     let session = MemorySession::default();
@@ -53,7 +53,7 @@ async fn login_with_claims(
     let server = MockServer::start().await;
     mount_discovery(&server, json!({})).await;
     mount_jwks(&server, &[key1()], 1).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     oidc_login(&server, &client, |nonce| {
         let mut c = claims(&server, nonce);
         if let Value::Object(map) = &mut c {
@@ -83,7 +83,7 @@ async fn an_oidc_login_validates_the_id_token_and_keeps_its_claims() {
 async fn the_authorization_url_carries_a_nonce_for_openid() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({})).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     let url = client
         .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
         .await
@@ -105,7 +105,7 @@ async fn discovery_is_fetched_once_and_explicit_settings_win() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     let session = MemorySession::default();
     let first = client
         .authorize_redirect(&session, REDIRECT_URI, &[])
@@ -126,7 +126,7 @@ async fn an_explicit_endpoint_wins_over_the_discovered_one() {
         authorize_url: Some(url(&server, "/configured-authorize")),
         ..oidc_config(&server)
     };
-    let url = client(config)
+    let url = oidc_client(config)
         .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
         .await
         .unwrap();
@@ -137,7 +137,7 @@ async fn an_explicit_endpoint_wins_over_the_discovered_one() {
 async fn a_discovery_document_naming_another_issuer_is_refused() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({"issuer": "https://accounts.attacker.test"})).await;
-    let result = client(oidc_config(&server))
+    let result = oidc_client(oidc_config(&server))
         .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
         .await;
     assert!(
@@ -151,7 +151,7 @@ async fn an_id_token_signed_by_another_key_is_refused() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({})).await;
     mount_jwks(&server, &[key1()], 1).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     let result = oidc_login(&server, &client, |n| {
         sign(key2(), Some("key-1"), &claims(&server, n))
     })
@@ -168,7 +168,7 @@ async fn an_unsigned_id_token_is_refused() {
     )
     .await;
     mount_jwks(&server, &[key1()], 0).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     let result = oidc_login(&server, &client, |n| {
         let b64 =
             |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
@@ -191,7 +191,7 @@ async fn an_hs256_id_token_keyed_with_the_providers_public_key_is_refused() {
     )
     .await;
     mount_jwks(&server, &[key1()], 0).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     let public_pem = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/oauth2/fixtures/test-only-rsa-key-1-public.pem"),
@@ -219,7 +219,7 @@ async fn hs256_is_accepted_only_when_configured_and_then_keyed_with_the_client_s
         id_token_signing_alg_values: Some(vec!["HS256".into()]),
         ..oidc_config(&server)
     };
-    let client = client(config);
+    let client = oidc_client(config);
     let token = oidc_login(&server, &client, |n| {
         jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -349,7 +349,7 @@ async fn a_rotated_key_is_found_after_one_refetch() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     oidc_login(&server, &client, |n| {
         sign(key1(), Some("key-1"), &claims(&server, n))
     })
@@ -367,7 +367,7 @@ async fn unknown_kids_refetch_the_key_set_at_most_once_a_minute() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({})).await;
     mount_jwks(&server, &[key1()], 2).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     oidc_login(&server, &client, |n| {
         sign(key1(), Some("key-1"), &claims(&server, n))
     })
@@ -387,7 +387,7 @@ async fn a_token_without_kid_needs_exactly_one_fitting_key() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({})).await;
     mount_jwks(&server, &[key1()], 1).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     oidc_login(&server, &client, |n| {
         sign(key1(), None, &claims(&server, n))
     })
@@ -397,7 +397,7 @@ async fn a_token_without_kid_needs_exactly_one_fitting_key() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({})).await;
     mount_jwks(&server, &[key1(), key2()], 1).await;
-    let client = crate::support::client(oidc_config(&server));
+    let client = crate::support::oidc_client(oidc_config(&server));
     let result = oidc_login(&server, &client, |n| {
         sign(key1(), None, &claims(&server, n))
     })
@@ -414,7 +414,7 @@ async fn a_static_key_set_needs_no_fetch() {
         jwks: Some(jwks(&[key1()])),
         ..oidc_config(&server)
     };
-    let client = client(config);
+    let client = oidc_client(config);
     oidc_login(&server, &client, |n| {
         sign(key1(), Some("key-1"), &claims(&server, n))
     })
@@ -445,7 +445,7 @@ async fn userinfo_is_fetched_with_the_bearer_token_and_must_be_about_the_same_su
         .expect(1)
         .mount(&server)
         .await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     let token = oidc_login(&server, &client, |n| {
         sign(key1(), Some("key-1"), &claims(&server, n))
     })
@@ -472,7 +472,7 @@ async fn the_userinfo_hook_maps_a_non_standard_payload() {
     config.compliance.userinfo = Some(std::sync::Arc::new(
         |v: Value| json!({"sub": v["id"].to_string(), "preferred_username": v["login"]}),
     ));
-    let client = client(config);
+    let client = oidc_client(config);
     let info = client.userinfo(&token("at", None, 600)).await.unwrap();
     assert_eq!(info["sub"], "42");
     assert_eq!(info["preferred_username"], "ada");
@@ -482,7 +482,7 @@ async fn the_userinfo_hook_maps_a_non_standard_payload() {
 async fn the_logout_url_names_the_id_token_and_where_to_come_back() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({})).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     let url = client
         .logout_url(
             Some(&IdToken::new("h.p.s")),
@@ -516,7 +516,7 @@ async fn discovery_is_fetched_again_once_its_time_to_live_has_passed() {
         metadata_ttl: time::Duration::ZERO,
         ..oidc_config(&server)
     };
-    let client = client(config);
+    let client = oidc_client(config);
     let session = MemorySession::default();
     client
         .authorize_redirect(&session, REDIRECT_URI, &[])
@@ -537,7 +537,7 @@ async fn a_form_post_callback_is_finished_from_its_form_fields() {
         authorize_params: [("response_mode".to_owned(), "form_post".to_owned())].into(),
         ..oidc_config(&server)
     };
-    let client = client(config);
+    let client = oidc_client(config);
     let session = MemorySession::default();
     let url = client
         .authorize_redirect(&session, REDIRECT_URI, &[])
@@ -567,7 +567,7 @@ async fn a_refreshed_id_token_is_validated_and_must_name_the_same_person() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({})).await;
     mount_jwks(&server, &[key1()], 1).await;
-    let client = client(oidc_config(&server));
+    let client = oidc_client(oidc_config(&server));
     let token = oidc_login(&server, &client, |n| {
         sign(key1(), Some("key-1"), &claims(&server, n))
     })
@@ -591,7 +591,84 @@ async fn a_refreshed_id_token_is_validated_and_must_name_the_same_person() {
             .await;
         let mut old = token.clone();
         old.refresh_token = Some(trilogin_oauth::secret::RefreshToken::new("rt-1"));
-        let result = client.refresh_token(&old).await;
+        let result = client.oauth2().refresh_token(&old).await;
         assert_eq!(result.is_ok(), ok, "{result:?}");
     }
+}
+
+#[tokio::test]
+async fn a_refresh_on_access_checks_the_id_token_and_keeps_the_old_token_on_another_subject() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let config = ClientConfig {
+        api_base_url: Some(url(&server, "/api/")),
+        ..oidc_config(&server)
+    };
+    let client = oidc_client(config);
+    let mut stored = oidc_login(&server, &client, |n| {
+        sign(key1(), Some("key-1"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+    stored.refresh_token = Some(trilogin_oauth::secret::RefreshToken::new("rt-1"));
+    stored.expires_at = Some(time::OffsetDateTime::now_utc() - time::Duration::seconds(10));
+
+    let mut other = claims(&server, "ignored");
+    other["sub"] = json!("user-2");
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "at-2",
+            "expires_in": 3600,
+            "id_token": sign(key1(), Some("key-1"), &other),
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/me"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let hooks = MemoryHooks::with(stored.clone());
+    match trilogin_oauth::ApiVerbs::get(client.oauth2(), "me", &hooks).await {
+        Err(Error::InvalidIdToken(message)) => assert!(message.contains("another subject")),
+        other => panic!("expected an invalid id_token, got {other:?}"),
+    }
+    assert_eq!(hooks.update_count(), 0);
+    assert_eq!(hooks.stored(), stored);
+}
+
+#[tokio::test]
+async fn the_registry_makes_a_client_whose_scope_asks_for_openid_an_oidc_client() {
+    let server = MockServer::start().await;
+    let mut oauth = trilogin_oauth::OAuth::new(http());
+    oauth.register("google", oidc_config(&server)).unwrap();
+    oauth.register("github", oauth2_config(&server)).unwrap();
+    let google = oauth.client("google").unwrap();
+    assert!(google.as_oidc().is_some());
+    assert_eq!(google.as_oauth2().unwrap().name(), "google");
+    assert!(oauth.client("github").unwrap().as_oidc().is_none());
+}
+
+#[tokio::test]
+async fn a_plain_oauth2_client_refuses_a_scope_asking_for_openid() {
+    let server = MockServer::start().await;
+    let result = OAuth2Client::new("test", oidc_config(&server), http());
+    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_nonce_is_refused_by_a_client_without_a_token_check() {
+    let server = MockServer::start().await;
+    let result = client(oauth2_config(&server))
+        .authorize_redirect_with_nonce(
+            &MemorySession::default(),
+            REDIRECT_URI,
+            &[],
+            Some(trilogin_oauth::secret::Nonce::new("n")),
+        )
+        .await;
+    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
 }

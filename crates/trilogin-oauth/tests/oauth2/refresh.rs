@@ -414,7 +414,7 @@ async fn userinfo_through_the_hooks_refreshes_an_expired_token_first() {
     let mut config = oauth2_config(&server);
     config.userinfo_endpoint = Some(url(&server, "/userinfo"));
     let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), -10));
-    let info = client(config).userinfo_for(&hooks).await.unwrap();
+    let info = oidc_client(config).userinfo_for(&hooks).await.unwrap();
     assert_eq!(info["sub"], "user-1");
     assert_eq!(hooks.stored().access_token.secret(), "at-2");
 }
@@ -446,7 +446,7 @@ async fn userinfo_through_the_hooks_refreshes_once_after_a_401() {
     let mut config = oauth2_config(&server);
     config.userinfo_endpoint = Some(url(&server, "/userinfo"));
     let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), 3600));
-    let result = client(config).userinfo_for(&hooks).await;
+    let result = oidc_client(config).userinfo_for(&hooks).await;
     assert!(
         matches!(result, Err(Error::ReauthorizationRequired { .. })),
         "{result:?}"

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use trilogin_oauth::secret::{AccessToken, ClientSecret, RefreshToken};
 use trilogin_oauth::{
-    ClientConfig, OAuth2Client, OAuth2Token, Result, Token, TokenHooks, UpdateOutcome,
+    ClientConfig, OAuth2Client, OAuth2Token, OidcClient, Result, Token, TokenHooks, UpdateOutcome,
 };
 use url::Url;
 use wiremock::matchers::{method, path};
@@ -56,6 +56,10 @@ pub fn oidc_config(server: &MockServer) -> ClientConfig {
 
 pub fn client(config: ClientConfig) -> OAuth2Client {
     OAuth2Client::new("test", config, http()).unwrap()
+}
+
+pub fn oidc_client(config: ClientConfig) -> OidcClient {
+    OidcClient::new("test", config, http()).unwrap()
 }
 
 pub fn url(server: &MockServer, path: &str) -> Url {

@@ -1,5 +1,13 @@
-//! OpenID Connect Discovery 1.0 (and RFC 8414): the provider's metadata,
-//! fetched on first use and cached for `metadata_ttl`.
+//! The provider's metadata document: OAuth 2.0 Authorization Server
+//! Metadata ([RFC 8414]) and its OpenID Connect superset (OIDC Discovery
+//! 1.0), fetched on first use and cached for `metadata_ttl`.
+//!
+//! It is one document for both protocols, so it lives beside them: the
+//! OAuth 2 client reads its endpoints and the RFC 9207 promise from it, the
+//! OpenID Connect layer its key set, userinfo and logout endpoints and its
+//! signing algorithms.
+//!
+//! [RFC 8414]: https://www.rfc-editor.org/rfc/rfc8414
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,6 +16,7 @@ use url::Url;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
+use crate::http::get_json;
 
 /// The metadata fields this client reads (OIDC Discovery §3, RFC 8414 §2,
 /// RFC 9207 §3).
@@ -88,7 +97,7 @@ impl MetadataCache {
         {
             return Ok(Arc::clone(metadata));
         }
-        let json = super::get_json(http, url, config.timeout).await?;
+        let json = get_json(http, url, config.timeout).await?;
         let metadata: ProviderMetadata =
             serde_json::from_value(json.clone()).map_err(|e| Error::UnexpectedResponse {
                 status: 200,

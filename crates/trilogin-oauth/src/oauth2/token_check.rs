@@ -1,0 +1,47 @@
+//! The check every received token passes before the client returns or
+//! saves it: where a protocol built on OAuth 2 adds its own validation.
+//! OpenID Connect validates its ID tokens here (`oidc`), on the code
+//! exchange and on every refresh, including the refreshes on access that
+//! happen deep inside a resource request.
+
+use time::OffsetDateTime;
+
+use super::OAuth2Client;
+use crate::error::Result;
+use crate::secret::Nonce;
+use crate::token::OAuth2Token;
+
+/// How a token was obtained, with what its check needs to know about it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Grant<'a> {
+    /// The code exchange at the end of a login (RFC 6749 §4.1.3).
+    AuthorizationCode {
+        /// The `nonce` the login sent, when it sent one
+        /// ([`OAuth2Client::authorize_redirect_with_nonce`]).
+        nonce: Option<&'a Nonce>,
+    },
+    /// A refresh (RFC 6749 §6).
+    RefreshToken {
+        /// The token being replaced.
+        replaced: &'a OAuth2Token,
+    },
+}
+
+/// Validates, and may complete, each token a client receives from the
+/// token endpoint, before anything else sees it. An error refuses the
+/// token: the login fails, or the refresh does and the old token stays.
+///
+/// The check is given the client it runs for, so that it can use the
+/// client's configuration, metadata and HTTP client without owning them.
+#[async_trait::async_trait]
+pub trait TokenCheck: Send + Sync + std::fmt::Debug {
+    /// Checks `token`, obtained through `grant` and received at `now`.
+    async fn check(
+        &self,
+        client: &OAuth2Client,
+        token: &mut OAuth2Token,
+        grant: Grant<'_>,
+        now: OffsetDateTime,
+    ) -> Result<()>;
+}
