@@ -18,7 +18,6 @@ use crate::db::schema::{oauth1_tokens, oauth2_tokens};
 use crate::db::tokens::{self, StoreError};
 use crate::db::{self, DbPool, users};
 use crate::providers::{Profile, Provider, github, google, twitter};
-use trilogin_oauth::oauth2::USERINFO_KEY;
 use trilogin_oauth::session::LoginSession;
 use trilogin_oauth::{self as oauth, ApiRequest, Client, OAuth, OAuth1Token, OAuth2Token, Token};
 
@@ -284,14 +283,14 @@ async fn github_profile(
 /// userinfo. A userinfo answer about another subject fails the login; one
 /// that does not come is no reason to: the ID token already says who it is.
 async fn google_profile(client: &oauth::OidcClient, token: &OAuth2Token) -> oauth::Result<Profile> {
-    let claims = token.extra.get(USERINFO_KEY).ok_or_else(|| {
+    let claims = token.id_token_claims.as_ref().ok_or_else(|| {
         oauth::Error::InvalidIdToken("the login brought no validated ID token claims".into())
     })?;
-    let mut merged = claims.clone();
+    let mut merged = claims.to_json();
     match client.userinfo(token).await {
         Ok(userinfo) => {
             if let Value::Object(merged) = &mut merged {
-                merged.extend(userinfo);
+                merged.extend(userinfo.all);
             }
         }
         Err(e @ oauth::Error::InvalidUserinfo(_)) => return Err(e),
@@ -518,6 +517,7 @@ mod tests {
             expires_at: None,
             scope: None,
             id_token: None,
+            id_token_claims: None,
             extra: BTreeMap::new(),
         })
     }

@@ -178,6 +178,7 @@ mod tests {
             expires_at: None,
             scope: None,
             id_token: Some(IdToken::new("eyJ.old")),
+            id_token_claims: None,
             extra: Default::default(),
         };
         tokens::save_oauth2_token(&mut conn, &cipher, user.id, "github", "1", &token).unwrap();

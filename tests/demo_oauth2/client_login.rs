@@ -9,7 +9,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use trilogin::providers::{Provider, github};
 use trilogin_demo::google::id_token::IdTokenFault;
-use trilogin_oauth::oauth2::USERINFO_KEY;
 use trilogin_oauth::{Client, Error, OAuth, OAuth2Token, Token};
 
 use crate::helpers::{TestServer, consent_id, location};
@@ -123,12 +122,12 @@ async fn the_client_layer_logs_in_at_demo_google_and_checks_the_id_token() {
     let client = client.as_oidc().unwrap();
     let token = login(&server, Provider::Google, "zoe").await.unwrap();
     assert!(token.id_token.is_some());
-    let claims = &token.extra[USERINFO_KEY];
-    assert_eq!(claims["sub"], "108123456789012345673");
-    assert_eq!(claims["email"], "zoe@example.net");
+    let claims = token.id_token_claims.as_ref().unwrap();
+    assert_eq!(claims.sub, "108123456789012345673");
+    assert_eq!(claims.get_str("email"), Some("zoe@example.net"));
 
     let info = client.userinfo(&token).await.unwrap();
-    assert_eq!(info["sub"], claims["sub"]);
+    assert_eq!(info.sub, claims.sub);
     server.stop().await;
 }
 

@@ -8,6 +8,7 @@
 //! and token storage through the `fetch_token` / `update_token` hooks
 //! ([`TokenHooks`]).
 
+pub mod claims;
 pub mod client_auth;
 pub mod compliance;
 pub mod config;
@@ -29,12 +30,13 @@ pub mod session;
 pub mod strategies;
 pub mod token;
 
+pub use claims::{IdTokenClaims, UserInfo};
 pub use compliance::ComplianceHooks;
 pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use hooks::{RefreshClaim, TokenHooks, UpdateOutcome};
 pub use oauth2::OAuth2Client;
-pub use oidc::{IdTokenClaims, OidcClient};
+pub use oidc::OidcClient;
 pub use registry::{Client, OAuth};
 pub use request::{ApiRequest, ApiVerbs};
 pub use token::{OAuth1Token, OAuth2Token, Token};

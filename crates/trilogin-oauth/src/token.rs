@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use time::{Duration, OffsetDateTime};
 
+use super::claims::IdTokenClaims;
 use super::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 
 /// An OAuth 2 bearer token (RFC 6749 §5.1), with the ID token when the
@@ -26,6 +27,11 @@ pub struct OAuth2Token {
     pub scope: Option<String>,
     /// The OpenID Connect ID token, as received.
     pub id_token: Option<IdToken>,
+    /// The claims of `id_token`, once the ID token check validated it
+    /// (Authlib's `token['userinfo']`). `None` for a token without an ID
+    /// token, one that no check validated, and one read back from storage,
+    /// which keeps the ID token only.
+    pub id_token_claims: Option<IdTokenClaims>,
     /// Every other field of the token response, for provider-specific use.
     pub extra: BTreeMap<String, serde_json::Value>,
 }
@@ -76,6 +82,7 @@ mod tests {
             expires_at: at,
             scope: None,
             id_token: None,
+            id_token_claims: None,
             extra: BTreeMap::new(),
         }
     }

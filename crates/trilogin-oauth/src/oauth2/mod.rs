@@ -31,10 +31,6 @@ use super::token::OAuth2Token;
 pub use authorize::PendingLogin;
 pub use token_check::{Grant, TokenCheck};
 
-/// Key in [`OAuth2Token::extra`] under which a login puts the validated ID
-/// token claims (as Authlib's `token['userinfo']`).
-pub const USERINFO_KEY: &str = "userinfo";
-
 /// A registered OAuth 2.0 client.
 #[derive(Debug)]
 pub struct OAuth2Client {

@@ -101,10 +101,16 @@ impl OAuth2Client {
         };
         self.check_token(&mut new, Grant::RefreshToken { replaced: token }, now)
             .await?;
+        // An ID token kept from the old token keeps its claims with it.
+        let (id_token, id_token_claims) = match new.id_token {
+            Some(id_token) => (Some(id_token), new.id_token_claims),
+            None => (token.id_token.clone(), token.id_token_claims.clone()),
+        };
         Ok(OAuth2Token {
             refresh_token: new.refresh_token.or_else(|| token.refresh_token.clone()),
             scope: new.scope.or_else(|| token.scope.clone()),
-            id_token: new.id_token.or_else(|| token.id_token.clone()),
+            id_token,
+            id_token_claims,
             ..new
         })
     }

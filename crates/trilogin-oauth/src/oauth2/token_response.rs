@@ -129,13 +129,13 @@ pub fn token_from_answer(
         expires_at,
         scope: text(&fields, "scope"),
         id_token: text(&fields, "id_token").map(IdToken::new),
+        // Only the ID token check sets validated claims.
+        id_token_claims: None,
         extra: BTreeMap::new(),
     };
     for name in KNOWN {
         fields.remove(*name);
     }
-    // `userinfo` carries validated ID token claims; a provider may not set it.
-    fields.remove(super::USERINFO_KEY);
     Ok(OAuth2Token {
         extra: fields.into_iter().collect(),
         ..token
@@ -270,10 +270,10 @@ mod tests {
         let token = parse(
             200,
             "application/json",
-            r#"{"access_token":"a","userinfo":{"sub":"admin"}}"#,
+            r#"{"access_token":"a","userinfo":{"sub":"admin"},"id_token_claims":{"sub":"admin"}}"#,
         )
         .unwrap();
-        assert!(!token.extra.contains_key("userinfo"));
+        assert_eq!(token.id_token_claims, None);
     }
 
     #[test]

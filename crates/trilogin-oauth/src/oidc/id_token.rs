@@ -15,40 +15,12 @@ use time::{Duration, OffsetDateTime};
 
 use super::OidcClient;
 use super::jwks::{JwksCache, KeySource};
+pub use crate::claims::IdTokenClaims;
 use crate::error::{Error, Result};
 use crate::http::configured_or_discovered;
-use crate::oauth2::{Grant, OAuth2Client, TokenCheck, USERINFO_KEY};
+use crate::oauth2::{Grant, OAuth2Client, TokenCheck};
 use crate::secret::{AccessToken, IdToken, Nonce};
 use crate::token::OAuth2Token;
-
-/// The validated claims of an ID token.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct IdTokenClaims {
-    /// `iss`: the issuer.
-    pub iss: String,
-    /// `sub`: the person's stable id at the provider.
-    pub sub: String,
-    /// `aud`, as a list.
-    pub aud: Vec<String>,
-    /// `exp`, seconds since the epoch.
-    pub exp: i64,
-    /// `iat`, seconds since the epoch.
-    pub iat: i64,
-    /// Every claim, including the ones above (`email`, `name`, `picture` ...).
-    pub all: Map<String, Value>,
-}
-
-impl IdTokenClaims {
-    /// A string claim, e.g. `email`.
-    pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.all.get(name).and_then(Value::as_str)
-    }
-
-    /// The claims as one JSON object, as stored under `userinfo`.
-    pub fn to_json(&self) -> Value {
-        Value::Object(self.all.clone())
-    }
-}
 
 /// What the claims of one ID token must match.
 #[derive(Debug, Clone, Copy)]
@@ -306,7 +278,7 @@ impl IdTokenValidator {
 impl TokenCheck for IdTokenValidator {
     /// A login that sent a nonce must bring an ID token; a refresh may
     /// bring one, which must then name the same person (OIDC Core §12.2).
-    /// The validated claims go on the token.
+    /// The validated claims go on the token, beside the ID token.
     async fn check(
         &self,
         client: &OAuth2Client,
@@ -348,7 +320,7 @@ impl TokenCheck for IdTokenValidator {
                 claims
             }
         };
-        token.extra.insert(USERINFO_KEY.into(), claims.to_json());
+        token.id_token_claims = Some(claims);
         Ok(())
     }
 }
@@ -374,13 +346,8 @@ impl OidcClient {
 /// token was received, so its payload is read here without checking the
 /// signature again (its `exp` may well have passed by now).
 pub fn stored_subject(token: &OAuth2Token) -> Result<Option<String>> {
-    if let Some(sub) = token
-        .extra
-        .get(USERINFO_KEY)
-        .and_then(|claims| claims.get("sub"))
-        .and_then(Value::as_str)
-    {
-        return Ok(Some(sub.to_owned()));
+    if let Some(claims) = &token.id_token_claims {
+        return Ok(Some(claims.sub.clone()));
     }
     let Some(id_token) = &token.id_token else {
         return Ok(None);
@@ -602,6 +569,7 @@ mod tests {
                     expires_at: None,
                     scope: None,
                     id_token: Some(IdToken::new(id_token)),
+                    id_token_claims: None,
                     extra: std::collections::BTreeMap::new(),
                 };
                 let _ = stored_subject(&token);

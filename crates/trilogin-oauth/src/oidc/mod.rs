@@ -13,8 +13,9 @@ pub mod jwks;
 mod logout;
 mod userinfo;
 
+pub use crate::claims::{IdTokenClaims, UserInfo};
 pub use crate::discovery::ProviderMetadata;
-pub use id_token::{IdTokenClaims, IdTokenValidator};
+pub use id_token::IdTokenValidator;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

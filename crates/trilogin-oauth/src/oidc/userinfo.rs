@@ -2,9 +2,10 @@
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::OidcClient;
+use crate::claims::UserInfo;
 use crate::error::{Error, Result};
 use crate::hooks::TokenHooks;
 use crate::http::{ProviderTimeout as _, required};
@@ -16,7 +17,7 @@ impl OidcClient {
     /// that its `sub` is the ID token's (OIDC Core §5.3.2): a userinfo
     /// answer about someone else must not become this person's profile.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
-    pub async fn userinfo(&self, token: &OAuth2Token) -> Result<Map<String, Value>> {
+    pub async fn userinfo(&self, token: &OAuth2Token) -> Result<UserInfo> {
         let url = self
             .endpoint(self.config().userinfo_endpoint.as_ref(), |m| {
                 m.userinfo_endpoint.as_ref()
@@ -65,7 +66,8 @@ impl OidcClient {
         let sub = claims
             .get("sub")
             .and_then(Value::as_str)
-            .ok_or_else(|| Error::InvalidUserinfo("no sub".into()))?;
+            .ok_or_else(|| Error::InvalidUserinfo("no sub".into()))?
+            .to_owned();
         if let Some(expected) = super::id_token::stored_subject(token)?
             && sub != expected
         {
@@ -73,14 +75,14 @@ impl OidcClient {
                 "sub {sub} is not the ID token's subject {expected}"
             )));
         }
-        Ok(claims)
+        Ok(UserInfo { sub, all: claims })
     }
 
     /// [`userinfo`](Self::userinfo) with the person's token from `hooks`,
     /// refreshed first when it is about to expire, and once more if the
     /// endpoint answers 401, as for any resource request.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
-    pub async fn userinfo_for(&self, hooks: &dyn TokenHooks) -> Result<Map<String, Value>> {
+    pub async fn userinfo_for(&self, hooks: &dyn TokenHooks) -> Result<UserInfo> {
         let token = self.oauth2.token(hooks).await?;
         match self.userinfo(&token).await {
             Err(Error::ReauthorizationRequired { .. }) if token.is_refreshable() => {

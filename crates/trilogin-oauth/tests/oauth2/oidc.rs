@@ -4,7 +4,6 @@
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use trilogin_oauth::oauth2::USERINFO_KEY;
 use trilogin_oauth::secret::IdToken;
 use trilogin_oauth::{ClientConfig, Error, OAuth2Client, OAuth2Token, OidcClient};
 use wiremock::matchers::{header, method, path};
@@ -74,9 +73,9 @@ fn assert_invalid(result: Result<OAuth2Token, Error>, why: &str) {
 #[tokio::test]
 async fn an_oidc_login_validates_the_id_token_and_keeps_its_claims() {
     let token = login_with_claims(|_| {}).await.unwrap();
-    let claims = &token.extra[USERINFO_KEY];
-    assert_eq!(claims["sub"], "user-1");
-    assert_eq!(claims["email"], "ada@example.test");
+    let claims = token.id_token_claims.unwrap();
+    assert_eq!(claims.sub, "user-1");
+    assert_eq!(claims.get_str("email"), Some("ada@example.test"));
 }
 
 #[tokio::test]
@@ -230,7 +229,7 @@ async fn hs256_is_accepted_only_when_configured_and_then_keyed_with_the_client_s
     })
     .await
     .unwrap();
-    assert_eq!(token.extra[USERINFO_KEY]["sub"], "user-1");
+    assert_eq!(token.id_token_claims.unwrap().sub, "user-1");
 }
 
 #[tokio::test]
@@ -451,7 +450,11 @@ async fn userinfo_is_fetched_with_the_bearer_token_and_must_be_about_the_same_su
     })
     .await
     .unwrap();
-    assert_eq!(client.userinfo(&token).await.unwrap()["name"], "Ada");
+    let info = client.userinfo(&token).await.unwrap();
+    assert_eq!(
+        (info.sub.as_str(), info.get_str("name")),
+        ("user-1", Some("Ada"))
+    );
     assert!(matches!(
         client.userinfo(&token).await,
         Err(Error::InvalidUserinfo(_))
@@ -474,8 +477,8 @@ async fn the_userinfo_hook_maps_a_non_standard_payload() {
     ));
     let client = oidc_client(config);
     let info = client.userinfo(&token("at", None, 600)).await.unwrap();
-    assert_eq!(info["sub"], "42");
-    assert_eq!(info["preferred_username"], "ada");
+    assert_eq!(info.sub, "42");
+    assert_eq!(info.get_str("preferred_username"), Some("ada"));
 }
 
 #[tokio::test]
@@ -593,7 +596,38 @@ async fn a_refreshed_id_token_is_validated_and_must_name_the_same_person() {
         old.refresh_token = Some(trilogin_oauth::secret::RefreshToken::new("rt-1"));
         let result = client.oauth2().refresh_token(&old).await;
         assert_eq!(result.is_ok(), ok, "{result:?}");
+        if let Ok(new) = result {
+            assert_ne!(new.id_token, token.id_token, "the new ID token is kept");
+            assert_eq!(new.id_token_claims.unwrap().sub, "user-1");
+        }
     }
+}
+
+#[tokio::test]
+async fn a_refresh_without_an_id_token_keeps_the_old_one_with_its_claims() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    mount_jwks(&server, &[key1()], 1).await;
+    let client = oidc_client(oidc_config(&server));
+    let mut token = oidc_login(&server, &client, |n| {
+        sign(key1(), Some("key-1"), &claims(&server, n))
+    })
+    .await
+    .unwrap();
+    token.refresh_token = Some(trilogin_oauth::secret::RefreshToken::new("rt-1"));
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "at-2", "expires_in": 3600})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let new = client.oauth2().refresh_token(&token).await.unwrap();
+    assert_eq!(new.access_token.secret(), "at-2");
+    assert_eq!(new.id_token, token.id_token);
+    assert_eq!(new.id_token_claims, token.id_token_claims);
 }
 
 #[tokio::test]

@@ -415,7 +415,7 @@ async fn userinfo_through_the_hooks_refreshes_an_expired_token_first() {
     config.userinfo_endpoint = Some(url(&server, "/userinfo"));
     let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), -10));
     let info = oidc_client(config).userinfo_for(&hooks).await.unwrap();
-    assert_eq!(info["sub"], "user-1");
+    assert_eq!(info.sub, "user-1");
     assert_eq!(hooks.stored().access_token.secret(), "at-2");
 }
 

@@ -259,6 +259,7 @@ pub fn token(access: &str, refresh: Option<&str>, in_seconds: i64) -> OAuth2Toke
         expires_at: Some(OffsetDateTime::now_utc() + time::Duration::seconds(in_seconds)),
         scope: Some("read:user".into()),
         id_token: None,
+        id_token_claims: None,
         extra: BTreeMap::new(),
     }
 }
