@@ -1,12 +1,4 @@
-//! The reusable OAuth client layer, modelled on Authlib's web clients: an
-//! [`OAuth`](registry) registry of named clients, one API for OAuth 1.0a and
-//! OAuth 2.0 where only the configuration differs, OpenID Connect as a
-//! layer over the OAuth 2.0 client.
-//!
-//! This crate knows nothing of web frameworks, databases or templates. It
-//! reaches the browser's pending logins through [`session::LoginSession`]
-//! and token storage through the `fetch_token` / `update_token` hooks
-//! ([`TokenHooks`]).
+#![doc = include_str!("../README.md")]
 
 pub mod claims;
 pub mod client_auth;
