@@ -135,6 +135,15 @@ impl ClientAuth {
 
 /// RFC 6749 §2.3.1: id and secret are each form-encoded before they are
 /// joined with `:` and base64-encoded, so a `:` or `%` in either survives.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::client_auth::basic_authorization;
+/// use trilogin_oauth::secret::ClientSecret;
+///
+/// assert_eq!(basic_authorization("abc", &ClientSecret::new("def")), "Basic YWJjOmRlZg==");
+/// ```
 pub fn basic_authorization(client_id: &str, secret: &ClientSecret) -> String {
     let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let pair = format!("{}:{}", encode(client_id), encode(secret.secret()));

@@ -52,6 +52,16 @@ pub struct ProviderMetadata {
 
 /// The issuer that a discovery URL promises (OIDC Discovery §4.3, RFC 8414
 /// §3.3), or `None` for a URL in neither well-known form.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::discovery::issuer_of_discovery_url;
+/// use url::Url;
+///
+/// let url = Url::parse("https://accounts.google.com/.well-known/openid-configuration").expect("a valid URL");
+/// assert_eq!(issuer_of_discovery_url(&url).as_deref(), Some("https://accounts.google.com"));
+/// ```
 pub fn issuer_of_discovery_url(url: &Url) -> Option<String> {
     const OIDC: &str = "/.well-known/openid-configuration";
     const RFC8414: &str = "/.well-known/oauth-authorization-server";

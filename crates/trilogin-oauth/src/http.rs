@@ -42,6 +42,18 @@ impl ProviderTimeout for reqwest::RequestBuilder {
 
 /// Endpoints must be https, except on loopback hosts (Authlib's rule) or
 /// when `allow_insecure_http` is set for a local test rig.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::http::check_endpoint;
+/// use url::Url;
+///
+/// let url = |s: &str| Url::parse(s).expect("a valid URL");
+/// assert!(check_endpoint(&url("https://github.com/login/oauth/authorize"), false).is_ok());
+/// assert!(check_endpoint(&url("http://127.0.0.1:8080/_demo/github/authorize"), false).is_ok());
+/// assert!(check_endpoint(&url("http://github.com/login/oauth/authorize"), false).is_err());
+/// ```
 pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
     match url.scheme() {
         "https" => Ok(()),
@@ -54,6 +66,21 @@ pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
 
 /// The endpoint to call: the configured one, else the one the provider's
 /// metadata names, which must obey [`check_endpoint`] like a configured one.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::http::configured_or_discovered;
+/// use url::Url;
+///
+/// let configured = Url::parse("https://op.test/userinfo").ok();
+/// let discovered = Url::parse("https://op.test/discovered/userinfo").ok();
+/// let chosen = configured_or_discovered(configured.as_ref(), discovered.as_ref(), false)?;
+/// assert_eq!(chosen, configured);
+/// let insecure = Url::parse("http://op.test/userinfo").ok();
+/// assert!(configured_or_discovered(None, insecure.as_ref(), false).is_err());
+/// # Ok::<(), trilogin_oauth::Error>(())
+/// ```
 pub fn configured_or_discovered(
     configured: Option<&Url>,
     discovered: Option<&Url>,

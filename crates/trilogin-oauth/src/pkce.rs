@@ -21,6 +21,17 @@ pub struct Pkce {
 impl Pkce {
     /// A new verifier of 32 random bytes (43 base64url characters, inside
     /// the 43..=128 range of RFC 7636 §4.1) and its challenge.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use trilogin_oauth::config::CodeChallengeMethod;
+    /// use trilogin_oauth::pkce::{Pkce, challenge_for};
+    ///
+    /// let pkce = Pkce::generate(CodeChallengeMethod::S256);
+    /// assert_eq!(pkce.verifier.secret().len(), 43);
+    /// assert_eq!(pkce.challenge, challenge_for(&pkce.verifier, pkce.method));
+    /// ```
     pub fn generate(method: CodeChallengeMethod) -> Self {
         let verifier = PkceVerifier::new(random_token(32));
         let challenge = challenge_for(&verifier, method);

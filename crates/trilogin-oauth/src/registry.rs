@@ -49,6 +49,38 @@ impl OAuth {
     /// Registers `config` under `name`, replacing any client of that name.
     /// Endpoints are checked (https, or loopback), keys are loaded; a bad
     /// configuration fails here, at start-up.
+    ///
+    /// # Examples
+    ///
+    /// A scope that asks for `openid` makes an OpenID Connect client. Nothing is
+    /// fetched yet: discovery waits for the first login.
+    ///
+    /// ```
+    /// use trilogin_oauth::secret::ClientSecret;
+    /// use trilogin_oauth::{ClientConfig, Error, OAuth};
+    /// use url::Url;
+    ///
+    /// let http = trilogin_oauth::http::build_client("my-app/1.0", std::time::Duration::from_secs(10))?;
+    /// let mut oauth = OAuth::new(http);
+    /// let google = ClientConfig {
+    ///     client_id: "my-client".into(),
+    ///     client_secret: Some(ClientSecret::new("my-secret")),
+    ///     server_metadata_url: Url::parse("https://accounts.google.com/.well-known/openid-configuration").ok(),
+    ///     scope: Some("openid email".into()),
+    ///     ..ClientConfig::default()
+    /// };
+    /// oauth.register("google", google.clone())?;
+    /// assert!(oauth.client("google").is_some_and(|c| c.as_oidc().is_some()));
+    ///
+    /// // A provider endpoint over plain http, off loopback, is refused at once.
+    /// let insecure = ClientConfig {
+    ///     server_metadata_url: Url::parse("http://accounts.example/.well-known/openid-configuration").ok(),
+    ///     ..google
+    /// };
+    /// assert!(matches!(oauth.register("other", insecure), Err(Error::Config(_))));
+    /// assert_eq!(oauth.names().collect::<Vec<_>>(), ["google"]);
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn register(&mut self, name: &str, config: ClientConfig) -> Result<()> {
         let http = self.http.clone();
         let client = if config.is_oauth1() {
@@ -165,6 +197,20 @@ impl Client {
 
     /// Sends `request` with the person's token from `hooks`; OAuth 2 tokens
     /// are refreshed on access, OAuth 1 tokens are signed with.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn example(oauth: &trilogin_oauth::OAuth, hooks: &dyn trilogin_oauth::TokenHooks) -> trilogin_oauth::Result<()> {
+    /// use trilogin_oauth::ApiRequest;
+    ///
+    /// let github = oauth.client("github").expect("registered at start-up");
+    /// let request = ApiRequest::get("user/repos").query("per_page", "100");
+    /// let response = github.request(&request, hooks).await?;
+    /// let repos: serde_json::Value = response.json().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn request(
         &self,
         request: &ApiRequest,

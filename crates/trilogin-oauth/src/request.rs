@@ -10,6 +10,23 @@ use crate::error::Result;
 use crate::hooks::TokenHooks;
 
 /// A request to the provider's API, before authentication is added.
+///
+/// # Examples
+///
+/// ```
+/// use reqwest::Method;
+/// use trilogin_oauth::ApiRequest;
+///
+/// let request = ApiRequest::get("user/repos")
+///     .query("per_page", "100")
+///     .header("If-None-Match", "\"etag-1\"");
+/// assert_eq!(request.method, Method::GET);
+/// assert_eq!(request.query, [("per_page".to_owned(), "100".to_owned())]);
+///
+/// // A form body, which OAuth 1 signs with the query.
+/// let tweet = ApiRequest::post("statuses/update.json").form("status", "Hello");
+/// assert_eq!(tweet.form.as_deref(), Some(&[("status".to_owned(), "Hello".to_owned())][..]));
+/// ```
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
     /// HTTP method.

@@ -39,6 +39,28 @@ pub struct OAuth2Token {
 impl OAuth2Token {
     /// True when the token expires within `leeway` of `now` and should be
     /// refreshed before use. Tokens without a lifetime never need refresh.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use time::{Duration, macros::datetime};
+    /// use trilogin_oauth::OAuth2Token;
+    /// use trilogin_oauth::secret::AccessToken;
+    ///
+    /// let now = datetime!(2026-01-01 12:00 UTC);
+    /// let token = OAuth2Token {
+    ///     access_token: AccessToken::new("gho_abc"),
+    ///     token_type: "Bearer".into(),
+    ///     refresh_token: None,
+    ///     expires_at: Some(now + Duration::seconds(30)),
+    ///     scope: None,
+    ///     id_token: None,
+    ///     id_token_claims: None,
+    ///     extra: Default::default(),
+    /// };
+    /// assert!(token.needs_refresh(now, Duration::seconds(60)));
+    /// assert!(!token.needs_refresh(now, Duration::seconds(10)));
+    /// ```
     pub fn needs_refresh(&self, now: OffsetDateTime, leeway: Duration) -> bool {
         self.expires_at.is_some_and(|at| at - leeway <= now)
     }

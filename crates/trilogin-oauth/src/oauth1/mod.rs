@@ -64,6 +64,31 @@ impl OAuth1Client {
     /// `allow_insecure_http` aside, see [`check_endpoint`]); HMAC and
     /// `PLAINTEXT` need `client_secret`; `RSA-SHA1` reads `rsa_key_file` now,
     /// so a bad key fails at start-up rather than at the first login.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use trilogin_oauth::oauth1::OAuth1Client;
+    /// use trilogin_oauth::secret::ClientSecret;
+    /// use trilogin_oauth::{ClientConfig, Error};
+    /// use url::Url;
+    ///
+    /// let http = trilogin_oauth::http::build_client("my-app/1.0", std::time::Duration::from_secs(10))?;
+    /// let config = ClientConfig {
+    ///     client_id: "consumer-key".into(),
+    ///     client_secret: Some(ClientSecret::new("consumer-secret")),
+    ///     request_token_url: Url::parse("https://api.twitter.com/oauth/request_token").ok(),
+    ///     authorize_url: Url::parse("https://api.twitter.com/oauth/authenticate").ok(),
+    ///     access_token_url: Url::parse("https://api.twitter.com/oauth/access_token").ok(),
+    ///     ..ClientConfig::default()
+    /// };
+    /// assert!(config.is_oauth1());
+    /// let twitter = OAuth1Client::new("twitter", config.clone(), http.clone())?;
+    ///
+    /// let no_secret = ClientConfig { client_secret: None, ..config };
+    /// assert!(matches!(OAuth1Client::new("twitter", no_secret, http), Err(Error::Config(_))));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn new(name: &str, config: ClientConfig, http: reqwest::Client) -> Result<Self> {
         if config.client_id.is_empty() {
             return Err(Error::Config(format!("{name}: client_id is empty")));

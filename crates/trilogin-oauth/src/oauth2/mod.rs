@@ -71,6 +71,30 @@ impl OAuth2Client {
     /// unchecked. OpenID Connect clients are built by
     /// [`OidcClient::new`](crate::OidcClient::new) (or the registry), which
     /// installs the check through [`with_token_check`](Self::with_token_check).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use trilogin_oauth::secret::ClientSecret;
+    /// use trilogin_oauth::{ClientConfig, Error, OAuth2Client};
+    /// use url::Url;
+    ///
+    /// let http = trilogin_oauth::http::build_client("my-app/1.0", std::time::Duration::from_secs(10))?;
+    /// let config = ClientConfig {
+    ///     client_id: "my-client".into(),
+    ///     client_secret: Some(ClientSecret::new("my-secret")),
+    ///     authorize_url: Url::parse("https://github.com/login/oauth/authorize").ok(),
+    ///     access_token_url: Url::parse("https://github.com/login/oauth/access_token").ok(),
+    ///     scope: Some("read:user".into()),
+    ///     ..ClientConfig::default()
+    /// };
+    /// let github = OAuth2Client::new("github", config.clone(), http.clone())?;
+    /// assert_eq!(github.name(), "github");
+    ///
+    /// let openid = ClientConfig { scope: Some("openid".into()), ..config };
+    /// assert!(matches!(OAuth2Client::new("p", openid, http), Err(Error::Config(_))));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn new(name: &str, config: ClientConfig, http: reqwest::Client) -> Result<Self> {
         if config.is_oidc() {
             return Err(Error::Config(format!(

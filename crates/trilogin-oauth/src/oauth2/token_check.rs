@@ -34,6 +34,53 @@ pub enum Grant<'a> {
 ///
 /// The check is given the client it runs for, so that it can use the
 /// client's configuration, metadata and HTTP client without owning them.
+///
+/// # Examples
+///
+/// A client that refuses a token unless the provider granted `repo`:
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use time::OffsetDateTime;
+/// use trilogin_oauth::oauth2::{Grant, TokenCheck};
+/// use trilogin_oauth::secret::ClientSecret;
+/// use trilogin_oauth::{ClientConfig, Error, OAuth2Client, OAuth2Token, Result};
+///
+/// #[derive(Debug)]
+/// struct NeedsRepoScope;
+///
+/// #[async_trait::async_trait]
+/// impl TokenCheck for NeedsRepoScope {
+///     async fn check(
+///         &self,
+///         _client: &OAuth2Client,
+///         token: &mut OAuth2Token,
+///         _grant: Grant<'_>,
+///         _now: OffsetDateTime,
+///     ) -> Result<()> {
+///         // GitHub separates the granted scopes with commas.
+///         let scopes = token.scope.as_deref().unwrap_or_default();
+///         if scopes.split([',', ' ']).any(|s| s == "repo") {
+///             Ok(())
+///         } else {
+///             Err(Error::Config("the provider did not grant the repo scope".into()))
+///         }
+///     }
+/// }
+///
+/// let http = trilogin_oauth::http::build_client("my-app/1.0", std::time::Duration::from_secs(10))?;
+/// let config = ClientConfig {
+///     client_id: "my-client".into(),
+///     client_secret: Some(ClientSecret::new("my-secret")),
+///     authorize_url: url::Url::parse("https://github.com/login/oauth/authorize").ok(),
+///     access_token_url: url::Url::parse("https://github.com/login/oauth/access_token").ok(),
+///     scope: Some("repo".into()),
+///     ..ClientConfig::default()
+/// };
+/// let github = OAuth2Client::with_token_check("github", config, http, Arc::new(NeedsRepoScope))?;
+/// # Ok::<(), Error>(())
+/// ```
 #[async_trait::async_trait]
 pub trait TokenCheck: Send + Sync + std::fmt::Debug {
     /// Checks `token`, obtained through `grant` and received at `now`.

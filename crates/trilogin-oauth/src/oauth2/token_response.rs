@@ -23,6 +23,27 @@ const KNOWN: &[&str] = &[
 
 /// Decodes a token endpoint answer, lets `hook` fix it, and reads the token
 /// out of it. `received_at` turns `expires_in` into `expires_at`.
+///
+/// # Examples
+///
+/// GitHub answers a request without `Accept: application/json` in form
+/// encoding, with no lifetime:
+///
+/// ```
+/// use time::macros::datetime;
+/// use trilogin_oauth::oauth2::token_response::parse_token_response;
+///
+/// let token = parse_token_response(
+///     200,
+///     Some("application/x-www-form-urlencoded; charset=utf-8"),
+///     "access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo%2Cgist&token_type=bearer",
+///     None,
+///     datetime!(2026-05-01 08:00 UTC),
+/// )?;
+/// assert_eq!(token.scope.as_deref(), Some("repo,gist"));
+/// assert_eq!(token.expires_at, None);
+/// # Ok::<(), trilogin_oauth::Error>(())
+/// ```
 pub fn parse_token_response(
     status: u16,
     content_type: Option<&str>,

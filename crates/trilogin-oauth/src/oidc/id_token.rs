@@ -45,6 +45,40 @@ fn invalid(reason: impl Into<String>) -> Error {
 
 /// Checks the claims of an ID token whose signature was verified with
 /// `alg`, at time `now`.
+///
+/// # Examples
+///
+/// ```
+/// use jsonwebtoken::Algorithm;
+/// use serde_json::json;
+/// use time::{Duration, macros::datetime};
+/// use trilogin_oauth::Error;
+/// use trilogin_oauth::oidc::id_token::{Expected, check_claims};
+/// use trilogin_oauth::secret::Nonce;
+///
+/// let now = datetime!(2026-04-01 12:00 UTC);
+/// let nonce = Nonce::new("n-0S6_WzA2Mj");
+/// let expected = Expected {
+///     issuer: "https://op.test",
+///     issuer_aliases: &[],
+///     client_id: "client-1",
+///     nonce: Some(&nonce),
+///     access_token: None,
+///     leeway: Duration::seconds(120),
+/// };
+/// let mut claims = json!({
+///     "iss": "https://op.test", "sub": "248289761001", "aud": "client-1",
+///     "exp": now.unix_timestamp() + 600, "iat": now.unix_timestamp(),
+///     "nonce": "n-0S6_WzA2Mj",
+/// });
+/// let valid = check_claims(claims.as_object().expect("an object"), Algorithm::RS256, &expected, now)?;
+/// assert_eq!(valid.sub, "248289761001");
+///
+/// claims["nonce"] = json!("replayed");
+/// let replayed = check_claims(claims.as_object().expect("an object"), Algorithm::RS256, &expected, now);
+/// assert!(matches!(replayed, Err(Error::InvalidIdToken(_))));
+/// # Ok::<(), Error>(())
+/// ```
 pub fn check_claims(
     claims: &Map<String, Value>,
     alg: Algorithm,

@@ -49,6 +49,27 @@ impl OidcClient {
     /// the scope asks for `openid`; without it the client is OAuth 2 with
     /// userinfo and logout, for a provider whose profile endpoint the
     /// `userinfo` compliance hook maps onto standard claims.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use trilogin_oauth::secret::ClientSecret;
+    /// use trilogin_oauth::{ClientConfig, OidcClient};
+    /// use url::Url;
+    ///
+    /// let http = trilogin_oauth::http::build_client("my-app/1.0", std::time::Duration::from_secs(10))?;
+    /// let config = ClientConfig {
+    ///     client_id: "my-client".into(),
+    ///     client_secret: Some(ClientSecret::new("my-secret")),
+    ///     server_metadata_url: Url::parse("https://accounts.google.com/.well-known/openid-configuration").ok(),
+    ///     scope: Some("openid email profile".into()),
+    ///     ..ClientConfig::default()
+    /// };
+    /// let google = OidcClient::new("google", config, http)?;
+    /// assert!(google.config().is_oidc());
+    /// assert_eq!(google.oauth2().name(), "google");
+    /// # Ok::<(), trilogin_oauth::Error>(())
+    /// ```
     pub fn new(name: &str, config: ClientConfig, http: reqwest::Client) -> Result<Self> {
         let validator = Arc::new(IdTokenValidator::new(config.metadata_ttl));
         let oauth2 = OAuth2Client::with_token_check(name, config, http, validator.clone())?;
