@@ -34,6 +34,7 @@ impl IdTokenClaims {
     }
 
     /// The claims as one JSON object.
+    #[must_use]
     pub fn to_json(&self) -> Value {
         Value::Object(self.all.clone())
     }

@@ -62,6 +62,7 @@ pub struct ProviderMetadata {
 /// let url = Url::parse("https://accounts.google.com/.well-known/openid-configuration").expect("a valid URL");
 /// assert_eq!(issuer_of_discovery_url(&url).as_deref(), Some("https://accounts.google.com"));
 /// ```
+#[must_use]
 pub fn issuer_of_discovery_url(url: &Url) -> Option<String> {
     const OIDC: &str = "/.well-known/openid-configuration";
     const RFC8414: &str = "/.well-known/oauth-authorization-server";
@@ -86,6 +87,7 @@ pub struct MetadataCache {
 
 impl MetadataCache {
     /// An empty cache whose entries live for `ttl`.
+    #[must_use]
     pub fn new(ttl: time::Duration) -> Self {
         Self {
             ttl: ttl.try_into().unwrap_or_default(),
@@ -95,6 +97,13 @@ impl MetadataCache {
 
     /// The metadata behind `url`, from the cache while fresh. Concurrent
     /// callers wait for one fetch.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] or [`Error::UnexpectedResponse`] when the document
+    /// cannot be fetched or read; [`Error::IssuerMismatch`] when it names an
+    /// issuer other than the one its URL (or the configuration) promises;
+    /// [`Error::Config`] when there is neither to compare with.
     pub async fn get(
         &self,
         http: &reqwest::Client,

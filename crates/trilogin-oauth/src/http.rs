@@ -12,6 +12,10 @@ use super::error::{Error, Result};
 /// followed (a provider endpoint that redirects is an error, not a hop to
 /// somewhere a token could leak), connect and total timeouts are set, and the
 /// User-Agent names the app (GitHub refuses requests without one).
+///
+/// # Errors
+///
+/// [`Error::Config`] when the TLS back end cannot be set up.
 pub fn build_client(user_agent: &str, timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -43,6 +47,10 @@ impl ProviderTimeout for reqwest::RequestBuilder {
 /// Endpoints must be https, except on loopback hosts (Authlib's rule) or
 /// when `allow_insecure_http` is set for a local test rig.
 ///
+/// # Errors
+///
+/// [`Error::Config`] for any other scheme or host.
+///
 /// # Examples
 ///
 /// ```
@@ -66,6 +74,10 @@ pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
 
 /// The endpoint to call: the configured one, else the one the provider's
 /// metadata names, which must obey [`check_endpoint`] like a configured one.
+///
+/// # Errors
+///
+/// [`Error::Config`] when the discovered endpoint breaks the endpoint rule.
 ///
 /// # Examples
 ///
@@ -95,6 +107,10 @@ pub fn configured_or_discovered(
 }
 
 /// `url`, or a configuration error saying that no `what` is known.
+///
+/// # Errors
+///
+/// [`Error::Config`] when `url` is `None`.
 pub fn required<'a>(url: Option<&'a Url>, what: &str) -> Result<&'a Url> {
     url.ok_or_else(|| Error::Config(format!("no {what} configured or discovered")))
 }
@@ -131,6 +147,7 @@ pub(crate) async fn get_json(
 /// True when `url`'s host is a loopback address: 127.0.0.0/8, `::1` or
 /// the name `localhost`. Other names are not resolved: what they point to
 /// can change after the check.
+#[must_use]
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),

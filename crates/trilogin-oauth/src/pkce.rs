@@ -32,6 +32,7 @@ impl Pkce {
     /// assert_eq!(pkce.verifier.secret().len(), 43);
     /// assert_eq!(pkce.challenge, challenge_for(&pkce.verifier, pkce.method));
     /// ```
+    #[must_use]
     pub fn generate(method: CodeChallengeMethod) -> Self {
         let verifier = PkceVerifier::new(random_token(32));
         let challenge = challenge_for(&verifier, method);
@@ -45,6 +46,7 @@ impl Pkce {
 
 /// The `code_challenge` of `verifier` (RFC 7636 §4.2):
 /// `BASE64URL(SHA256(verifier))` for S256, the verifier itself for plain.
+#[must_use]
 pub fn challenge_for(verifier: &PkceVerifier, method: CodeChallengeMethod) -> String {
     match method {
         CodeChallengeMethod::S256 => base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -54,6 +56,7 @@ pub fn challenge_for(verifier: &PkceVerifier, method: CodeChallengeMethod) -> St
 }
 
 /// The wire name of a challenge method.
+#[must_use]
 pub fn method_name(method: CodeChallengeMethod) -> &'static str {
     match method {
         CodeChallengeMethod::S256 => "S256",

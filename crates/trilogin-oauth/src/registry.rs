@@ -39,6 +39,7 @@ pub enum Client {
 impl OAuth {
     /// An empty registry whose clients send through `http` (see
     /// [`build_client`](super::http::build_client): no redirects, timeouts).
+    #[must_use]
     pub fn new(http: reqwest::Client) -> Self {
         Self {
             http,
@@ -49,6 +50,11 @@ impl OAuth {
     /// Registers `config` under `name`, replacing any client of that name.
     /// Endpoints are checked (https, or loopback), keys are loaded; a bad
     /// configuration fails here, at start-up.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a configuration the client refuses (see
+    /// [`OAuth1Client::new`], [`OAuth2Client::new`], [`OidcClient::new`]).
     ///
     /// # Examples
     ///
@@ -95,6 +101,7 @@ impl OAuth {
     }
 
     /// The client registered as `name`.
+    #[must_use]
     pub fn client(&self, name: &str) -> Option<&Client> {
         self.clients.get(name)
     }
@@ -107,6 +114,7 @@ impl OAuth {
 
 impl Client {
     /// The name the client was registered under.
+    #[must_use]
     pub fn name(&self) -> &str {
         match self {
             Client::OAuth1(c) => c.name(),
@@ -116,6 +124,7 @@ impl Client {
     }
 
     /// The client's configuration.
+    #[must_use]
     pub fn config(&self) -> &ClientConfig {
         match self {
             Client::OAuth1(c) => c.config(),
@@ -126,6 +135,7 @@ impl Client {
 
     /// The OAuth 2.0 client, also the one under an OpenID Connect client,
     /// for refresh and metadata calls.
+    #[must_use]
     pub fn as_oauth2(&self) -> Option<&OAuth2Client> {
         match self {
             Client::OAuth2(c) => Some(c),
@@ -135,6 +145,7 @@ impl Client {
     }
 
     /// The OpenID Connect client, for userinfo and logout.
+    #[must_use]
     pub fn as_oidc(&self) -> Option<&OidcClient> {
         match self {
             Client::Oidc(c) => Some(c),
@@ -143,6 +154,7 @@ impl Client {
     }
 
     /// The OAuth 1.0a client.
+    #[must_use]
     pub fn as_oauth1(&self) -> Option<&OAuth1Client> {
         match self {
             Client::OAuth1(c) => Some(c),
@@ -153,6 +165,12 @@ impl Client {
     /// Starts a login: saves what the callback must match in `session` and
     /// returns the provider URL to redirect the browser to, with `extra`
     /// parameters added to it.
+    ///
+    /// # Errors
+    ///
+    /// As the client's own `authorize_redirect`
+    /// ([`OAuth1Client::authorize_redirect`],
+    /// [`OAuth2Client::authorize_redirect`], [`OidcClient::authorize_redirect`]).
     pub async fn authorize_redirect(
         &self,
         session: &dyn LoginSession,
@@ -174,6 +192,10 @@ impl Client {
 
     /// Finishes a login from the callback's query (or `form_post` form)
     /// parameters and returns the new token.
+    ///
+    /// # Errors
+    ///
+    /// As the client's own `authorize_access_token`.
     pub async fn authorize_access_token(
         &self,
         session: &dyn LoginSession,
@@ -197,6 +219,11 @@ impl Client {
 
     /// Sends `request` with the person's token from `hooks`; OAuth 2 tokens
     /// are refreshed on access, OAuth 1 tokens are signed with.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotConnected`] when no token is stored, [`Error::Storage`] when
+    /// it is of the other protocol; the client's own `request` errors.
     ///
     /// # Examples
     ///
@@ -232,6 +259,11 @@ impl Client {
 
     /// Revokes `token` at the provider where it offers revocation (RFC 7009
     /// for OAuth 2; OAuth 1.0a defines none); `false` when it does not.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a token of the other protocol; as
+    /// [`OAuth2Client::revoke_token`].
     pub async fn revoke_token(&self, token: &Token) -> Result<bool> {
         match (self.as_oauth2(), token) {
             (Some(c), Token::OAuth2(t)) => c.revoke_token(t).await,

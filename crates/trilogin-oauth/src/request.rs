@@ -72,12 +72,14 @@ impl ApiRequest {
     }
 
     /// Adds a query parameter.
+    #[must_use]
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
         self
     }
 
     /// Adds a form body parameter.
+    #[must_use]
     pub fn form(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.form
             .get_or_insert_with(Vec::new)
@@ -86,6 +88,7 @@ impl ApiRequest {
     }
 
     /// Adds a header.
+    #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self

@@ -106,6 +106,7 @@ secret_type!(
 
 /// Fresh randomness for state, nonce and verifiers: `bytes` random bytes,
 /// base64url without padding.
+#[must_use]
 pub fn random_token(bytes: usize) -> String {
     use base64::Engine as _;
     use rand::RngCore as _;

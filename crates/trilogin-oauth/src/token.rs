@@ -61,11 +61,13 @@ impl OAuth2Token {
     /// assert!(token.needs_refresh(now, Duration::seconds(60)));
     /// assert!(!token.needs_refresh(now, Duration::seconds(10)));
     /// ```
+    #[must_use]
     pub fn needs_refresh(&self, now: OffsetDateTime, leeway: Duration) -> bool {
         self.expires_at.is_some_and(|at| at - leeway <= now)
     }
 
     /// True when the token carries a refresh token.
+    #[must_use]
     pub fn is_refreshable(&self) -> bool {
         self.refresh_token.is_some()
     }

@@ -45,6 +45,10 @@ impl OAuth2Client {
     /// provider's authorization URL to redirect the browser to (RFC 6749
     /// §4.1.1), with `state`, the PKCE challenge, `authorize_params`, then
     /// `extra`.
+    ///
+    /// # Errors
+    ///
+    /// As [`authorize_redirect_with_nonce`](Self::authorize_redirect_with_nonce).
     pub async fn authorize_redirect(
         &self,
         session: &dyn LoginSession,
@@ -60,6 +64,14 @@ impl OAuth2Client {
     /// [`TokenCheck`](super::TokenCheck) finds it at the code exchange
     /// ([`Grant::AuthorizationCode`]). A nonce needs a check to match it: a
     /// client without one refuses it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no authorization endpoint is configured or
+    /// discovered, an extra parameter would replace one the client sets itself,
+    /// or a nonce comes without a token check; discovery's errors
+    /// ([`server_metadata`](Self::server_metadata)); [`Error::Session`] when
+    /// the pending login cannot be saved.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn authorize_redirect_with_nonce(
         &self,
@@ -128,6 +140,16 @@ impl OAuth2Client {
     /// or the form of a `response_mode=form_post` POST): checks `state` and
     /// `iss`, exchanges the code (RFC 6749 §4.1.3), and passes the token
     /// through the client's [`TokenCheck`](super::TokenCheck), if any.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StateMismatch`] when the `state` is missing or is not a pending
+    /// login of this browser (checked before anything else);
+    /// [`Error::AccessDenied`] or [`Error::Provider`] when the callback carries
+    /// an error; [`Error::IssuerMismatch`] for a wrong or missing `iss`;
+    /// [`Error::UnexpectedResponse`] for a callback without a code; the code
+    /// exchange's [`Error::Transport`], [`Error::Provider`] and
+    /// [`Error::UnexpectedResponse`]; and whatever the token check refuses.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn authorize_access_token(
         &self,

@@ -72,6 +72,12 @@ impl OAuth2Client {
     /// [`OidcClient::new`](crate::OidcClient::new) (or the registry), which
     /// installs the check through [`with_token_check`](Self::with_token_check).
     ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a scope asking for `openid`, an empty `client_id`,
+    /// an insecure endpoint, or client authentication that cannot be set up
+    /// ([`ClientAuth::from_config`]).
+    ///
     /// # Examples
     ///
     /// ```
@@ -106,6 +112,10 @@ impl OAuth2Client {
 
     /// A client like [`new`](Self::new) whose received tokens all pass
     /// `check` first: the code exchange's, and every refresh's.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new), but a scope asking for `openid` is allowed.
     pub fn with_token_check(
         name: &str,
         config: ClientConfig,
@@ -169,6 +179,10 @@ impl OAuth2Client {
 
     /// The provider's discovery document, fetched on first use and cached
     /// for `metadata_ttl`; `None` without a `server_metadata_url`.
+    ///
+    /// # Errors
+    ///
+    /// As [`MetadataCache::get`].
     pub async fn server_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>> {
         match &self.config.server_metadata_url {
             Some(url) => self
@@ -182,6 +196,12 @@ impl OAuth2Client {
 
     /// The client's endpoints and issuer, from its configuration and,
     /// for what it leaves out, its provider's metadata.
+    ///
+    /// # Errors
+    ///
+    /// Discovery's errors ([`server_metadata`](Self::server_metadata)), and
+    /// [`Error::Config`] for a discovered endpoint that breaks the endpoint
+    /// rule.
     pub async fn endpoints(&self) -> Result<Endpoints> {
         let metadata = self.server_metadata().await?;
         let c = &self.config;

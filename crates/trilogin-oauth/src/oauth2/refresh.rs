@@ -61,6 +61,13 @@ impl OAuth2Client {
     ///
     /// This alone does not save the new token nor guard against concurrent
     /// refreshes; resource requests use [`token`](Self::token), which does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReauthorizationRequired`] without a refresh token or on
+    /// `invalid_grant`; [`Error::Provider`], [`Error::Transport`] and
+    /// [`Error::UnexpectedResponse`] for other failures of the call; whatever
+    /// the token check refuses.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn refresh_token(&self, token: &OAuth2Token) -> Result<OAuth2Token> {
         let refresh_token =
@@ -117,6 +124,12 @@ impl OAuth2Client {
 
     /// The person's current token through `hooks`, refreshed first when it
     /// expires within `leeway` and can be refreshed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotConnected`] when no token is stored, [`Error::Storage`] when
+    /// the hooks fail or hold an OAuth 1 token, and the refresh's errors
+    /// ([`refresh_token`](Self::refresh_token)).
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn token(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
         let token = self.stored_token(hooks).await?;
@@ -133,6 +146,11 @@ impl OAuth2Client {
     /// page's "Refresh now"), through the same single flight and
     /// compare-and-swap as a refresh on access. A refresh that another
     /// request finished meanwhile counts: its token is returned.
+    ///
+    /// # Errors
+    ///
+    /// As [`refresh_once`](Self::refresh_once), and [`Error::NotConnected`]
+    /// when no token is stored.
     pub async fn refresh_now(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
         let token = self.stored_token(hooks).await?;
         self.refresh_once(hooks, &token).await
@@ -155,6 +173,13 @@ impl OAuth2Client {
     /// and the compare-and-swap of `update_token`. For a call that the
     /// provider refused with `old` (a 401), as [`request`](Self::request)
     /// does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReauthorizationRequired`] when `old` has no refresh token or the
+    /// grant is gone; [`Error::Storage`] when the hooks fail, or another process
+    /// holds the refresh for too long; the refresh's other errors
+    /// ([`refresh_token`](Self::refresh_token)).
     pub async fn refresh_once(
         &self,
         hooks: &dyn TokenHooks,

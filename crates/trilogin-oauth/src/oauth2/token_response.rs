@@ -24,6 +24,13 @@ const KNOWN: &[&str] = &[
 /// Decodes a token endpoint answer, lets `hook` fix it, and reads the token
 /// out of it. `received_at` turns `expires_in` into `expires_at`.
 ///
+/// # Errors
+///
+/// [`Error::Provider`] for an answer with an `error` field, whatever its
+/// status; [`Error::UnexpectedResponse`] for a redirect, another failing
+/// status, a body that is neither JSON nor form-encoded, or a token that is
+/// missing or unusable.
+///
 /// # Examples
 ///
 /// GitHub answers a request without `Accept: application/json` in form
@@ -59,6 +66,11 @@ pub fn parse_token_response(
 }
 
 /// The answer's fields, from JSON or from form encoding.
+///
+/// # Errors
+///
+/// [`Error::UnexpectedResponse`] for a redirect, or a body that is neither a
+/// JSON object nor form-encoded.
 pub fn decode_answer(status: u16, content_type: Option<&str>, body: &str) -> Result<TokenAnswer> {
     let unexpected = |reason: &str| Error::UnexpectedResponse {
         status,
@@ -90,6 +102,12 @@ pub fn decode_answer(status: u16, content_type: Option<&str>, body: &str) -> Res
 }
 
 /// Reads a token out of decoded fields, or the provider's error.
+///
+/// # Errors
+///
+/// [`Error::Provider`] for an `error` field; [`Error::UnexpectedResponse`]
+/// for a failing status, no `access_token`, a `token_type` other than
+/// bearer, or an `expires_in` that is no number of seconds.
 pub fn token_from_answer(
     answer: TokenAnswer,
     body: &str,

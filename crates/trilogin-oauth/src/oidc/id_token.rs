@@ -46,6 +46,10 @@ fn invalid(reason: impl Into<String>) -> Error {
 /// Checks the claims of an ID token whose signature was verified with
 /// `alg`, at time `now`.
 ///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] naming the first claim that fails.
+///
 /// # Examples
 ///
 /// ```
@@ -136,7 +140,7 @@ pub fn check_claims(
         }
     }
     if let (Some(at_hash), Some(access_token)) = (text("at_hash"), expected.access_token) {
-        let computed = token_hash(access_token.secret(), alg)?;
+        let computed = token_hash(access_token.secret(), alg);
         if !bool::from(computed.as_bytes().ct_eq(at_hash.as_bytes())) {
             return Err(invalid("at_hash does not match the access token"));
         }
@@ -153,7 +157,8 @@ pub fn check_claims(
 
 /// OIDC Core §3.1.3.6: the left half of the hash of the access token,
 /// with the hash of the signing algorithm, base64url-encoded.
-pub fn token_hash(value: &str, alg: Algorithm) -> Result<String> {
+#[must_use]
+pub fn token_hash(value: &str, alg: Algorithm) -> String {
     let digest: Vec<u8> = match alg {
         Algorithm::HS256 | Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => {
             Sha256::digest(value.as_bytes()).to_vec()
@@ -166,13 +171,14 @@ pub fn token_hash(value: &str, alg: Algorithm) -> Result<String> {
         }
     };
     let half = digest.get(..digest.len() / 2).unwrap_or_default();
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(half))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(half)
 }
 
 /// The algorithms an ID token may be signed with. An explicit setting wins
 /// (and only it may name HMAC algorithms); else the provider's metadata
 /// without HMAC; else RS256 (OIDC Discovery §3). Never `none`, which
 /// `jsonwebtoken` cannot even represent.
+#[must_use]
 pub fn allowed_algorithms(
     configured: Option<&[String]>,
     discovered: Option<&[String]>,
@@ -195,6 +201,11 @@ fn is_hmac(alg: Algorithm) -> bool {
 /// an ID token, before anything about it is trusted.
 ///
 /// [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] for a token that is not a compact JWS, or whose
+/// `alg` is unknown (`none` among them).
 pub fn read_header(id_token: &str) -> Result<jsonwebtoken::Header> {
     jsonwebtoken::decode_header(id_token)
         .map_err(|e| invalid(format!("unreadable header or unsupported alg: {e}")))
@@ -202,6 +213,11 @@ pub fn read_header(id_token: &str) -> Result<jsonwebtoken::Header> {
 
 /// The claims of `id_token` once its signature verifies with `key` under
 /// `alg`; none of them is checked yet (that is [`check_claims`]).
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] when the signature does not verify, or the
+/// payload is not a JSON object.
 pub fn verify_signature(
     id_token: &str,
     key: &DecodingKey,
@@ -226,6 +242,7 @@ pub struct IdTokenValidator {
 
 impl IdTokenValidator {
     /// A validator whose cached key set lives for `key_set_ttl`.
+    #[must_use]
     pub fn new(key_set_ttl: Duration) -> Self {
         Self {
             jwks: JwksCache::new(key_set_ttl),
@@ -236,6 +253,13 @@ impl IdTokenValidator {
     /// `now`: algorithm allow-list, signature, then the claims. `nonce` is
     /// the login's nonce (`None` for an ID token from a refresh, OIDC Core
     /// §12.2); `access_token`, when given, is checked against `at_hash`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidIdToken`] for an algorithm outside the allow-list, no
+    /// fitting key, a bad signature or a failing claim; [`Error::Config`] when
+    /// no key set, client secret (for HMAC) or issuer is known; the key set's
+    /// and discovery's fetch errors.
     #[tracing::instrument(skip_all, fields(client = %client.name()))]
     pub async fn validate(
         &self,
@@ -363,6 +387,10 @@ impl OidcClient {
     /// Validates `id_token` (OIDC Core §3.1.3.7) at time `now`, as every
     /// login and refresh of this client does; see
     /// [`IdTokenValidator::validate`].
+    ///
+    /// # Errors
+    ///
+    /// As [`IdTokenValidator::validate`].
     pub async fn validate_id_token(
         &self,
         id_token: &IdToken,
@@ -379,6 +407,11 @@ impl OidcClient {
 /// The `sub` of the token's ID token. The ID token was validated when the
 /// token was received, so its payload is read here without checking the
 /// signature again (its `exp` may well have passed by now).
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] when the stored ID token is not a readable JWT
+/// with a `sub`.
 pub fn stored_subject(token: &OAuth2Token) -> Result<Option<String>> {
     if let Some(claims) = &token.id_token_claims {
         return Ok(Some(claims.sub.clone()));
@@ -514,8 +547,7 @@ mod tests {
             token_hash(
                 "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
                 Algorithm::RS256
-            )
-            .unwrap(),
+            ),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
         assert!(check(json!({"at_hash": "77QmUPtjPfzWtF2AnpK9RQ"})).is_ok());

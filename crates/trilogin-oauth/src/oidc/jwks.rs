@@ -40,6 +40,7 @@ pub struct JwksCache {
 
 impl JwksCache {
     /// An empty cache whose key set lives for `ttl`.
+    #[must_use]
     pub fn new(ttl: time::Duration) -> Self {
         Self {
             ttl: ttl.try_into().unwrap_or_default(),
@@ -48,6 +49,11 @@ impl JwksCache {
     }
 
     /// The key that verifies a token signed with `alg` under `kid`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidIdToken`] when no key fits ([`select`]); the key set's
+    /// fetch errors ([`Error::Transport`], [`Error::UnexpectedResponse`]).
     pub async fn key_for(
         &self,
         http: &reqwest::Client,
@@ -107,6 +113,11 @@ pub fn parse_key_set(set: &serde_json::Value) -> Vec<Jwk> {
 
 /// The one key for `kid` and `alg`. Without a `kid`, exactly one key may
 /// fit the algorithm: guessing among several would let any of them sign.
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] when no key fits, or several fit and the token
+/// names no `kid`, or the key cannot be used.
 pub fn select(keys: &[Jwk], kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey> {
     let fitting: Vec<&Jwk> = keys.iter().filter(|k| fits(k, alg)).collect();
     let key = match kid {

@@ -11,6 +11,11 @@ impl OidcClient {
     /// The provider's logout URL (RP-Initiated Logout §2) with
     /// `id_token_hint`, `client_id`, `post_logout_redirect_uri` and
     /// `state`, or `None` when the provider has no `end_session_endpoint`.
+    ///
+    /// # Errors
+    ///
+    /// Discovery's errors, and [`Error::Config`](crate::Error::Config) for a
+    /// discovered endpoint that breaks the endpoint rule.
     pub async fn logout_url(
         &self,
         id_token_hint: Option<&IdToken>,

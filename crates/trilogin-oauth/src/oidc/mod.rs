@@ -50,6 +50,10 @@ impl OidcClient {
     /// userinfo and logout, for a provider whose profile endpoint the
     /// `userinfo` compliance hook maps onto standard claims.
     ///
+    /// # Errors
+    ///
+    /// As [`OAuth2Client::with_token_check`].
+    ///
     /// # Examples
     ///
     /// ```
@@ -94,6 +98,10 @@ impl OidcClient {
 
     /// Starts a login as [`OAuth2Client::authorize_redirect`] does, with a
     /// fresh `nonce` when the scope asks for `openid` (OIDC Core §3.1.2.1).
+    ///
+    /// # Errors
+    ///
+    /// As [`OAuth2Client::authorize_redirect_with_nonce`].
     pub async fn authorize_redirect(
         &self,
         session: &dyn LoginSession,
@@ -114,6 +122,12 @@ impl OidcClient {
     /// Finishes a login as [`OAuth2Client::authorize_access_token`] does;
     /// a login that sent a nonce must bring back an ID token, which is
     /// validated, and its claims kept on the token.
+    ///
+    /// # Errors
+    ///
+    /// As [`OAuth2Client::authorize_access_token`], and
+    /// [`Error::InvalidIdToken`](crate::Error::InvalidIdToken) for a missing or
+    /// invalid ID token.
     pub async fn authorize_access_token(
         &self,
         session: &dyn LoginSession,
@@ -123,6 +137,10 @@ impl OidcClient {
     }
 
     /// The provider's metadata document, if it has one.
+    ///
+    /// # Errors
+    ///
+    /// As [`OAuth2Client::server_metadata`].
     pub async fn server_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>> {
         self.oauth2.server_metadata().await
     }

@@ -1,4 +1,4 @@
-//! The UserInfo endpoint (OIDC Core §5.3).
+//! The userinfo endpoint (OIDC Core §5.3).
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
@@ -16,6 +16,14 @@ impl OidcClient {
     /// compliance hook map the payload onto standard claims, and checks
     /// that its `sub` is the ID token's (OIDC Core §5.3.2): a userinfo
     /// answer about someone else must not become this person's profile.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUserinfo`] for an answer that is not a claims object,
+    /// has no `sub`, or is about someone else; [`Error::ReauthorizationRequired`]
+    /// for a 401; [`Error::UnexpectedResponse`] for another failure;
+    /// [`Error::Config`] when no userinfo endpoint is known;
+    /// [`Error::Transport`] and discovery's errors.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn userinfo(&self, token: &OAuth2Token) -> Result<UserInfo> {
         let url = self
@@ -81,6 +89,11 @@ impl OidcClient {
     /// [`userinfo`](Self::userinfo) with the person's token from `hooks`,
     /// refreshed first when it is about to expire, and once more if the
     /// endpoint answers 401, as for any resource request.
+    ///
+    /// # Errors
+    ///
+    /// As [`userinfo`](Self::userinfo) and
+    /// [`OAuth2Client::token`](crate::OAuth2Client::token).
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn userinfo_for(&self, hooks: &dyn TokenHooks) -> Result<UserInfo> {
         let token = self.oauth2.token(hooks).await?;
