@@ -13,7 +13,7 @@ use super::hooks::TokenHooks;
 use super::oauth1::OAuth1Client;
 use super::oauth2::OAuth2Client;
 use super::oidc::OidcClient;
-use super::request::{ApiRequest, ApiVerbs};
+use super::request::ApiRequest;
 use super::session::LoginSession;
 use super::token::Token;
 
@@ -34,6 +34,14 @@ pub enum Client {
     OAuth2(Arc<OAuth2Client>),
     /// An OpenID Connect client (its scope asks for `openid`).
     Oidc(Arc<OidcClient>),
+}
+
+/// What a registered client does is decided by its protocol; an OpenID
+/// Connect client logs in, calls and refreshes as the OAuth 2 client under
+/// it, which validates its ID tokens.
+enum Protocol<'a> {
+    OAuth1(&'a OAuth1Client),
+    OAuth2(&'a OAuth2Client),
 }
 
 impl OAuth {
@@ -116,20 +124,18 @@ impl Client {
     /// The name the client was registered under.
     #[must_use]
     pub fn name(&self) -> &str {
-        match self {
-            Client::OAuth1(c) => c.name(),
-            Client::OAuth2(c) => c.name(),
-            Client::Oidc(c) => c.name(),
+        match self.protocol() {
+            Protocol::OAuth1(c) => c.name(),
+            Protocol::OAuth2(c) => c.name(),
         }
     }
 
     /// The client's configuration.
     #[must_use]
     pub fn config(&self) -> &ClientConfig {
-        match self {
-            Client::OAuth1(c) => c.config(),
-            Client::OAuth2(c) => c.config(),
-            Client::Oidc(c) => c.config(),
+        match self.protocol() {
+            Protocol::OAuth1(c) => c.config(),
+            Protocol::OAuth2(c) => c.config(),
         }
     }
 
@@ -137,10 +143,9 @@ impl Client {
     /// for refresh and metadata calls.
     #[must_use]
     pub fn as_oauth2(&self) -> Option<&OAuth2Client> {
-        match self {
-            Client::OAuth2(c) => Some(c),
-            Client::Oidc(c) => Some(c.oauth2()),
-            Client::OAuth1(_) => None,
+        match self.protocol() {
+            Protocol::OAuth2(c) => Some(c),
+            Protocol::OAuth1(_) => None,
         }
     }
 
@@ -156,9 +161,19 @@ impl Client {
     /// The OAuth 1.0a client.
     #[must_use]
     pub fn as_oauth1(&self) -> Option<&OAuth1Client> {
+        match self.protocol() {
+            Protocol::OAuth1(c) => Some(c),
+            Protocol::OAuth2(_) => None,
+        }
+    }
+
+    /// The client by the protocol it speaks, an OpenID Connect client as
+    /// the OAuth 2 client under it.
+    fn protocol(&self) -> Protocol<'_> {
         match self {
-            Client::OAuth1(c) => Some(c),
-            Client::OAuth2(_) | Client::Oidc(_) => None,
+            Client::OAuth1(c) => Protocol::OAuth1(c),
+            Client::OAuth2(c) => Protocol::OAuth2(c),
+            Client::Oidc(c) => Protocol::OAuth2(c.oauth2()),
         }
     }
 
@@ -170,23 +185,22 @@ impl Client {
     ///
     /// As the client's own `authorize_redirect`
     /// ([`OAuth1Client::authorize_redirect`],
-    /// [`OAuth2Client::authorize_redirect`], [`OidcClient::authorize_redirect`]).
+    /// [`OAuth2Client::authorize_redirect`]).
     pub async fn authorize_redirect(
         &self,
         session: &dyn LoginSession,
         redirect_uri: &str,
         extra: &[(&str, &str)],
     ) -> Result<Url> {
-        match self {
-            Client::OAuth1(c) => {
+        match self.protocol() {
+            Protocol::OAuth1(c) => {
                 let mut url = c.authorize_redirect(session, redirect_uri).await?;
                 if !extra.is_empty() {
                     url.query_pairs_mut().extend_pairs(extra);
                 }
                 Ok(url)
             }
-            Client::OAuth2(c) => c.authorize_redirect(session, redirect_uri, extra).await,
-            Client::Oidc(c) => c.authorize_redirect(session, redirect_uri, extra).await,
+            Protocol::OAuth2(c) => c.authorize_redirect(session, redirect_uri, extra).await,
         }
     }
 
@@ -201,16 +215,12 @@ impl Client {
         session: &dyn LoginSession,
         callback_params: &BTreeMap<String, String>,
     ) -> Result<Token> {
-        match self {
-            Client::OAuth1(c) => c
+        match self.protocol() {
+            Protocol::OAuth1(c) => c
                 .authorize_access_token(session, callback_params)
                 .await
                 .map(Token::OAuth1),
-            Client::OAuth2(c) => c
-                .authorize_access_token(session, callback_params)
-                .await
-                .map(Token::OAuth2),
-            Client::Oidc(c) => c
+            Protocol::OAuth2(c) => c
                 .authorize_access_token(session, callback_params)
                 .await
                 .map(Token::OAuth2),
@@ -243,8 +253,8 @@ impl Client {
         request: &ApiRequest,
         hooks: &dyn TokenHooks,
     ) -> Result<reqwest::Response> {
-        match self {
-            Client::OAuth1(c) => match hooks.fetch_token(c.name()).await? {
+        match self.protocol() {
+            Protocol::OAuth1(c) => match hooks.fetch_token(c.name()).await? {
                 Some(Token::OAuth1(token)) => c.request(request, &token).await,
                 Some(Token::OAuth2(_)) => Err(Error::Storage(format!(
                     "the stored {} token is an OAuth 2 token",
@@ -252,8 +262,7 @@ impl Client {
                 ))),
                 None => Err(Error::NotConnected(c.name().to_owned())),
             },
-            Client::OAuth2(c) => c.request(request, hooks).await,
-            Client::Oidc(c) => c.oauth2().request(request, hooks).await,
+            Protocol::OAuth2(c) => c.request(request, hooks).await,
         }
     }
 
@@ -265,24 +274,13 @@ impl Client {
     /// [`Error::Config`] for a token of the other protocol; as
     /// [`OAuth2Client::revoke_token`].
     pub async fn revoke_token(&self, token: &Token) -> Result<bool> {
-        match (self.as_oauth2(), token) {
-            (Some(c), Token::OAuth2(t)) => c.revoke_token(t).await,
-            (None, Token::OAuth1(_)) => Ok(false),
+        match (self.protocol(), token) {
+            (Protocol::OAuth2(c), Token::OAuth2(t)) => c.revoke_token(t).await,
+            (Protocol::OAuth1(_), Token::OAuth1(_)) => Ok(false),
             _ => Err(Error::Config(format!(
                 "the {} client cannot revoke a token of the other OAuth version",
                 self.name()
             ))),
         }
-    }
-}
-
-#[async_trait::async_trait]
-impl ApiVerbs for Client {
-    async fn send(
-        &self,
-        request: &ApiRequest,
-        hooks: &dyn TokenHooks,
-    ) -> Result<reqwest::Response> {
-        self.request(request, hooks).await
     }
 }

@@ -131,3 +131,22 @@ pub trait ApiVerbs: Sync {
         self.send(&ApiRequest::delete(path), hooks).await
     }
 }
+
+/// Implements [`ApiVerbs`] for clients whose own `request(request, hooks)`
+/// sends with the person's stored token.
+macro_rules! api_verbs_through_request {
+    ($($client:ty),+ $(,)?) => {$(
+        #[async_trait]
+        impl ApiVerbs for $client {
+            async fn send(
+                &self,
+                request: &ApiRequest,
+                hooks: &dyn TokenHooks,
+            ) -> Result<reqwest::Response> {
+                self.request(request, hooks).await
+            }
+        }
+    )+};
+}
+
+api_verbs_through_request!(crate::registry::Client, crate::oauth2::OAuth2Client);

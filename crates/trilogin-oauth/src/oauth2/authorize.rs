@@ -1,5 +1,5 @@
-//! The authorization code flow (RFC 6749 §4.1) with PKCE (RFC 7636), a
-//! `nonce` for the layer that sends one, and the RFC 9207 `iss` check.
+//! The authorization code flow (RFC 6749 §4.1) with PKCE (RFC 7636), the
+//! `nonce` a token check asks for, and the RFC 9207 `iss` check.
 
 use std::collections::BTreeMap;
 
@@ -33,8 +33,8 @@ pub struct PendingLogin {
     pub state: State,
     /// The PKCE verifier, unless PKCE is switched off.
     pub verifier: Option<PkceVerifier>,
-    /// The `nonce` sent, for the token check to match (OpenID Connect's,
-    /// OIDC Core §3.1.2.1).
+    /// The `nonce` sent, for the token check that asked for it to match
+    /// (OpenID Connect's, OIDC Core §3.1.2.1).
     pub nonce: Option<Nonce>,
     /// The `redirect_uri` sent, which the code exchange must repeat.
     pub redirect_uri: String,
@@ -43,49 +43,23 @@ pub struct PendingLogin {
 impl OAuth2Client {
     /// Starts a login: saves a pending login in `session` and returns the
     /// provider's authorization URL to redirect the browser to (RFC 6749
-    /// §4.1.1), with `state`, the PKCE challenge, `authorize_params`, then
+    /// §4.1.1), with `state`, the PKCE challenge, the `nonce` the client's
+    /// [`TokenCheck`](super::TokenCheck) asks for, `authorize_params`, then
     /// `extra`.
     ///
     /// # Errors
     ///
-    /// As [`authorize_redirect_with_nonce`](Self::authorize_redirect_with_nonce).
+    /// [`Error::Config`] when no authorization endpoint is configured or
+    /// discovered, or an extra parameter would replace one the client sets
+    /// itself; discovery's errors ([`server_metadata`](Self::server_metadata));
+    /// [`Error::Session`] when the pending login cannot be saved.
+    #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn authorize_redirect(
         &self,
         session: &dyn LoginSession,
         redirect_uri: &str,
         extra: &[(&str, &str)],
     ) -> Result<Url> {
-        self.authorize_redirect_with_nonce(session, redirect_uri, extra, None)
-            .await
-    }
-
-    /// [`authorize_redirect`](Self::authorize_redirect) that also sends
-    /// `nonce` and keeps it with the pending login, where the client's
-    /// [`TokenCheck`](super::TokenCheck) finds it at the code exchange
-    /// ([`Grant::AuthorizationCode`]). A nonce needs a check to match it: a
-    /// client without one refuses it.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when no authorization endpoint is configured or
-    /// discovered, an extra parameter would replace one the client sets itself,
-    /// or a nonce comes without a token check; discovery's errors
-    /// ([`server_metadata`](Self::server_metadata)); [`Error::Session`] when
-    /// the pending login cannot be saved.
-    #[tracing::instrument(skip_all, fields(client = %self.name()))]
-    pub async fn authorize_redirect_with_nonce(
-        &self,
-        session: &dyn LoginSession,
-        redirect_uri: &str,
-        extra: &[(&str, &str)],
-        nonce: Option<Nonce>,
-    ) -> Result<Url> {
-        if nonce.is_some() && self.token_check.is_none() {
-            return Err(Error::Config(format!(
-                "{}: a nonce is sent only by a client whose token check matches it",
-                self.name
-            )));
-        }
         let endpoints = self.endpoints().await?;
         let mut url = required(endpoints.authorize.as_ref(), "authorization endpoint")?.clone();
         let names = self.config.authorize_params.keys().map(String::as_str);
@@ -98,6 +72,7 @@ impl OAuth2Client {
         }
         // 32 random bytes: well above the 128 bits RFC 6749 §10.10 asks for.
         let state = State::new(random_token(32));
+        let nonce = self.token_check.as_ref().and_then(|c| c.login_nonce(self));
         let pkce = self.config.code_challenge_method.map(Pkce::generate);
         {
             let mut query = url.query_pairs_mut();

@@ -3,9 +3,8 @@
 //! single flight, protected resource requests and revocation.
 //!
 //! OpenID Connect (`oidc`) is a layer over this module's public API: it
-//! installs a [`TokenCheck`] that validates the ID token of every token
-//! received, and sends its nonce with [`OAuth2Client::authorize_redirect_with_nonce`].
-//! Nothing here depends on it.
+//! installs a [`TokenCheck`] that has each login send a nonce and validates
+//! the ID token of every token received. Nothing here depends on it.
 
 mod authorize;
 mod refresh;
@@ -111,7 +110,8 @@ impl OAuth2Client {
     }
 
     /// A client like [`new`](Self::new) whose received tokens all pass
-    /// `check` first: the code exchange's, and every refresh's.
+    /// `check` first, the code exchange's and every refresh's, and whose
+    /// logins send the nonce `check` asks for.
     ///
     /// # Errors
     ///

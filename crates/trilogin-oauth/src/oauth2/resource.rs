@@ -11,7 +11,7 @@ use crate::config::TokenPlacement;
 use crate::error::{Error, Result};
 use crate::hooks::TokenHooks;
 use crate::http::{ProviderTimeout as _, check_endpoint};
-use crate::request::{ApiRequest, ApiVerbs};
+use crate::request::ApiRequest;
 use crate::token::OAuth2Token;
 
 impl OAuth2Client {
@@ -146,16 +146,5 @@ impl OAuth2Client {
         }
         base.join(path)
             .map_err(|e| Error::Config(format!("bad resource path {path}: {e}")))
-    }
-}
-
-#[async_trait::async_trait]
-impl ApiVerbs for OAuth2Client {
-    async fn send(
-        &self,
-        request: &ApiRequest,
-        hooks: &dyn TokenHooks,
-    ) -> Result<reqwest::Response> {
-        self.request(request, hooks).await
     }
 }

@@ -2,7 +2,8 @@
 //! saves it: where a protocol built on OAuth 2 adds its own validation.
 //! OpenID Connect validates its ID tokens here (`oidc`), on the code
 //! exchange and on every refresh, including the refreshes on access that
-//! happen deep inside a resource request.
+//! happen deep inside a resource request; it also has each login send a
+//! `nonce`, which the check gets back with the code exchange.
 
 use time::OffsetDateTime;
 
@@ -17,8 +18,8 @@ use crate::token::OAuth2Token;
 pub enum Grant<'a> {
     /// The code exchange at the end of a login (RFC 6749 §4.1.3).
     AuthorizationCode {
-        /// The `nonce` the login sent, when it sent one
-        /// ([`OAuth2Client::authorize_redirect_with_nonce`]).
+        /// The `nonce` the login sent, when the check asked for one
+        /// ([`TokenCheck::login_nonce`]).
         nonce: Option<&'a Nonce>,
     },
     /// A refresh (RFC 6749 §6).
@@ -83,6 +84,14 @@ pub enum Grant<'a> {
 /// ```
 #[async_trait::async_trait]
 pub trait TokenCheck: Send + Sync + std::fmt::Debug {
+    /// A fresh `nonce` for a login that `client` starts, sent with the
+    /// authorization request and kept with the pending login; the check
+    /// receives it again in [`Grant::AuthorizationCode`]. None by default.
+    fn login_nonce(&self, client: &OAuth2Client) -> Option<Nonce> {
+        let _ = client;
+        None
+    }
+
     /// Checks `token`, obtained through `grant` and received at `now`.
     async fn check(
         &self,

@@ -19,7 +19,7 @@ pub use crate::claims::IdTokenClaims;
 use crate::error::{Error, Result};
 use crate::http::configured_or_discovered;
 use crate::oauth2::{Grant, OAuth2Client, TokenCheck};
-use crate::secret::{AccessToken, IdToken, Nonce};
+use crate::secret::{AccessToken, IdToken, Nonce, random_token};
 use crate::token::OAuth2Token;
 
 /// What the claims of one ID token must match.
@@ -334,6 +334,16 @@ impl IdTokenValidator {
 
 #[async_trait::async_trait]
 impl TokenCheck for IdTokenValidator {
+    /// A fresh nonce when the scope asks for `openid` (OIDC Core §3.1.2.1):
+    /// 32 random bytes, like the state, bind the ID token to this login and
+    /// no other.
+    fn login_nonce(&self, client: &OAuth2Client) -> Option<Nonce> {
+        client
+            .config()
+            .is_oidc()
+            .then(|| Nonce::new(random_token(32)))
+    }
+
     /// A login that sent a nonce must bring an ID token; a refresh may
     /// bring one, which must then name the same person (OIDC Core §12.2).
     /// The validated claims go on the token, beside the ID token.

@@ -1,7 +1,9 @@
 //! OpenID Connect as a layer over the OAuth 2.0 client's public API: an
-//! [`OidcClient`] is an [`OAuth2Client`] whose logins send a nonce and
-//! whose received tokens all pass ID token validation ([`IdTokenValidator`],
-//! with the provider's key set), plus userinfo and RP-initiated logout.
+//! [`OidcClient`] is an [`OAuth2Client`] in which an [`IdTokenValidator`]
+//! is installed as the [`TokenCheck`](crate::oauth2::TokenCheck): its
+//! logins send a nonce, and every token it receives, at login or on
+//! refresh, has its ID token validated with the provider's key set. On top
+//! come userinfo and RP-initiated logout.
 //!
 //! The provider's metadata document is shared with OAuth 2
 //! ([`discovery`](crate::discovery)); what only OpenID Connect reads from
@@ -17,7 +19,6 @@ pub use crate::claims::{IdTokenClaims, UserInfo};
 pub use crate::discovery::ProviderMetadata;
 pub use id_token::IdTokenValidator;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use url::Url;
@@ -26,17 +27,13 @@ use crate::config::ClientConfig;
 use crate::error::Result;
 use crate::http::configured_or_discovered;
 use crate::oauth2::OAuth2Client;
-use crate::secret::{Nonce, random_token};
-use crate::session::LoginSession;
-use crate::token::OAuth2Token;
 
 /// A registered OpenID Connect client: the OAuth 2 client it wraps, with
 /// the ID token validator (and its key-set cache) installed in it.
 ///
-/// Logins go through [`authorize_redirect`](Self::authorize_redirect) and
-/// [`authorize_access_token`](Self::authorize_access_token); resource
-/// requests, refreshes and revocation through [`oauth2`](Self::oauth2),
-/// whose refreshes validate their ID tokens too.
+/// Logins, resource requests, refreshes and revocation go through
+/// [`oauth2`](Self::oauth2) (or the registry's [`Client`](crate::Client)),
+/// whose every received token passes the validator.
 #[derive(Debug)]
 pub struct OidcClient {
     oauth2: OAuth2Client,
@@ -80,8 +77,8 @@ impl OidcClient {
         Ok(Self { oauth2, validator })
     }
 
-    /// The OAuth 2 client underneath, for resource requests, refreshes and
-    /// revocation.
+    /// The OAuth 2 client underneath, for logins, resource requests,
+    /// refreshes and revocation.
     pub fn oauth2(&self) -> &OAuth2Client {
         &self.oauth2
     }
@@ -96,55 +93,6 @@ impl OidcClient {
         self.oauth2.config()
     }
 
-    /// Starts a login as [`OAuth2Client::authorize_redirect`] does, with a
-    /// fresh `nonce` when the scope asks for `openid` (OIDC Core §3.1.2.1).
-    ///
-    /// # Errors
-    ///
-    /// As [`OAuth2Client::authorize_redirect_with_nonce`].
-    pub async fn authorize_redirect(
-        &self,
-        session: &dyn LoginSession,
-        redirect_uri: &str,
-        extra: &[(&str, &str)],
-    ) -> Result<Url> {
-        // 32 random bytes, like the state: a nonce nobody can guess binds
-        // the ID token to this login and no other.
-        let nonce = self
-            .config()
-            .is_oidc()
-            .then(|| Nonce::new(random_token(32)));
-        self.oauth2
-            .authorize_redirect_with_nonce(session, redirect_uri, extra, nonce)
-            .await
-    }
-
-    /// Finishes a login as [`OAuth2Client::authorize_access_token`] does;
-    /// a login that sent a nonce must bring back an ID token, which is
-    /// validated, and its claims kept on the token.
-    ///
-    /// # Errors
-    ///
-    /// As [`OAuth2Client::authorize_access_token`], and
-    /// [`Error::InvalidIdToken`](crate::Error::InvalidIdToken) for a missing or
-    /// invalid ID token.
-    pub async fn authorize_access_token(
-        &self,
-        session: &dyn LoginSession,
-        params: &BTreeMap<String, String>,
-    ) -> Result<OAuth2Token> {
-        self.oauth2.authorize_access_token(session, params).await
-    }
-
-    /// The provider's metadata document, if it has one.
-    ///
-    /// # Errors
-    ///
-    /// As [`OAuth2Client::server_metadata`].
-    pub async fn server_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>> {
-        self.oauth2.server_metadata().await
-    }
-
     /// An OpenID Connect endpoint: configured, else discovered (and then
     /// held to the endpoint rule).
     async fn endpoint(
@@ -152,7 +100,7 @@ impl OidcClient {
         configured: Option<&Url>,
         discovered: fn(&ProviderMetadata) -> Option<&Url>,
     ) -> Result<Option<Url>> {
-        let metadata = self.server_metadata().await?;
+        let metadata = self.oauth2.server_metadata().await?;
         configured_or_discovered(
             configured,
             metadata.as_deref().and_then(discovered),

@@ -35,11 +35,13 @@ async fn oidc_login(
 ) -> Result<OAuth2Token, Error> {
     let session = MemorySession::default();
     let url = client
+        .oauth2()
         .authorize_redirect(&session, REDIRECT_URI, &[])
         .await?;
     let q = query(&url);
     mount_token_with_id_token(server, make(&q["nonce"])).await;
     client
+        .oauth2()
         .authorize_access_token(&session, &callback(&q["state"], "c"))
         .await
 }
@@ -84,6 +86,7 @@ async fn the_authorization_url_carries_a_nonce_for_openid() {
     mount_discovery(&server, json!({})).await;
     let client = oidc_client(oidc_config(&server));
     let url = client
+        .oauth2()
         .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
         .await
         .unwrap();
@@ -107,10 +110,12 @@ async fn discovery_is_fetched_once_and_explicit_settings_win() {
     let client = oidc_client(oidc_config(&server));
     let session = MemorySession::default();
     let first = client
+        .oauth2()
         .authorize_redirect(&session, REDIRECT_URI, &[])
         .await
         .unwrap();
     client
+        .oauth2()
         .authorize_redirect(&session, REDIRECT_URI, &[])
         .await
         .unwrap();
@@ -126,6 +131,7 @@ async fn an_explicit_endpoint_wins_over_the_discovered_one() {
         ..oidc_config(&server)
     };
     let url = oidc_client(config)
+        .oauth2()
         .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
         .await
         .unwrap();
@@ -137,6 +143,7 @@ async fn a_discovery_document_naming_another_issuer_is_refused() {
     let server = MockServer::start().await;
     mount_discovery(&server, json!({"issuer": "https://accounts.attacker.test"})).await;
     let result = oidc_client(oidc_config(&server))
+        .oauth2()
         .authorize_redirect(&MemorySession::default(), REDIRECT_URI, &[])
         .await;
     assert!(
@@ -522,10 +529,12 @@ async fn discovery_is_fetched_again_once_its_time_to_live_has_passed() {
     let client = oidc_client(config);
     let session = MemorySession::default();
     client
+        .oauth2()
         .authorize_redirect(&session, REDIRECT_URI, &[])
         .await
         .unwrap();
     client
+        .oauth2()
         .authorize_redirect(&session, REDIRECT_URI, &[])
         .await
         .unwrap();
@@ -543,6 +552,7 @@ async fn a_form_post_callback_is_finished_from_its_form_fields() {
     let client = oidc_client(config);
     let session = MemorySession::default();
     let url = client
+        .oauth2()
         .authorize_redirect(&session, REDIRECT_URI, &[])
         .await
         .unwrap();
@@ -560,6 +570,7 @@ async fn a_form_post_callback_is_finished_from_its_form_fields() {
             .into_owned()
             .collect();
     client
+        .oauth2()
         .authorize_access_token(&session, &params)
         .await
         .unwrap();
@@ -690,19 +701,5 @@ async fn the_registry_makes_a_client_whose_scope_asks_for_openid_an_oidc_client(
 async fn a_plain_oauth2_client_refuses_a_scope_asking_for_openid() {
     let server = MockServer::start().await;
     let result = OAuth2Client::new("test", oidc_config(&server), http());
-    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
-}
-
-#[tokio::test]
-async fn a_nonce_is_refused_by_a_client_without_a_token_check() {
-    let server = MockServer::start().await;
-    let result = client(oauth2_config(&server))
-        .authorize_redirect_with_nonce(
-            &MemorySession::default(),
-            REDIRECT_URI,
-            &[],
-            Some(trilogin_oauth::secret::Nonce::new("n")),
-        )
-        .await;
     assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
 }
