@@ -61,6 +61,7 @@ fuzz_target!(|input: Input<'_>| {
         expires_at: None,
         scope: None,
         id_token: Some(IdToken::new(input.raw)),
+        id_token_claims: None,
         extra: BTreeMap::new(),
     };
     let _ = stored_subject(&stored);

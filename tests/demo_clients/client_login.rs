@@ -11,18 +11,23 @@ use trilogin::demo_mount::demo_preset;
 use trilogin_accounts::Provider;
 use trilogin_accounts::providers::github;
 use trilogin_demo::google::id_token::IdTokenFault;
-use trilogin_oauth::oauth2::{OAuth2Client, USERINFO_KEY};
-use trilogin_oauth::{Error, OAuth2Token};
+use trilogin_oauth::{Client, Error, OAuth, OAuth2Token, Token};
 
 use trilogin_demo::testing::{DemoServer, consent_id, location};
 
 /// A server-side session in memory, as the site keeps one per browser.
 use trilogin_oauth::session::MemoryLoginSession as MemorySession;
 
-fn client(server: &DemoServer, provider: Provider) -> OAuth2Client {
+/// The provider's client, registered as the site registers it.
+fn client(server: &DemoServer, provider: Provider) -> Client {
     let http =
         trilogin_oauth::http::build_client("trilogin-tests", Duration::from_secs(5)).unwrap();
-    OAuth2Client::new(provider.name(), demo_preset(provider, &server.config), http).unwrap()
+    let mut oauth = OAuth::new(http);
+    let name = provider.name();
+    oauth
+        .register(name, demo_preset(provider, &server.config))
+        .unwrap();
+    oauth.client(name).unwrap().clone()
 }
 
 /// Sends the browser through the consent page as `person`; returns the
@@ -64,13 +69,17 @@ async fn login(
         .await
         .unwrap();
     let params = consent(server, &authorize, person).await;
-    client.authorize_access_token(&session, &params).await
+    match client.authorize_access_token(&session, &params).await? {
+        Token::OAuth2(token) => Ok(token),
+        Token::OAuth1(token) => panic!("an OAuth 1 token from {provider}: {token:?}"),
+    }
 }
 
 #[tokio::test]
 async fn the_client_layer_logs_in_at_demo_github_and_refreshes_with_rotation() {
     let server = DemoServer::start(&["github", "google"]).await;
     let client = client(&server, Provider::GitHub);
+    let client = client.as_oauth2().unwrap();
     let token = login(&server, Provider::GitHub, "grace").await.unwrap();
     assert!(token.refresh_token.is_some());
     assert!(token.expires_at.is_some());
@@ -112,14 +121,15 @@ async fn the_client_layer_logs_in_at_demo_github_and_refreshes_with_rotation() {
 async fn the_client_layer_logs_in_at_demo_google_and_checks_the_id_token() {
     let server = DemoServer::start(&["github", "google"]).await;
     let client = client(&server, Provider::Google);
+    let client = client.as_oidc().unwrap();
     let token = login(&server, Provider::Google, "zoe").await.unwrap();
     assert!(token.id_token.is_some());
-    let claims = &token.extra[USERINFO_KEY];
-    assert_eq!(claims["sub"], "108123456789012345673");
-    assert_eq!(claims["email"], "zoe@example.net");
+    let claims = token.id_token_claims.as_ref().unwrap();
+    assert_eq!(claims.sub, "108123456789012345673");
+    assert_eq!(claims.get_str("email"), Some("zoe@example.net"));
 
     let info = client.userinfo(&token).await.unwrap();
-    assert_eq!(info["sub"], claims["sub"]);
+    assert_eq!(info.sub, claims.sub);
     server.stop().await;
 }
 

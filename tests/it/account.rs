@@ -35,6 +35,7 @@ pub fn oauth2_token(access: &str, expires_at: time::OffsetDateTime) -> OAuth2Tok
         expires_at: Some(expires_at),
         scope: Some("read:user user:email".into()),
         id_token: None,
+        id_token_claims: None,
         extra: Default::default(),
     }
 }

@@ -53,6 +53,7 @@ pub async fn demo_github_token(app: &TestApp, login: &str) -> OAuth2Token {
         ),
         scope: answer["scope"].as_str().map(str::to_owned),
         id_token: None,
+        id_token_claims: None,
         extra: Default::default(),
     }
 }

@@ -55,6 +55,7 @@ fn github_token() -> OAuth2Token {
         expires_at: Some(OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap()),
         scope: Some("read:user".into()),
         id_token: Some(IdToken::new("eyJplaintext.id.token")),
+        id_token_claims: None,
         extra: BTreeMap::new(),
     }
 }

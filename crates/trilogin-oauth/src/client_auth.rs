@@ -62,6 +62,12 @@ pub struct AuthParts {
 impl ClientAuth {
     /// Prepares the configured method, reading the private key file of
     /// `private_key_jwt` now so a bad key fails at start-up, not at login.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the method needs a `client_secret` that is not
+    /// set, or `private_key_jwt` a `private_key_file` that is missing,
+    /// unreadable, or neither an RSA nor an EC P-256 PEM key.
     pub fn from_config(config: &ClientConfig) -> Result<Self> {
         let secret = || {
             config.client_secret.clone().ok_or_else(|| {
@@ -98,6 +104,10 @@ impl ClientAuth {
 
     /// The headers and form parameters that authenticate a request to
     /// `endpoint` at time `now`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when a JWT assertion cannot be signed.
     pub fn parts(&self, endpoint: &Url, now: OffsetDateTime) -> Result<AuthParts> {
         let id = || ("client_id".to_owned(), self.client_id.clone());
         Ok(match &self.method {
@@ -135,6 +145,16 @@ impl ClientAuth {
 
 /// RFC 6749 §2.3.1: id and secret are each form-encoded before they are
 /// joined with `:` and base64-encoded, so a `:` or `%` in either survives.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::client_auth::basic_authorization;
+/// use trilogin_oauth::secret::ClientSecret;
+///
+/// assert_eq!(basic_authorization("abc", &ClientSecret::new("def")), "Basic YWJjOmRlZg==");
+/// ```
+#[must_use]
 pub fn basic_authorization(client_id: &str, secret: &ClientSecret) -> String {
     let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let pair = format!("{}:{}", encode(client_id), encode(secret.secret()));
@@ -163,6 +183,7 @@ pub struct AssertionClaims {
 
 impl AssertionClaims {
     /// Claims for `client_id` presenting itself at `endpoint` at `now`.
+    #[must_use]
     pub fn new(client_id: &str, endpoint: &Url, now: OffsetDateTime) -> Self {
         Self {
             iss: client_id.to_owned(),

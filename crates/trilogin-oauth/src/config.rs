@@ -209,7 +209,17 @@ impl Default for ClientConfig {
 
 impl ClientConfig {
     /// True when this is an OAuth 1.0a client.
+    #[must_use]
     pub fn is_oauth1(&self) -> bool {
         self.request_token_url.is_some()
+    }
+
+    /// True when the scope asks for OpenID Connect (`openid`, OIDC Core
+    /// §3.1.2.1): the client must then validate the ID tokens it receives.
+    #[must_use]
+    pub fn is_oidc(&self) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|s| s.split_whitespace().any(|s| s == "openid"))
     }
 }

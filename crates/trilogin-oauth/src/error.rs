@@ -44,8 +44,9 @@ pub enum Error {
     #[error("authorization response issuer mismatch: {0}")]
     IssuerMismatch(String),
 
-    /// The ID token failed validation (signature, iss, aud, azp, exp, iat,
-    /// nonce, at_hash ...). The user sees a generic login failure.
+    /// The ID token failed validation (signature, `iss`, `aud`, `azp`,
+    /// `exp`, `iat`, `nonce`, `at_hash` ...). The user sees a generic login
+    /// failure.
     #[error("invalid id_token: {0}")]
     InvalidIdToken(String),
 
@@ -55,7 +56,8 @@ pub enum Error {
     InvalidUserinfo(String),
 
     /// The tokens no longer work and cannot be refreshed (`invalid_grant`,
-    /// a revoked OAuth 1 token). The user sees "Reconnect <Provider>".
+    /// a revoked OAuth 1 token). The user sees "Reconnect" and the
+    /// provider's name.
     #[error("reauthorization required: {reason}")]
     ReauthorizationRequired {
         /// What the provider said.
@@ -98,6 +100,7 @@ pub enum Error {
 
 impl Error {
     /// True for failures worth a "try again" link: transport errors, timeouts, 5xx.
+    #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport(_) => true,

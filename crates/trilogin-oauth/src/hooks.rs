@@ -13,6 +13,10 @@ use super::token::{OAuth2Token, Token};
 
 /// What storage did with a refreshed token.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one answer per refresh, moved once and never stored; a Box would cost an allocation in every storage implementation"
+)]
 pub enum UpdateOutcome {
     /// The old token was still current and has been replaced by the new one.
     Saved,
@@ -31,6 +35,45 @@ pub enum RefreshClaim {
 }
 
 /// One person's token storage, as the client layer sees it.
+///
+/// # Examples
+///
+/// One person's token kept in memory, replaced only while it is the one a
+/// refresh started from:
+///
+/// ```
+/// use std::sync::Mutex;
+///
+/// use trilogin_oauth::{OAuth2Token, Result, Token, TokenHooks, UpdateOutcome};
+///
+/// struct OneToken(Mutex<Option<OAuth2Token>>);
+///
+/// #[async_trait::async_trait]
+/// impl TokenHooks for OneToken {
+///     async fn fetch_token(&self, _client_name: &str) -> Result<Option<Token>> {
+///         let stored = self.0.lock().unwrap_or_else(|e| e.into_inner());
+///         Ok(stored.clone().map(Token::OAuth2))
+///     }
+///
+///     async fn update_token(
+///         &self,
+///         _client_name: &str,
+///         new: &OAuth2Token,
+///         old: &OAuth2Token,
+///     ) -> Result<UpdateOutcome> {
+///         let mut stored = self.0.lock().unwrap_or_else(|e| e.into_inner());
+///         match stored.as_ref() {
+///             Some(current) if current.access_token != old.access_token => {
+///                 Ok(UpdateOutcome::Superseded(current.clone()))
+///             }
+///             _ => {
+///                 *stored = Some(new.clone());
+///                 Ok(UpdateOutcome::Saved)
+///             }
+///         }
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait TokenHooks: Send + Sync {
     /// The stored token of the client registered as `client_name`, if the

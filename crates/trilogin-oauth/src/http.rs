@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use reqwest::StatusCode;
+use reqwest::header::ACCEPT;
 use url::{Host, Url};
 
 use super::error::{Error, Result};
@@ -10,6 +12,10 @@ use super::error::{Error, Result};
 /// followed (a provider endpoint that redirects is an error, not a hop to
 /// somewhere a token could leak), connect and total timeouts are set, and the
 /// User-Agent names the app (GitHub refuses requests without one).
+///
+/// # Errors
+///
+/// [`Error::Config`] when the TLS back end cannot be set up.
 pub fn build_client(user_agent: &str, timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -40,6 +46,22 @@ impl ProviderTimeout for reqwest::RequestBuilder {
 
 /// Endpoints must be https, except on loopback hosts (Authlib's rule) or
 /// when `allow_insecure_http` is set for a local test rig.
+///
+/// # Errors
+///
+/// [`Error::Config`] for any other scheme or host.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::http::check_endpoint;
+/// use url::Url;
+///
+/// let url = |s: &str| Url::parse(s).expect("a valid URL");
+/// assert!(check_endpoint(&url("https://github.com/login/oauth/authorize"), false).is_ok());
+/// assert!(check_endpoint(&url("http://127.0.0.1:8080/_demo/github/authorize"), false).is_ok());
+/// assert!(check_endpoint(&url("http://github.com/login/oauth/authorize"), false).is_err());
+/// ```
 pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
     match url.scheme() {
         "https" => Ok(()),
@@ -50,9 +72,82 @@ pub fn check_endpoint(url: &Url, allow_insecure_http: bool) -> Result<()> {
     }
 }
 
+/// The endpoint to call: the configured one, else the one the provider's
+/// metadata names, which must obey [`check_endpoint`] like a configured one.
+///
+/// # Errors
+///
+/// [`Error::Config`] when the discovered endpoint breaks the endpoint rule.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::http::configured_or_discovered;
+/// use url::Url;
+///
+/// let configured = Url::parse("https://op.test/userinfo").ok();
+/// let discovered = Url::parse("https://op.test/discovered/userinfo").ok();
+/// let chosen = configured_or_discovered(configured.as_ref(), discovered.as_ref(), false)?;
+/// assert_eq!(chosen, configured);
+/// let insecure = Url::parse("http://op.test/userinfo").ok();
+/// assert!(configured_or_discovered(None, insecure.as_ref(), false).is_err());
+/// # Ok::<(), trilogin_oauth::Error>(())
+/// ```
+pub fn configured_or_discovered(
+    configured: Option<&Url>,
+    discovered: Option<&Url>,
+    allow_insecure_http: bool,
+) -> Result<Option<Url>> {
+    if let Some(url) = configured {
+        return Ok(Some(url.clone()));
+    }
+    discovered
+        .map(|url| check_endpoint(url, allow_insecure_http).map(|()| url.clone()))
+        .transpose()
+}
+
+/// `url`, or a configuration error saying that no `what` is known.
+///
+/// # Errors
+///
+/// [`Error::Config`] when `url` is `None`.
+pub fn required<'a>(url: Option<&'a Url>, what: &str) -> Result<&'a Url> {
+    url.ok_or_else(|| Error::Config(format!("no {what} configured or discovered")))
+}
+
+/// GETs a JSON document (discovery, key set); anything but a 200 with a
+/// JSON body is an unexpected response, and a redirect is not followed.
+pub(crate) async fn get_json(
+    http: &reqwest::Client,
+    url: &Url,
+    timeout: Option<Duration>,
+) -> Result<serde_json::Value> {
+    let response = http
+        .get(url.clone())
+        .header(ACCEPT, "application/json")
+        .provider_timeout(timeout)
+        .send()
+        .await?;
+    let status = response.status();
+    let body = response.text().await?;
+    if status != StatusCode::OK {
+        return Err(Error::UnexpectedResponse {
+            status: status.as_u16(),
+            reason: format!("GET {url} did not answer 200"),
+            body,
+        });
+    }
+    serde_json::from_str(&body).map_err(|e| Error::UnexpectedResponse {
+        status: status.as_u16(),
+        reason: format!("GET {url} did not answer JSON: {e}"),
+        body,
+    })
+}
+
 /// True when `url`'s host is a loopback address: 127.0.0.0/8, `::1` or
 /// the name `localhost`. Other names are not resolved: what they point to
 /// can change after the check.
+#[must_use]
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),

@@ -1,15 +1,11 @@
-//! The reusable OAuth client layer, modelled on Authlib's web clients: an
-//! [`OAuth`](registry) registry of named clients, one API for OAuth 1.0a and
-//! OAuth 2.0 where only the configuration differs, OpenID Connect on top.
-//!
-//! This crate knows nothing of web frameworks, databases or templates. It
-//! reaches the browser's pending logins through [`session::LoginSession`]
-//! and token storage through the `fetch_token` / `update_token` hooks
-//! ([`TokenHooks`]).
+#![doc = include_str!("../README.md")]
+#![warn(clippy::pedantic)]
 
+pub mod claims;
 pub mod client_auth;
 pub mod compliance;
 pub mod config;
+pub mod discovery;
 pub mod error;
 pub mod hooks;
 pub mod http;
@@ -27,12 +23,13 @@ pub mod session;
 pub mod strategies;
 pub mod token;
 
+pub use claims::{IdTokenClaims, UserInfo};
 pub use compliance::ComplianceHooks;
 pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use hooks::{RefreshClaim, TokenHooks, UpdateOutcome};
 pub use oauth2::OAuth2Client;
-pub use oidc::IdTokenClaims;
+pub use oidc::OidcClient;
 pub use registry::{Client, OAuth};
 pub use request::{ApiRequest, ApiVerbs};
 pub use token::{OAuth1Token, OAuth2Token, Token};

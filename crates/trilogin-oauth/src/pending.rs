@@ -45,6 +45,10 @@ impl<'s> PendingLogins<'s> {
 
     /// Saves `value` under `handle` (the state, or the request token); past
     /// [`MAX_PENDING`], the oldest pending logins of this client go.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Session`] when `value` cannot be encoded or the store fails.
     pub async fn save<T: Serialize>(
         &self,
         handle: &str,
@@ -71,6 +75,10 @@ impl<'s> PendingLogins<'s> {
 
     /// Removes and returns the pending login under `handle`, if it exists and
     /// has not expired. A second call for the same handle finds nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Session`] when the store fails.
     pub async fn take<T: DeserializeOwned>(
         &self,
         handle: &str,

@@ -21,6 +21,18 @@ pub struct Pkce {
 impl Pkce {
     /// A new verifier of 32 random bytes (43 base64url characters, inside
     /// the 43..=128 range of RFC 7636 §4.1) and its challenge.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use trilogin_oauth::config::CodeChallengeMethod;
+    /// use trilogin_oauth::pkce::{Pkce, challenge_for};
+    ///
+    /// let pkce = Pkce::generate(CodeChallengeMethod::S256);
+    /// assert_eq!(pkce.verifier.secret().len(), 43);
+    /// assert_eq!(pkce.challenge, challenge_for(&pkce.verifier, pkce.method));
+    /// ```
+    #[must_use]
     pub fn generate(method: CodeChallengeMethod) -> Self {
         let verifier = PkceVerifier::new(random_token(32));
         let challenge = challenge_for(&verifier, method);
@@ -34,6 +46,7 @@ impl Pkce {
 
 /// The `code_challenge` of `verifier` (RFC 7636 §4.2):
 /// `BASE64URL(SHA256(verifier))` for S256, the verifier itself for plain.
+#[must_use]
 pub fn challenge_for(verifier: &PkceVerifier, method: CodeChallengeMethod) -> String {
     match method {
         CodeChallengeMethod::S256 => base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -43,6 +56,7 @@ pub fn challenge_for(verifier: &PkceVerifier, method: CodeChallengeMethod) -> St
 }
 
 /// The wire name of a challenge method.
+#[must_use]
 pub fn method_name(method: CodeChallengeMethod) -> &'static str {
     match method {
         CodeChallengeMethod::S256 => "S256",

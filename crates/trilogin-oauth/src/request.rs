@@ -10,6 +10,23 @@ use crate::error::Result;
 use crate::hooks::TokenHooks;
 
 /// A request to the provider's API, before authentication is added.
+///
+/// # Examples
+///
+/// ```
+/// use reqwest::Method;
+/// use trilogin_oauth::ApiRequest;
+///
+/// let request = ApiRequest::get("user/repos")
+///     .query("per_page", "100")
+///     .header("If-None-Match", "\"etag-1\"");
+/// assert_eq!(request.method, Method::GET);
+/// assert_eq!(request.query, [("per_page".to_owned(), "100".to_owned())]);
+///
+/// // A form body, which OAuth 1 signs with the query.
+/// let tweet = ApiRequest::post("statuses/update.json").form("status", "Hello");
+/// assert_eq!(tweet.form.as_deref(), Some(&[("status".to_owned(), "Hello".to_owned())][..]));
+/// ```
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
     /// HTTP method.
@@ -55,12 +72,14 @@ impl ApiRequest {
     }
 
     /// Adds a query parameter.
+    #[must_use]
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
         self
     }
 
     /// Adds a form body parameter.
+    #[must_use]
     pub fn form(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.form
             .get_or_insert_with(Vec::new)
@@ -69,6 +88,7 @@ impl ApiRequest {
     }
 
     /// Adds a header.
+    #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -111,3 +131,22 @@ pub trait ApiVerbs: Sync {
         self.send(&ApiRequest::delete(path), hooks).await
     }
 }
+
+/// Implements [`ApiVerbs`] for clients whose own `request(request, hooks)`
+/// sends with the person's stored token.
+macro_rules! api_verbs_through_request {
+    ($($client:ty),+ $(,)?) => {$(
+        #[async_trait]
+        impl ApiVerbs for $client {
+            async fn send(
+                &self,
+                request: &ApiRequest,
+                hooks: &dyn TokenHooks,
+            ) -> Result<reqwest::Response> {
+                self.request(request, hooks).await
+            }
+        }
+    )+};
+}
+
+api_verbs_through_request!(crate::registry::Client, crate::oauth2::OAuth2Client);

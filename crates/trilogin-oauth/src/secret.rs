@@ -4,6 +4,18 @@
 //! `Display`, and the value is reached only through `.secret()`. Values that
 //! are compared with attacker-supplied input (state, nonce, request tokens)
 //! are compared in constant time.
+//!
+//! ```
+//! use trilogin_oauth::secret::{ClientSecret, State};
+//!
+//! let secret = ClientSecret::new("hunter2");
+//! assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
+//! assert_eq!(secret.secret(), "hunter2");
+//!
+//! let state = State::new("a-random-state");
+//! assert!(state.matches("a-random-state"));
+//! assert!(!state.matches("a-random-stat"));
+//! ```
 
 use subtle::ConstantTimeEq;
 
@@ -94,6 +106,7 @@ secret_type!(
 
 /// Fresh randomness for state, nonce and verifiers: `bytes` random bytes,
 /// base64url without padding.
+#[must_use]
 pub fn random_token(bytes: usize) -> String {
     use base64::Engine as _;
     use rand::RngCore as _;

@@ -61,6 +61,7 @@ struct MemoryEntry {
 
 impl MemoryLoginSession {
     /// An empty session.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use time::{Duration, OffsetDateTime};
 
+use super::claims::IdTokenClaims;
 use super::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 
 /// An OAuth 2 bearer token (RFC 6749 §5.1), with the ID token when the
@@ -26,6 +27,11 @@ pub struct OAuth2Token {
     pub scope: Option<String>,
     /// The OpenID Connect ID token, as received.
     pub id_token: Option<IdToken>,
+    /// The claims of `id_token`, once the ID token check validated it
+    /// (Authlib's `token['userinfo']`). `None` for a token without an ID
+    /// token, one that no check validated, and one read back from storage,
+    /// which keeps the ID token only.
+    pub id_token_claims: Option<IdTokenClaims>,
     /// Every other field of the token response, for provider-specific use.
     pub extra: BTreeMap<String, serde_json::Value>,
 }
@@ -33,11 +39,35 @@ pub struct OAuth2Token {
 impl OAuth2Token {
     /// True when the token expires within `leeway` of `now` and should be
     /// refreshed before use. Tokens without a lifetime never need refresh.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use time::{Duration, macros::datetime};
+    /// use trilogin_oauth::OAuth2Token;
+    /// use trilogin_oauth::secret::AccessToken;
+    ///
+    /// let now = datetime!(2026-01-01 12:00 UTC);
+    /// let token = OAuth2Token {
+    ///     access_token: AccessToken::new("gho_abc"),
+    ///     token_type: "Bearer".into(),
+    ///     refresh_token: None,
+    ///     expires_at: Some(now + Duration::seconds(30)),
+    ///     scope: None,
+    ///     id_token: None,
+    ///     id_token_claims: None,
+    ///     extra: Default::default(),
+    /// };
+    /// assert!(token.needs_refresh(now, Duration::seconds(60)));
+    /// assert!(!token.needs_refresh(now, Duration::seconds(10)));
+    /// ```
+    #[must_use]
     pub fn needs_refresh(&self, now: OffsetDateTime, leeway: Duration) -> bool {
         self.expires_at.is_some_and(|at| at - leeway <= now)
     }
 
     /// True when the token carries a refresh token.
+    #[must_use]
     pub fn is_refreshable(&self) -> bool {
         self.refresh_token.is_some()
     }
@@ -76,6 +106,7 @@ mod tests {
             expires_at: at,
             scope: None,
             id_token: None,
+            id_token_claims: None,
             extra: BTreeMap::new(),
         }
     }

@@ -18,7 +18,6 @@ use crate::db::models::{NewUser, User};
 use crate::db::{self, Conn, QueryError, QueryResult, users};
 use crate::providers::{Profile, github, google, twitter};
 use crate::{Provider, UserId};
-use trilogin_oauth::oauth2::USERINFO_KEY;
 use trilogin_oauth::session::LoginSession;
 use trilogin_oauth::{self as oauth, ApiRequest, Client, OAuth, OAuth1Token, OAuth2Token, Token};
 
@@ -230,9 +229,7 @@ pub async fn fetch_profile(
         (Provider::GitHub, Token::OAuth2(token), Client::OAuth2(c)) => {
             github_profile(c, token).await
         }
-        (Provider::Google, Token::OAuth2(token), Client::OAuth2(c)) => {
-            google_profile(c, token).await
-        }
+        (Provider::Google, Token::OAuth2(token), Client::Oidc(c)) => google_profile(c, token).await,
         _ => Err(mismatch()),
     }
 }
@@ -274,18 +271,15 @@ async fn github_profile(
 /// The ID token's claims (validated by the login), completed by
 /// userinfo. A userinfo answer about another subject fails the login; one
 /// that does not come is no reason to: the ID token already says who it is.
-async fn google_profile(
-    client: &oauth::OAuth2Client,
-    token: &OAuth2Token,
-) -> oauth::Result<Profile> {
-    let claims = token.extra.get(USERINFO_KEY).ok_or_else(|| {
+async fn google_profile(client: &oauth::OidcClient, token: &OAuth2Token) -> oauth::Result<Profile> {
+    let claims = token.id_token_claims.as_ref().ok_or_else(|| {
         oauth::Error::InvalidIdToken("the login brought no validated ID token claims".into())
     })?;
-    let mut merged = claims.clone();
+    let mut merged = claims.to_json();
     match client.userinfo(token).await {
         Ok(userinfo) => {
             if let Value::Object(merged) = &mut merged {
-                merged.extend(userinfo);
+                merged.extend(userinfo.all);
             }
         }
         Err(e @ oauth::Error::InvalidUserinfo(_)) => return Err(e),
@@ -471,6 +465,7 @@ mod tests {
             expires_at: None,
             scope: None,
             id_token: None,
+            id_token_claims: None,
             extra: BTreeMap::new(),
         })
     }

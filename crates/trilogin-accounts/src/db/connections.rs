@@ -327,6 +327,8 @@ pub(crate) fn open_oauth2_row(
             .id_token
             .map(|t| open(SEALED_ID_TOKEN, &t).map(IdToken::new))
             .transpose()?,
+        // Claims are checked at login and not stored: the ID token is.
+        id_token_claims: None,
         extra: BTreeMap::new(),
     };
     Ok(StoredOAuth2Token {

@@ -167,6 +167,7 @@ mod tests {
             expires_at: None,
             scope: None,
             id_token: Some(IdToken::new("eyJ.old")),
+            id_token_claims: None,
             extra: Default::default(),
         };
         db.save(&NewConnection {

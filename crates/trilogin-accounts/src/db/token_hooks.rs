@@ -371,6 +371,7 @@ mod tests {
             expires_at: Some(OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap()),
             scope: Some("read:user".into()),
             id_token: Some(IdToken::new("id-1")),
+            id_token_claims: None,
             extra: BTreeMap::new(),
         }
     }

@@ -18,6 +18,7 @@ const OAUTH_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
 /// characters kept, everything else as `%XX` with upper-case hex.
 ///
 /// [RFC 5849 §3.6]: https://www.rfc-editor.org/rfc/rfc5849#section-3.6
+#[must_use]
 pub fn percent_encode(value: &str) -> String {
     utf8_percent_encode(value, OAUTH_ENCODE_SET).to_string()
 }
@@ -27,6 +28,7 @@ pub fn percent_encode(value: &str) -> String {
 /// space ([RFC 5849 §3.4.1.3.1]).
 ///
 /// [RFC 5849 §3.4.1.3.1]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.3.1
+#[must_use]
 pub fn form_decode(encoded: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(encoded.as_bytes())
         .map(|(name, value)| (name.into_owned(), value.into_owned()))

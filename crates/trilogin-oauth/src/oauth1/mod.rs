@@ -64,6 +64,36 @@ impl OAuth1Client {
     /// `allow_insecure_http` aside, see [`check_endpoint`]); HMAC and
     /// `PLAINTEXT` need `client_secret`; `RSA-SHA1` reads `rsa_key_file` now,
     /// so a bad key fails at start-up rather than at the first login.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for an empty `client_id`, a missing or insecure
+    /// endpoint, a missing `client_secret`, or an unusable RSA key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use trilogin_oauth::oauth1::OAuth1Client;
+    /// use trilogin_oauth::secret::ClientSecret;
+    /// use trilogin_oauth::{ClientConfig, Error};
+    /// use url::Url;
+    ///
+    /// let http = trilogin_oauth::http::build_client("my-app/1.0", std::time::Duration::from_secs(10))?;
+    /// let config = ClientConfig {
+    ///     client_id: "consumer-key".into(),
+    ///     client_secret: Some(ClientSecret::new("consumer-secret")),
+    ///     request_token_url: Url::parse("https://api.twitter.com/oauth/request_token").ok(),
+    ///     authorize_url: Url::parse("https://api.twitter.com/oauth/authenticate").ok(),
+    ///     access_token_url: Url::parse("https://api.twitter.com/oauth/access_token").ok(),
+    ///     ..ClientConfig::default()
+    /// };
+    /// assert!(config.is_oauth1());
+    /// let twitter = OAuth1Client::new("twitter", config.clone(), http.clone())?;
+    ///
+    /// let no_secret = ClientConfig { client_secret: None, ..config };
+    /// assert!(matches!(OAuth1Client::new("twitter", no_secret, http), Err(Error::Config(_))));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn new(name: &str, config: ClientConfig, http: reqwest::Client) -> Result<Self> {
         if config.client_id.is_empty() {
             return Err(Error::Config(format!("{name}: client_id is empty")));
@@ -100,11 +130,13 @@ impl OAuth1Client {
     }
 
     /// The name the client is registered under.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The configuration the client was built from.
+    #[must_use]
     pub fn config(&self) -> &ClientConfig {
         &self.config
     }
@@ -118,6 +150,13 @@ impl OAuth1Client {
     /// request-token call; `authorize_params` are added to the returned URL.
     ///
     /// [RFC 5849 §2.1]: https://www.rfc-editor.org/rfc/rfc5849#section-2.1
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] when the provider cannot be reached,
+    /// [`Error::Provider`] or [`Error::UnexpectedResponse`] when it refuses the
+    /// request-token call or answers it badly, [`Error::Session`] when the
+    /// pending login cannot be saved.
     #[tracing::instrument(skip_all, fields(client = %self.name))]
     pub async fn authorize_redirect(
         &self,
@@ -158,6 +197,13 @@ impl OAuth1Client {
     /// with every extra field of the answer (`user_id`, `screen_name`) kept.
     ///
     /// [RFC 5849 §2.3]: https://www.rfc-editor.org/rfc/rfc5849#section-2.3
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AccessDenied`] and [`Error::StateMismatch`] as above;
+    /// [`Error::Provider`] for a callback without `oauth_verifier` or a refused
+    /// exchange; [`Error::Transport`], [`Error::UnexpectedResponse`] and
+    /// [`Error::Session`] as for any call.
     #[tracing::instrument(skip_all, fields(client = %self.name))]
     pub async fn authorize_access_token(
         &self,
@@ -218,6 +264,12 @@ impl OAuth1Client {
     /// status is the caller's to read.
     ///
     /// [RFC 5849 §3]: https://www.rfc-editor.org/rfc/rfc5849#section-3
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReauthorizationRequired`] for a 401, [`Error::Transport`] when
+    /// the provider cannot be reached, [`Error::Config`] for a request with both
+    /// a form and a JSON body, or a path that cannot be resolved.
     #[tracing::instrument(skip_all, fields(client = %self.name, path = %req.path))]
     pub async fn request(
         &self,
@@ -256,12 +308,20 @@ impl OAuth1Client {
     }
 
     /// `GET path` signed with `token`.
+    ///
+    /// # Errors
+    ///
+    /// As [`request`](Self::request).
     pub async fn get(&self, path: &str, token: &OAuth1Token) -> Result<reqwest::Response> {
         self.request(&ApiRequest::get(path), token).await
     }
 
     /// `POST path` with a form body, signed with `token` (the form
     /// parameters are part of the signature).
+    ///
+    /// # Errors
+    ///
+    /// As [`request`](Self::request).
     pub async fn post(
         &self,
         path: &str,
@@ -381,6 +441,10 @@ mod tests {
     use crate::secret::ClientSecret;
     use crate::session::MemoryLoginSession;
 
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "it fills the configuration's optional endpoint fields"
+    )]
     fn url(s: &str) -> Option<Url> {
         Some(Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}")))
     }

@@ -23,6 +23,12 @@ pub struct TemporaryCredentials {
 /// Parses the answer to the request-token call. Besides the credentials it
 /// requires `oauth_callback_confirmed=true`: a provider that does not send it
 /// speaks OAuth 1.0 without the 1.0a session-fixation fix.
+///
+/// # Errors
+///
+/// [`Error::Provider`] for a refusal (any status but 2xx, or
+/// `oauth_problem`), [`Error::UnexpectedResponse`] when a field is missing or
+/// the callback is not confirmed.
 pub fn parse_temporary_credentials(status: u16, body: &str) -> Result<TemporaryCredentials> {
     let mut fields = parse_success(status, body)?;
     if fields.get("oauth_callback_confirmed").map(String::as_str) != Some("true") {
@@ -43,6 +49,11 @@ pub fn parse_temporary_credentials(status: u16, body: &str) -> Result<TemporaryC
 
 /// Parses the answer to the access-token call into token credentials,
 /// keeping every other field (Twitter's `user_id`, `screen_name`) in `extra`.
+///
+/// # Errors
+///
+/// [`Error::Provider`] for a refusal, [`Error::UnexpectedResponse`] when the
+/// token or its secret is missing.
 pub fn parse_token_credentials(status: u16, body: &str) -> Result<OAuth1Token> {
     let mut fields = parse_success(status, body)?;
     let (token, secret) = take_credentials(&mut fields, status, body)?;

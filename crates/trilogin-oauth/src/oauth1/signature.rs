@@ -29,6 +29,10 @@ use crate::error::{Error, Result};
 /// query nor fragment.
 ///
 /// [RFC 5849 §3.4.1.2]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.2
+///
+/// # Errors
+///
+/// [`Error::Config`] for a URL that is not http or https, or has no host.
 pub fn base_string_uri(url: &Url) -> Result<String> {
     let scheme = url.scheme();
     if scheme != "http" && scheme != "https" {
@@ -50,6 +54,7 @@ pub fn base_string_uri(url: &Url) -> Result<String> {
 /// (duplicates kept), joined as `name=value` with `&`.
 ///
 /// [RFC 5849 §3.4.1.3.2]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.3.2
+#[must_use]
 pub fn normalize_parameters(params: &[(String, String)]) -> String {
     let mut encoded: Vec<(String, String)> = params
         .iter()
@@ -72,6 +77,10 @@ pub fn normalize_parameters(params: &[(String, String)]) -> String {
 /// added here (§3.4.1.3.1).
 ///
 /// [RFC 5849 §3.4.1.1]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.1
+///
+/// # Errors
+///
+/// [`Error::Config`] when `url` cannot be signed ([`base_string_uri`]).
 pub fn signature_base_string(
     method: &str,
     url: &Url,
@@ -107,6 +116,7 @@ impl Secrets<'_> {
     /// secrets encoded and joined by `&`, which stays even when one is empty.
     ///
     /// [RFC 5849 §3.4.2]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2
+    #[must_use]
     pub fn key(&self) -> String {
         format!(
             "{}&{}",
@@ -142,6 +152,11 @@ impl fmt::Debug for Signer {
 impl Signer {
     /// The signer for `method`; `RSA-SHA1` reads its PEM private key from
     /// `rsa_key_file` (PKCS#8 or PKCS#1), once, here.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `RSA-SHA1` has no key file, or it cannot be read
+    /// or holds no RSA private key.
     pub fn from_config(method: SignatureMethod, rsa_key_file: Option<&Path>) -> Result<Self> {
         Ok(match method {
             SignatureMethod::HmacSha1 => Self::HmacSha1,
@@ -161,6 +176,10 @@ impl Signer {
 
     /// An `RSA-SHA1` signer from a PEM private key, PKCS#8
     /// (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `pem` holds no RSA private key.
     pub fn rsa_sha1_from_pem(pem: &str) -> Result<Self> {
         let key = RsaPrivateKey::from_pkcs8_pem(pem)
             .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
@@ -169,6 +188,7 @@ impl Signer {
     }
 
     /// The `oauth_signature_method` value.
+    #[must_use]
     pub fn name(&self) -> &'static str {
         match self {
             Self::HmacSha1 => "HMAC-SHA1",
@@ -180,6 +200,11 @@ impl Signer {
 
     /// The `oauth_signature` value for `base_string` (ignored by `PLAINTEXT`).
     /// `RSA-SHA1` ignores the shared secrets (RFC 5849 §4.1).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the key is refused (an HMAC key never is) or RSA
+    /// signing fails.
     pub fn sign(&self, base_string: &str, secrets: Secrets<'_>) -> Result<String> {
         match self {
             Self::HmacSha1 => hmac_base64::<Hmac<Sha1>>(&secrets.key(), base_string),
@@ -285,6 +310,11 @@ pub struct SigningOptions<'a> {
 
 /// Signs `request` with `params` and places the protocol parameters as
 /// `options.signature_type` says.
+///
+/// # Errors
+///
+/// [`Error::Config`] when the URL cannot be signed, signing fails, or
+/// [`SignatureType::Body`] is asked for a request without a form body.
 pub fn sign_request(
     options: &SigningOptions<'_>,
     request: Unsigned<'_>,
@@ -333,6 +363,7 @@ pub fn sign_request(
 /// and values percent-encoded and quoted, `realm` first when given.
 ///
 /// [RFC 5849 §3.5.1]: https://www.rfc-editor.org/rfc/rfc5849#section-3.5.1
+#[must_use]
 pub fn authorization_header(realm: Option<&str>, protocol: &[(String, String)]) -> String {
     let mut fields = Vec::with_capacity(protocol.len() + 1);
     if let Some(realm) = realm {
@@ -674,23 +705,8 @@ mod tests {
     // RSA-SHA1: the term.ie request-token vector of Google's Signet library
     // (spec/signet/oauth_1/signature_methods/rsa_sha1_spec.rb); openssl
     // `dgst -sha1 -sign` gives the same signature.
-    const SIGNET_RSA_KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBALRiMLAh9iimur8V
-A7qVvdqxevEuUkW4K+2KdMXmnQbG9Aa7k7eBjK1S+0LYmVjPKlJGNXHDGuy5Fw/d
-7rjVJ0BLB+ubPK8iA/Tw3hLQgXMRRGRXXCn8ikfuQfjUS1uZSatdLB81mydBETlJ
-hI6GH4twrbDJCR2Bwy/XWXgqgGRzAgMBAAECgYBYWVtleUzavkbrPjy0T5FMou8H
-X9u2AC2ry8vD/l7cqedtwMPp9k7TubgNFo+NGvKsl2ynyprOZR1xjQ7WgrgVB+mm
-uScOM/5HVceFuGRDhYTCObE+y1kxRloNYXnx3ei1zbeYLPCHdhxRYW7T0qcynNmw
-rn05/KO2RLjgQNalsQJBANeA3Q4Nugqy4QBUCEC09SqylT2K9FrrItqL2QKc9v0Z
-zO2uwllCbg0dwpVuYPYXYvikNHHg+aCWF+VXsb9rpPsCQQDWR9TT4ORdzoj+Nccn
-qkMsDmzt0EfNaAOwHOmVJ2RVBspPcxt5iN4HI7HNeG6U5YsFBb+/GZbgfBT3kpNG
-WPTpAkBI+gFhjfJvRw38n3g/+UeAkwMI2TJQS4n8+hid0uus3/zOjDySH3XHCUno
-cn1xOJAyZODBo47E+67R4jV1/gzbAkEAklJaspRPXP877NssM5nAZMU0/O/NGCZ+
-3jPgDUno6WbJn5cqm8MqWhW1xGkImgRk+fkDBquiq4gPiT898jusgQJAd5Zrr6Q8
-AO/0isr/3aa6O6NLQxISLKcPDk2NOccAfS/xOtfOz4sJYM3+Bs4Io9+dZGSDCA54
-Lw03eHTNQghS0A==
------END PRIVATE KEY-----
-";
+    const SIGNET_RSA_KEY: &str =
+        include_str!("../../tests/oauth1/fixtures/signet-rsa-sha1-key.pem");
 
     #[test]
     fn the_signet_rsa_sha1_vector_is_reproduced() {
@@ -904,8 +920,7 @@ Lw03eHTNQghS0A==
         fn decode(part: &str) -> String {
             percent_decode_str(part)
                 .decode_utf8()
-                .map(|s| s.into_owned())
-                .unwrap_or_else(|e| panic!("{part}: {e}"))
+                .map_or_else(|e| panic!("{part}: {e}"), std::borrow::Cow::into_owned)
         }
 
         type Params = Vec<(String, String)>;

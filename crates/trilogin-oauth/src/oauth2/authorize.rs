@@ -1,13 +1,14 @@
 //! The authorization code flow (RFC 6749 §4.1) with PKCE (RFC 7636), the
-//! OpenID Connect nonce, and the RFC 9207 `iss` check.
+//! `nonce` a token check asks for, and the RFC 9207 `iss` check.
 
 use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 use url::Url;
 
-use super::{Endpoints, OAuth2Client, USERINFO_KEY};
+use super::{Endpoints, Grant, OAuth2Client};
 use crate::error::{Error, Result};
+use crate::http::required;
 use crate::pending::PendingLogins;
 use crate::pkce::{Pkce, method_name};
 use crate::secret::{Nonce, PkceVerifier, State, random_token};
@@ -32,7 +33,8 @@ pub struct PendingLogin {
     pub state: State,
     /// The PKCE verifier, unless PKCE is switched off.
     pub verifier: Option<PkceVerifier>,
-    /// The OpenID Connect nonce, when the scope has `openid`.
+    /// The `nonce` sent, for the token check that asked for it to match
+    /// (OpenID Connect's, OIDC Core §3.1.2.1).
     pub nonce: Option<Nonce>,
     /// The `redirect_uri` sent, which the code exchange must repeat.
     pub redirect_uri: String,
@@ -41,8 +43,16 @@ pub struct PendingLogin {
 impl OAuth2Client {
     /// Starts a login: saves a pending login in `session` and returns the
     /// provider's authorization URL to redirect the browser to (RFC 6749
-    /// §4.1.1), with `state`, the PKCE challenge, the `nonce` for OpenID
-    /// Connect, `authorize_params`, then `extra`.
+    /// §4.1.1), with `state`, the PKCE challenge, the `nonce` the client's
+    /// [`TokenCheck`](super::TokenCheck) asks for, `authorize_params`, then
+    /// `extra`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no authorization endpoint is configured or
+    /// discovered, or an extra parameter would replace one the client sets
+    /// itself; discovery's errors ([`server_metadata`](Self::server_metadata));
+    /// [`Error::Session`] when the pending login cannot be saved.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn authorize_redirect(
         &self,
@@ -51,7 +61,7 @@ impl OAuth2Client {
         extra: &[(&str, &str)],
     ) -> Result<Url> {
         let endpoints = self.endpoints().await?;
-        let mut url = Endpoints::required(&endpoints.authorize, "authorization endpoint")?.clone();
+        let mut url = required(endpoints.authorize.as_ref(), "authorization endpoint")?.clone();
         let names = self.config.authorize_params.keys().map(String::as_str);
         for name in names.chain(extra.iter().map(|(k, _)| *k)) {
             if RESERVED.contains(&name) {
@@ -62,7 +72,7 @@ impl OAuth2Client {
         }
         // 32 random bytes: well above the 128 bits RFC 6749 §10.10 asks for.
         let state = State::new(random_token(32));
-        let nonce = self.is_oidc().then(|| Nonce::new(random_token(32)));
+        let nonce = self.token_check.as_ref().and_then(|c| c.login_nonce(self));
         let pkce = self.config.code_challenge_method.map(Pkce::generate);
         {
             let mut query = url.query_pairs_mut();
@@ -103,9 +113,18 @@ impl OAuth2Client {
 
     /// Finishes a login from the callback's parameters (the query of a GET,
     /// or the form of a `response_mode=form_post` POST): checks `state` and
-    /// `iss`, exchanges the code (RFC 6749 §4.1.3), and for OpenID Connect
-    /// validates the ID token, whose claims it puts under
-    /// [`USERINFO_KEY`] in the token's `extra`.
+    /// `iss`, exchanges the code (RFC 6749 §4.1.3), and passes the token
+    /// through the client's [`TokenCheck`](super::TokenCheck), if any.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StateMismatch`] when the `state` is missing or is not a pending
+    /// login of this browser (checked before anything else);
+    /// [`Error::AccessDenied`] or [`Error::Provider`] when the callback carries
+    /// an error; [`Error::IssuerMismatch`] for a wrong or missing `iss`;
+    /// [`Error::UnexpectedResponse`] for a callback without a code; the code
+    /// exchange's [`Error::Transport`], [`Error::Provider`] and
+    /// [`Error::UnexpectedResponse`]; and whatever the token check refuses.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn authorize_access_token(
         &self,
@@ -150,7 +169,7 @@ impl OAuth2Client {
                 body: String::new(),
             })?;
 
-        let token_url = Endpoints::required(&endpoints.token, "token endpoint")?;
+        let token_url = required(endpoints.token.as_ref(), "token endpoint")?;
         let mut form = vec![
             ("grant_type".to_owned(), "authorization_code".to_owned()),
             ("code".to_owned(), code.clone()),
@@ -171,20 +190,13 @@ impl OAuth2Client {
                 form,
                 None,
                 self.config.compliance.access_token_response.as_ref(),
+                now,
             )
             .await?;
-
-        if let Some(nonce) = &pending.nonce {
-            let id_token = token.id_token.clone().ok_or_else(|| {
-                Error::InvalidIdToken(
-                    "the token answer of an OpenID Connect login has no id_token".into(),
-                )
-            })?;
-            let claims = self
-                .validate_id_token(&id_token, Some(nonce), Some(&token.access_token), now)
-                .await?;
-            token.extra.insert(USERINFO_KEY.into(), claims.to_json());
-        }
+        let grant = Grant::AuthorizationCode {
+            nonce: pending.nonce.as_ref(),
+        };
+        self.check_token(&mut token, grant, now).await?;
         Ok(token)
     }
 }

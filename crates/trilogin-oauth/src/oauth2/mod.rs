@@ -1,12 +1,16 @@
 //! The OAuth 2.0 client (RFC 6749): authorization code flow with PKCE,
 //! token endpoint calls with client authentication, refresh on access with
-//! single flight, protected resource requests and revocation. OpenID
-//! Connect (`oidc`) builds on it.
+//! single flight, protected resource requests and revocation.
+//!
+//! OpenID Connect (`oidc`) is a layer over this module's public API: it
+//! installs a [`TokenCheck`] that has each login send a nonce and validates
+//! the ID token of every token received. Nothing here depends on it.
 
 mod authorize;
 mod refresh;
 mod resource;
 mod revoke;
+pub mod token_check;
 pub mod token_response;
 
 use std::sync::Arc;
@@ -18,19 +22,15 @@ use url::Url;
 use super::client_auth::ClientAuth;
 use super::compliance::{RequestHook, TokenAnswerHook};
 use super::config::ClientConfig;
+use super::discovery::{MetadataCache, ProviderMetadata};
 use super::error::{Error, Result};
-use super::http::{ProviderTimeout as _, check_endpoint};
-use super::oidc::discovery::{MetadataCache, ProviderMetadata};
-use super::oidc::jwks::JwksCache;
+use super::http::{ProviderTimeout as _, check_endpoint, configured_or_discovered};
 use super::token::OAuth2Token;
 
 pub use authorize::PendingLogin;
+pub use token_check::{Grant, TokenCheck};
 
-/// Key in [`OAuth2Token::extra`] under which a login puts the validated ID
-/// token claims (as Authlib's `token['userinfo']`).
-pub const USERINFO_KEY: &str = "userinfo";
-
-/// A registered OAuth 2.0 / OpenID Connect client.
+/// A registered OAuth 2.0 client.
 #[derive(Debug)]
 pub struct OAuth2Client {
     name: String,
@@ -38,36 +38,99 @@ pub struct OAuth2Client {
     http: reqwest::Client,
     auth: ClientAuth,
     metadata: MetadataCache,
-    jwks: JwksCache,
+    token_check: Option<Arc<dyn TokenCheck>>,
     refresh_locks: refresh::RefreshLocks,
 }
 
-/// The endpoints of a client: configured values win over discovered ones.
+/// The OAuth 2 endpoints of a client: configured values win over
+/// discovered ones.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Endpoints {
+#[non_exhaustive]
+pub struct Endpoints {
+    /// The authorization endpoint (RFC 6749 §3.1).
     pub authorize: Option<Url>,
+    /// The token endpoint (RFC 6749 §3.2).
     pub token: Option<Url>,
+    /// Where refreshes go: `refresh_token_url`, else the token endpoint.
     pub refresh: Option<Url>,
-    pub userinfo: Option<Url>,
-    pub jwks_uri: Option<Url>,
+    /// The revocation endpoint (RFC 7009 §2).
     pub revocation: Option<Url>,
-    pub end_session: Option<Url>,
+    /// The issuer identifier (RFC 8414 §2, RFC 9207 §2).
     pub issuer: Option<String>,
+    /// The provider's metadata document, when it has one.
     pub metadata: Option<Arc<ProviderMetadata>>,
-}
-
-impl Endpoints {
-    fn required<'a>(url: &'a Option<Url>, what: &str) -> Result<&'a Url> {
-        url.as_ref()
-            .ok_or_else(|| Error::Config(format!("no {what} configured or discovered")))
-    }
 }
 
 impl OAuth2Client {
     /// A client named `name` (the registry key, also the storage key) with
     /// `config`, sending through the shared `http` client. Configured
     /// endpoints are checked here; discovered ones when they are found.
+    ///
+    /// A scope that asks for `openid` is refused: its ID tokens would go
+    /// unchecked. OpenID Connect clients are built by
+    /// [`OidcClient::new`](crate::OidcClient::new) (or the registry), which
+    /// installs the check through [`with_token_check`](Self::with_token_check).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a scope asking for `openid`, an empty `client_id`,
+    /// an insecure endpoint, or client authentication that cannot be set up
+    /// ([`ClientAuth::from_config`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use trilogin_oauth::secret::ClientSecret;
+    /// use trilogin_oauth::{ClientConfig, Error, OAuth2Client};
+    /// use url::Url;
+    ///
+    /// let http = trilogin_oauth::http::build_client("my-app/1.0", std::time::Duration::from_secs(10))?;
+    /// let config = ClientConfig {
+    ///     client_id: "my-client".into(),
+    ///     client_secret: Some(ClientSecret::new("my-secret")),
+    ///     authorize_url: Url::parse("https://github.com/login/oauth/authorize").ok(),
+    ///     access_token_url: Url::parse("https://github.com/login/oauth/access_token").ok(),
+    ///     scope: Some("read:user".into()),
+    ///     ..ClientConfig::default()
+    /// };
+    /// let github = OAuth2Client::new("github", config.clone(), http.clone())?;
+    /// assert_eq!(github.name(), "github");
+    ///
+    /// let openid = ClientConfig { scope: Some("openid".into()), ..config };
+    /// assert!(matches!(OAuth2Client::new("p", openid, http), Err(Error::Config(_))));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn new(name: &str, config: ClientConfig, http: reqwest::Client) -> Result<Self> {
+        if config.is_oidc() {
+            return Err(Error::Config(format!(
+                "{name}: the scope asks for openid; an OpenID Connect client validates its ID tokens"
+            )));
+        }
+        Self::build(name, config, http, None)
+    }
+
+    /// A client like [`new`](Self::new) whose received tokens all pass
+    /// `check` first, the code exchange's and every refresh's, and whose
+    /// logins send the nonce `check` asks for.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new), but a scope asking for `openid` is allowed.
+    pub fn with_token_check(
+        name: &str,
+        config: ClientConfig,
+        http: reqwest::Client,
+        check: Arc<dyn TokenCheck>,
+    ) -> Result<Self> {
+        Self::build(name, config, http, Some(check))
+    }
+
+    fn build(
+        name: &str,
+        config: ClientConfig,
+        http: reqwest::Client,
+        token_check: Option<Arc<dyn TokenCheck>>,
+    ) -> Result<Self> {
         for url in [
             &config.authorize_url,
             &config.access_token_url,
@@ -91,7 +154,7 @@ impl OAuth2Client {
         Ok(Self {
             name: name.to_owned(),
             metadata: MetadataCache::new(config.metadata_ttl),
-            jwks: JwksCache::new(config.metadata_ttl),
+            token_check,
             auth,
             config,
             http,
@@ -109,24 +172,17 @@ impl OAuth2Client {
         &self.config
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
+    /// The shared HTTP client this client sends through.
+    pub fn http(&self) -> &reqwest::Client {
         &self.http
-    }
-
-    pub(crate) fn jwks(&self) -> &JwksCache {
-        &self.jwks
-    }
-
-    /// True when the configured scope asks for OpenID Connect.
-    pub fn is_oidc(&self) -> bool {
-        self.config
-            .scope
-            .as_deref()
-            .is_some_and(|s| s.split_whitespace().any(|s| s == "openid"))
     }
 
     /// The provider's discovery document, fetched on first use and cached
     /// for `metadata_ttl`; `None` without a `server_metadata_url`.
+    ///
+    /// # Errors
+    ///
+    /// As [`MetadataCache::get`].
     pub async fn server_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>> {
         match &self.config.server_metadata_url {
             Some(url) => self
@@ -138,45 +194,58 @@ impl OAuth2Client {
         }
     }
 
-    pub(crate) async fn endpoints(&self) -> Result<Endpoints> {
+    /// The client's endpoints and issuer, from its configuration and,
+    /// for what it leaves out, its provider's metadata.
+    ///
+    /// # Errors
+    ///
+    /// Discovery's errors ([`server_metadata`](Self::server_metadata)), and
+    /// [`Error::Config`] for a discovered endpoint that breaks the endpoint
+    /// rule.
+    pub async fn endpoints(&self) -> Result<Endpoints> {
         let metadata = self.server_metadata().await?;
         let c = &self.config;
         let m = metadata.as_deref();
-        let pick =
-            |configured: &Option<Url>, discovered: Option<&Option<Url>>| -> Result<Option<Url>> {
-                if let Some(url) = configured {
-                    return Ok(Some(url.clone()));
-                }
-                match discovered.and_then(Option::as_ref) {
-                    Some(url) => {
-                        check_endpoint(url, c.allow_insecure_http)?;
-                        Ok(Some(url.clone()))
-                    }
-                    None => Ok(None),
-                }
-            };
+        let pick = |configured: &Option<Url>, discovered: Option<&Option<Url>>| {
+            configured_or_discovered(
+                configured.as_ref(),
+                discovered.and_then(Option::as_ref),
+                c.allow_insecure_http,
+            )
+        };
         let token = pick(&c.access_token_url, m.map(|m| &m.token_endpoint))?;
         Ok(Endpoints {
             authorize: pick(&c.authorize_url, m.map(|m| &m.authorization_endpoint))?,
             refresh: c.refresh_token_url.clone().or_else(|| token.clone()),
             token,
-            userinfo: pick(&c.userinfo_endpoint, m.map(|m| &m.userinfo_endpoint))?,
-            jwks_uri: pick(&c.jwks_uri, m.map(|m| &m.jwks_uri))?,
             revocation: pick(&c.revocation_endpoint, m.map(|m| &m.revocation_endpoint))?,
-            end_session: pick(&c.end_session_endpoint, m.map(|m| &m.end_session_endpoint))?,
             issuer: c.issuer.clone().or_else(|| m.map(|m| m.issuer.clone())),
             metadata,
         })
     }
 
+    /// Runs the installed [`TokenCheck`] on a received token.
+    async fn check_token(
+        &self,
+        token: &mut OAuth2Token,
+        grant: Grant<'_>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        match &self.token_check {
+            Some(check) => check.check(self, token, grant, now).await,
+            None => Ok(()),
+        }
+    }
+
     /// POSTs a form to a token-type endpoint with client authentication and
-    /// reads the token from the answer.
+    /// reads the token from the answer, received at `now`.
     async fn token_request(
         &self,
         url: &Url,
         form: Vec<(String, String)>,
         request_hook: Option<&RequestHook>,
         answer_hook: Option<&TokenAnswerHook>,
+        now: OffsetDateTime,
     ) -> Result<OAuth2Token> {
         let (status, content_type, body) = self.post_form(url, form, request_hook).await?;
         token_response::parse_token_response(
@@ -184,7 +253,7 @@ impl OAuth2Client {
             content_type.as_deref(),
             &body,
             answer_hook,
-            OffsetDateTime::now_utc(),
+            now,
         )
     }
 

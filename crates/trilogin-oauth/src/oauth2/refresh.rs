@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{Endpoints, OAuth2Client, USERINFO_KEY};
+use super::{Grant, OAuth2Client};
 use crate::error::{Error, Result};
 use crate::hooks::{RefreshClaim, TokenHooks, UpdateOutcome};
-use crate::oidc::id_token::stored_subject;
+use crate::http::required;
 use crate::token::{OAuth2Token, Token};
 
 /// How often a refresh that another process holds is waited for.
@@ -53,12 +53,21 @@ fn replaced(current: &OAuth2Token, old: &OAuth2Token) -> bool {
 impl OAuth2Client {
     /// Exchanges the refresh token of `token` for a new token at
     /// `refresh_token_url` (or the token endpoint), with the same client
-    /// authentication. The old refresh token, scope and ID token are kept
-    /// when the answer brings none. `invalid_grant` means the grant is gone:
+    /// authentication, and passes the answer through the client's
+    /// [`TokenCheck`](super::TokenCheck), if any. The old refresh token,
+    /// scope and ID token are kept when the answer brings none.
+    /// `invalid_grant` means the grant is gone:
     /// [`Error::ReauthorizationRequired`].
     ///
     /// This alone does not save the new token nor guard against concurrent
     /// refreshes; resource requests use [`token`](Self::token), which does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReauthorizationRequired`] without a refresh token or on
+    /// `invalid_grant`; [`Error::Provider`], [`Error::Transport`] and
+    /// [`Error::UnexpectedResponse`] for other failures of the call; whatever
+    /// the token check refuses.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn refresh_token(&self, token: &OAuth2Token) -> Result<OAuth2Token> {
         let refresh_token =
@@ -69,7 +78,7 @@ impl OAuth2Client {
                     reason: "the token has no refresh token".into(),
                 })?;
         let endpoints = self.endpoints().await?;
-        let url = Endpoints::required(&endpoints.refresh, "token endpoint")?;
+        let url = required(endpoints.refresh.as_ref(), "token endpoint")?;
         let form = vec![
             ("grant_type".to_owned(), "refresh_token".to_owned()),
             (
@@ -77,12 +86,14 @@ impl OAuth2Client {
                 refresh_token.secret().to_owned(),
             ),
         ];
+        let now = OffsetDateTime::now_utc();
         let result = self
             .token_request(
                 url,
                 form,
                 self.config.compliance.refresh_token_request.as_ref(),
                 self.config.compliance.refresh_token_response.as_ref(),
+                now,
             )
             .await;
         let mut new = match result {
@@ -95,38 +106,30 @@ impl OAuth2Client {
             }
             other => other?,
         };
-        // OIDC Core §12.2: an ID token from a refresh is validated like the
-        // first (without a nonce) and must be about the same person.
-        if let Some(id_token) = &new.id_token
-            && self.is_oidc()
-        {
-            let claims = self
-                .validate_id_token(
-                    id_token,
-                    None,
-                    Some(&new.access_token),
-                    OffsetDateTime::now_utc(),
-                )
-                .await?;
-            if let Some(sub) = stored_subject(token)?
-                && sub != claims.sub
-            {
-                return Err(Error::InvalidIdToken(
-                    "the refreshed ID token names another subject".into(),
-                ));
-            }
-            new.extra.insert(USERINFO_KEY.into(), claims.to_json());
-        }
+        self.check_token(&mut new, Grant::RefreshToken { replaced: token }, now)
+            .await?;
+        // An ID token kept from the old token keeps its claims with it.
+        let (id_token, id_token_claims) = match new.id_token {
+            Some(id_token) => (Some(id_token), new.id_token_claims),
+            None => (token.id_token.clone(), token.id_token_claims.clone()),
+        };
         Ok(OAuth2Token {
             refresh_token: new.refresh_token.or_else(|| token.refresh_token.clone()),
             scope: new.scope.or_else(|| token.scope.clone()),
-            id_token: new.id_token.or_else(|| token.id_token.clone()),
+            id_token,
+            id_token_claims,
             ..new
         })
     }
 
     /// The person's current token through `hooks`, refreshed first when it
     /// expires within `leeway` and can be refreshed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotConnected`] when no token is stored, [`Error::Storage`] when
+    /// the hooks fail or hold an OAuth 1 token, and the refresh's errors
+    /// ([`refresh_token`](Self::refresh_token)).
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn token(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
         let token = self.stored_token(hooks).await?;
@@ -143,12 +146,17 @@ impl OAuth2Client {
     /// page's "Refresh now"), through the same single flight and
     /// compare-and-swap as a refresh on access. A refresh that another
     /// request finished meanwhile counts: its token is returned.
+    ///
+    /// # Errors
+    ///
+    /// As [`refresh_once`](Self::refresh_once), and [`Error::NotConnected`]
+    /// when no token is stored.
     pub async fn refresh_now(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
         let token = self.stored_token(hooks).await?;
         self.refresh_once(hooks, &token).await
     }
 
-    pub(super) async fn stored_token(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
+    async fn stored_token(&self, hooks: &dyn TokenHooks) -> Result<OAuth2Token> {
         match hooks.fetch_token(&self.name).await? {
             Some(Token::OAuth2(token)) => Ok(token),
             Some(Token::OAuth1(_)) => Err(Error::Storage(format!(
@@ -159,10 +167,20 @@ impl OAuth2Client {
         }
     }
 
-    /// Replaces `old` by a refreshed token, once: concurrent callers in this
-    /// process wait for the first and use its result; other processes are
-    /// kept out by `claim_refresh` and the compare-and-swap of `update_token`.
-    pub(crate) async fn refresh_once(
+    /// Replaces `old`, the person's stored token in `hooks`, by a refreshed
+    /// token, once: concurrent callers in this process wait for the first
+    /// and use its result; other processes are kept out by `claim_refresh`
+    /// and the compare-and-swap of `update_token`. For a call that the
+    /// provider refused with `old` (a 401), as [`request`](Self::request)
+    /// does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReauthorizationRequired`] when `old` has no refresh token or the
+    /// grant is gone; [`Error::Storage`] when the hooks fail, or another process
+    /// holds the refresh for too long; the refresh's other errors
+    /// ([`refresh_token`](Self::refresh_token)).
+    pub async fn refresh_once(
         &self,
         hooks: &dyn TokenHooks,
         old: &OAuth2Token,

@@ -11,7 +11,7 @@ use crate::config::TokenPlacement;
 use crate::error::{Error, Result};
 use crate::hooks::TokenHooks;
 use crate::http::{ProviderTimeout as _, check_endpoint};
-use crate::request::{ApiRequest, ApiVerbs};
+use crate::request::ApiRequest;
 use crate::token::OAuth2Token;
 
 impl OAuth2Client {
@@ -19,6 +19,12 @@ impl OAuth2Client {
     /// first when it is about to expire, and once more after a 401. A second
     /// 401, or a 401 without a refresh token, is
     /// [`Error::ReauthorizationRequired`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReauthorizationRequired`] as above; the errors of
+    /// [`token`](Self::token), of the refresh, and of
+    /// [`request_with_token`](Self::request_with_token).
     #[tracing::instrument(skip_all, fields(client = %self.name(), path = %request.path))]
     pub async fn request(
         &self,
@@ -48,6 +54,12 @@ impl OAuth2Client {
 
     /// Sends `request` once with `token`, placed per `token_placement`,
     /// without refreshing. Redirects come back as they are.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a path that cannot be resolved or breaks the
+    /// endpoint rule, a bad header, or a JSON body with `token_placement=body`;
+    /// [`Error::Transport`] when the provider cannot be reached.
     #[tracing::instrument(skip_all, fields(client = %self.name(), path = %request.path))]
     pub async fn request_with_token(
         &self,
@@ -134,16 +146,5 @@ impl OAuth2Client {
         }
         base.join(path)
             .map_err(|e| Error::Config(format!("bad resource path {path}: {e}")))
-    }
-}
-
-#[async_trait::async_trait]
-impl ApiVerbs for OAuth2Client {
-    async fn send(
-        &self,
-        request: &ApiRequest,
-        hooks: &dyn TokenHooks,
-    ) -> Result<reqwest::Response> {
-        self.request(request, hooks).await
     }
 }

@@ -9,6 +9,12 @@ impl OAuth2Client {
     /// token when there is one (which ends the whole grant, RFC 7009 §2.1),
     /// else the access token. Returns `false` when the provider offers no
     /// revocation endpoint.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Provider`] when the provider answers with an OAuth error,
+    /// [`Error::UnexpectedResponse`] for any other failure, [`Error::Transport`]
+    /// when it cannot be reached; discovery's errors.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn revoke_token(&self, token: &OAuth2Token) -> Result<bool> {
         let endpoints = self.endpoints().await?;

@@ -23,6 +23,34 @@ const KNOWN: &[&str] = &[
 
 /// Decodes a token endpoint answer, lets `hook` fix it, and reads the token
 /// out of it. `received_at` turns `expires_in` into `expires_at`.
+///
+/// # Errors
+///
+/// [`Error::Provider`] for an answer with an `error` field, whatever its
+/// status; [`Error::UnexpectedResponse`] for a redirect, another failing
+/// status, a body that is neither JSON nor form-encoded, or a token that is
+/// missing or unusable.
+///
+/// # Examples
+///
+/// GitHub answers a request without `Accept: application/json` in form
+/// encoding, with no lifetime:
+///
+/// ```
+/// use time::macros::datetime;
+/// use trilogin_oauth::oauth2::token_response::parse_token_response;
+///
+/// let token = parse_token_response(
+///     200,
+///     Some("application/x-www-form-urlencoded; charset=utf-8"),
+///     "access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo%2Cgist&token_type=bearer",
+///     None,
+///     datetime!(2026-05-01 08:00 UTC),
+/// )?;
+/// assert_eq!(token.scope.as_deref(), Some("repo,gist"));
+/// assert_eq!(token.expires_at, None);
+/// # Ok::<(), trilogin_oauth::Error>(())
+/// ```
 pub fn parse_token_response(
     status: u16,
     content_type: Option<&str>,
@@ -38,6 +66,11 @@ pub fn parse_token_response(
 }
 
 /// The answer's fields, from JSON or from form encoding.
+///
+/// # Errors
+///
+/// [`Error::UnexpectedResponse`] for a redirect, or a body that is neither a
+/// JSON object nor form-encoded.
 pub fn decode_answer(status: u16, content_type: Option<&str>, body: &str) -> Result<TokenAnswer> {
     let unexpected = |reason: &str| Error::UnexpectedResponse {
         status,
@@ -69,6 +102,12 @@ pub fn decode_answer(status: u16, content_type: Option<&str>, body: &str) -> Res
 }
 
 /// Reads a token out of decoded fields, or the provider's error.
+///
+/// # Errors
+///
+/// [`Error::Provider`] for an `error` field; [`Error::UnexpectedResponse`]
+/// for a failing status, no `access_token`, a `token_type` other than
+/// bearer, or an `expires_in` that is no number of seconds.
 pub fn token_from_answer(
     answer: TokenAnswer,
     body: &str,
@@ -129,13 +168,13 @@ pub fn token_from_answer(
         expires_at,
         scope: text(&fields, "scope"),
         id_token: text(&fields, "id_token").map(IdToken::new),
+        // Only the ID token check sets validated claims.
+        id_token_claims: None,
         extra: BTreeMap::new(),
     };
     for name in KNOWN {
         fields.remove(*name);
     }
-    // `userinfo` carries validated ID token claims; a provider may not set it.
-    fields.remove(super::USERINFO_KEY);
     Ok(OAuth2Token {
         extra: fields.into_iter().collect(),
         ..token
@@ -270,10 +309,10 @@ mod tests {
         let token = parse(
             200,
             "application/json",
-            r#"{"access_token":"a","userinfo":{"sub":"admin"}}"#,
+            r#"{"access_token":"a","userinfo":{"sub":"admin"},"id_token_claims":{"sub":"admin"}}"#,
         )
         .unwrap();
-        assert!(!token.extra.contains_key("userinfo"));
+        assert_eq!(token.id_token_claims, None);
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! algorithm from the allow-list and a key from the provider's key set,
 //! then every claim a relying party must check. The claim checks are a pure
 //! function of the claims and the time, so tests pin the clock.
+//!
+//! [`IdTokenValidator`] is the OAuth 2 client's [`TokenCheck`] in an
+//! [`OidcClient`]: every token received, at login or on refresh, passes it.
 
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -10,40 +13,14 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
-use super::jwks::KeySource;
+use super::OidcClient;
+use super::jwks::{JwksCache, KeySource};
+pub use crate::claims::IdTokenClaims;
 use crate::error::{Error, Result};
-use crate::oauth2::OAuth2Client;
-use crate::secret::{AccessToken, IdToken, Nonce};
+use crate::http::configured_or_discovered;
+use crate::oauth2::{Grant, OAuth2Client, TokenCheck};
+use crate::secret::{AccessToken, IdToken, Nonce, random_token};
 use crate::token::OAuth2Token;
-
-/// The validated claims of an ID token.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct IdTokenClaims {
-    /// `iss`: the issuer.
-    pub iss: String,
-    /// `sub`: the person's stable id at the provider.
-    pub sub: String,
-    /// `aud`, as a list.
-    pub aud: Vec<String>,
-    /// `exp`, seconds since the epoch.
-    pub exp: i64,
-    /// `iat`, seconds since the epoch.
-    pub iat: i64,
-    /// Every claim, including the ones above (`email`, `name`, `picture` ...).
-    pub all: Map<String, Value>,
-}
-
-impl IdTokenClaims {
-    /// A string claim, e.g. `email`.
-    pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.all.get(name).and_then(Value::as_str)
-    }
-
-    /// The claims as one JSON object, as stored under `userinfo`.
-    pub fn to_json(&self) -> Value {
-        Value::Object(self.all.clone())
-    }
-}
 
 /// What the claims of one ID token must match.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +45,44 @@ fn invalid(reason: impl Into<String>) -> Error {
 
 /// Checks the claims of an ID token whose signature was verified with
 /// `alg`, at time `now`.
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] naming the first claim that fails.
+///
+/// # Examples
+///
+/// ```
+/// use jsonwebtoken::Algorithm;
+/// use serde_json::json;
+/// use time::{Duration, macros::datetime};
+/// use trilogin_oauth::Error;
+/// use trilogin_oauth::oidc::id_token::{Expected, check_claims};
+/// use trilogin_oauth::secret::Nonce;
+///
+/// let now = datetime!(2026-04-01 12:00 UTC);
+/// let nonce = Nonce::new("n-0S6_WzA2Mj");
+/// let expected = Expected {
+///     issuer: "https://op.test",
+///     issuer_aliases: &[],
+///     client_id: "client-1",
+///     nonce: Some(&nonce),
+///     access_token: None,
+///     leeway: Duration::seconds(120),
+/// };
+/// let mut claims = json!({
+///     "iss": "https://op.test", "sub": "248289761001", "aud": "client-1",
+///     "exp": now.unix_timestamp() + 600, "iat": now.unix_timestamp(),
+///     "nonce": "n-0S6_WzA2Mj",
+/// });
+/// let valid = check_claims(claims.as_object().expect("an object"), Algorithm::RS256, &expected, now)?;
+/// assert_eq!(valid.sub, "248289761001");
+///
+/// claims["nonce"] = json!("replayed");
+/// let replayed = check_claims(claims.as_object().expect("an object"), Algorithm::RS256, &expected, now);
+/// assert!(matches!(replayed, Err(Error::InvalidIdToken(_))));
+/// # Ok::<(), Error>(())
+/// ```
 pub fn check_claims(
     claims: &Map<String, Value>,
     alg: Algorithm,
@@ -125,7 +140,7 @@ pub fn check_claims(
         }
     }
     if let (Some(at_hash), Some(access_token)) = (text("at_hash"), expected.access_token) {
-        let computed = token_hash(access_token.secret(), alg)?;
+        let computed = token_hash(access_token.secret(), alg);
         if !bool::from(computed.as_bytes().ct_eq(at_hash.as_bytes())) {
             return Err(invalid("at_hash does not match the access token"));
         }
@@ -142,7 +157,8 @@ pub fn check_claims(
 
 /// OIDC Core §3.1.3.6: the left half of the hash of the access token,
 /// with the hash of the signing algorithm, base64url-encoded.
-pub fn token_hash(value: &str, alg: Algorithm) -> Result<String> {
+#[must_use]
+pub fn token_hash(value: &str, alg: Algorithm) -> String {
     let digest: Vec<u8> = match alg {
         Algorithm::HS256 | Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => {
             Sha256::digest(value.as_bytes()).to_vec()
@@ -155,13 +171,14 @@ pub fn token_hash(value: &str, alg: Algorithm) -> Result<String> {
         }
     };
     let half = digest.get(..digest.len() / 2).unwrap_or_default();
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(half))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(half)
 }
 
 /// The algorithms an ID token may be signed with. An explicit setting wins
 /// (and only it may name HMAC algorithms); else the provider's metadata
 /// without HMAC; else RS256 (OIDC Discovery §3). Never `none`, which
 /// `jsonwebtoken` cannot even represent.
+#[must_use]
 pub fn allowed_algorithms(
     configured: Option<&[String]>,
     discovered: Option<&[String]>,
@@ -184,6 +201,11 @@ fn is_hmac(alg: Algorithm) -> bool {
 /// an ID token, before anything about it is trusted.
 ///
 /// [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] for a token that is not a compact JWS, or whose
+/// `alg` is unknown (`none` among them).
 pub fn read_header(id_token: &str) -> Result<jsonwebtoken::Header> {
     jsonwebtoken::decode_header(id_token)
         .map_err(|e| invalid(format!("unreadable header or unsupported alg: {e}")))
@@ -191,6 +213,11 @@ pub fn read_header(id_token: &str) -> Result<jsonwebtoken::Header> {
 
 /// The claims of `id_token` once its signature verifies with `key` under
 /// `alg`; none of them is checked yet (that is [`check_claims`]).
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] when the signature does not verify, or the
+/// payload is not a JSON object.
 pub fn verify_signature(
     id_token: &str,
     key: &DecodingKey,
@@ -206,40 +233,66 @@ pub fn verify_signature(
         .map_err(|e| invalid(format!("signature check failed: {e}")))
 }
 
-impl OAuth2Client {
-    /// Validates `id_token` (OIDC Core §3.1.3.7) at time `now`: algorithm
-    /// allow-list, signature, then the claims. `nonce` is the login's
-    /// nonce (`None` for an ID token from a refresh, OIDC Core §12.2);
-    /// `access_token`, when given, is checked against `at_hash`.
-    #[tracing::instrument(skip_all, fields(client = %self.name()))]
-    pub async fn validate_id_token(
+/// Validates the ID tokens of one client, with the provider's key set
+/// cached for `metadata_ttl` (and fetched again for an unknown `kid`).
+#[derive(Debug)]
+pub struct IdTokenValidator {
+    jwks: JwksCache,
+}
+
+impl IdTokenValidator {
+    /// A validator whose cached key set lives for `key_set_ttl`.
+    #[must_use]
+    pub fn new(key_set_ttl: Duration) -> Self {
+        Self {
+            jwks: JwksCache::new(key_set_ttl),
+        }
+    }
+
+    /// Validates `id_token` for `client` (OIDC Core §3.1.3.7) at time
+    /// `now`: algorithm allow-list, signature, then the claims. `nonce` is
+    /// the login's nonce (`None` for an ID token from a refresh, OIDC Core
+    /// §12.2); `access_token`, when given, is checked against `at_hash`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidIdToken`] for an algorithm outside the allow-list, no
+    /// fitting key, a bad signature or a failing claim; [`Error::Config`] when
+    /// no key set, client secret (for HMAC) or issuer is known; the key set's
+    /// and discovery's fetch errors.
+    #[tracing::instrument(skip_all, fields(client = %client.name()))]
+    pub async fn validate(
         &self,
+        client: &OAuth2Client,
         id_token: &IdToken,
         nonce: Option<&Nonce>,
         access_token: Option<&AccessToken>,
         now: OffsetDateTime,
     ) -> Result<IdTokenClaims> {
+        let config = client.config();
         let header = read_header(id_token.secret())?;
-        let endpoints = self.endpoints().await?;
-        let discovered = endpoints
-            .metadata
-            .as_ref()
-            .and_then(|m| m.id_token_signing_alg_values_supported.as_deref());
+        let endpoints = client.endpoints().await?;
+        let metadata = endpoints.metadata.as_deref();
         let allowed = allowed_algorithms(
-            self.config().id_token_signing_alg_values.as_deref(),
-            discovered,
+            config.id_token_signing_alg_values.as_deref(),
+            metadata.and_then(|m| m.id_token_signing_alg_values_supported.as_deref()),
         );
         if !allowed.contains(&header.alg) {
             return Err(invalid(format!("alg {:?} is not allowed", header.alg)));
         }
         let key = if is_hmac(header.alg) {
             // OIDC Core §10.1: HMAC ID tokens are keyed with the client secret.
-            let secret = self.config().client_secret.as_ref().ok_or_else(|| {
+            let secret = config.client_secret.as_ref().ok_or_else(|| {
                 Error::Config("an HMAC alg is allowed but there is no client_secret".into())
             })?;
             DecodingKey::from_secret(secret.secret().as_bytes())
         } else {
-            let source = match (&self.config().jwks, &endpoints.jwks_uri) {
+            let jwks_uri = configured_or_discovered(
+                config.jwks_uri.as_ref(),
+                metadata.and_then(|m| m.jwks_uri.as_ref()),
+                config.allow_insecure_http,
+            )?;
+            let source = match (&config.jwks, &jwks_uri) {
                 (Some(set), _) => KeySource::Static(set),
                 (None, Some(url)) => KeySource::Remote(url),
                 (None, None) => {
@@ -248,10 +301,10 @@ impl OAuth2Client {
                     ));
                 }
             };
-            self.jwks()
+            self.jwks
                 .key_for(
-                    self.http(),
-                    self.config().timeout,
+                    client.http(),
+                    config.timeout,
                     source,
                     header.kid.as_deref(),
                     header.alg,
@@ -268,28 +321,110 @@ impl OAuth2Client {
             header.alg,
             &Expected {
                 issuer,
-                issuer_aliases: &self.config().id_token_issuer_aliases,
-                client_id: &self.config().client_id,
+                issuer_aliases: &config.id_token_issuer_aliases,
+                client_id: &config.client_id,
                 nonce,
                 access_token,
-                leeway: self.config().id_token_leeway,
+                leeway: config.id_token_leeway,
             },
             now,
         )
     }
 }
 
+#[async_trait::async_trait]
+impl TokenCheck for IdTokenValidator {
+    /// A fresh nonce when the scope asks for `openid` (OIDC Core §3.1.2.1):
+    /// 32 random bytes, like the state, bind the ID token to this login and
+    /// no other.
+    fn login_nonce(&self, client: &OAuth2Client) -> Option<Nonce> {
+        client
+            .config()
+            .is_oidc()
+            .then(|| Nonce::new(random_token(32)))
+    }
+
+    /// A login that sent a nonce must bring an ID token; a refresh may
+    /// bring one, which must then name the same person (OIDC Core §12.2).
+    /// The validated claims go on the token, beside the ID token.
+    async fn check(
+        &self,
+        client: &OAuth2Client,
+        token: &mut OAuth2Token,
+        grant: Grant<'_>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let claims = match grant {
+            Grant::AuthorizationCode { nonce: None } => return Ok(()),
+            Grant::AuthorizationCode { nonce: Some(nonce) } => {
+                let id_token = token.id_token.as_ref().ok_or_else(|| {
+                    invalid("the token answer of an OpenID Connect login has no id_token")
+                })?;
+                self.validate(
+                    client,
+                    id_token,
+                    Some(nonce),
+                    Some(&token.access_token),
+                    now,
+                )
+                .await?
+            }
+            Grant::RefreshToken { replaced } => {
+                let Some(id_token) = token.id_token.as_ref() else {
+                    return Ok(());
+                };
+                if !client.config().is_oidc() {
+                    return Ok(());
+                }
+                // No nonce: a refreshed ID token answers no login.
+                let claims = self
+                    .validate(client, id_token, None, Some(&token.access_token), now)
+                    .await?;
+                if let Some(sub) = stored_subject(replaced)?
+                    && sub != claims.sub
+                {
+                    return Err(invalid("the refreshed ID token names another subject"));
+                }
+                claims
+            }
+        };
+        token.id_token_claims = Some(claims);
+        Ok(())
+    }
+}
+
+impl OidcClient {
+    /// Validates `id_token` (OIDC Core §3.1.3.7) at time `now`, as every
+    /// login and refresh of this client does; see
+    /// [`IdTokenValidator::validate`].
+    ///
+    /// # Errors
+    ///
+    /// As [`IdTokenValidator::validate`].
+    pub async fn validate_id_token(
+        &self,
+        id_token: &IdToken,
+        nonce: Option<&Nonce>,
+        access_token: Option<&AccessToken>,
+        now: OffsetDateTime,
+    ) -> Result<IdTokenClaims> {
+        self.validator
+            .validate(&self.oauth2, id_token, nonce, access_token, now)
+            .await
+    }
+}
+
 /// The `sub` of the token's ID token. The ID token was validated when the
 /// token was received, so its payload is read here without checking the
 /// signature again (its `exp` may well have passed by now).
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] when the stored ID token is not a readable JWT
+/// with a `sub`.
 pub fn stored_subject(token: &OAuth2Token) -> Result<Option<String>> {
-    if let Some(sub) = token
-        .extra
-        .get(crate::oauth2::USERINFO_KEY)
-        .and_then(|claims| claims.get("sub"))
-        .and_then(Value::as_str)
-    {
-        return Ok(Some(sub.to_owned()));
+    if let Some(claims) = &token.id_token_claims {
+        return Ok(Some(claims.sub.clone()));
     }
     let Some(id_token) = &token.id_token else {
         return Ok(None);
@@ -422,8 +557,7 @@ mod tests {
             token_hash(
                 "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
                 Algorithm::RS256
-            )
-            .unwrap(),
+            ),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
         assert!(check(json!({"at_hash": "77QmUPtjPfzWtF2AnpK9RQ"})).is_ok());
@@ -511,6 +645,7 @@ mod tests {
                     expires_at: None,
                     scope: None,
                     id_token: Some(IdToken::new(id_token)),
+                    id_token_claims: None,
                     extra: std::collections::BTreeMap::new(),
                 };
                 let _ = stored_subject(&token);

@@ -10,6 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::http::get_json;
 
 /// The shortest time between two fetches caused by an unknown `kid`.
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
@@ -39,6 +40,7 @@ pub struct JwksCache {
 
 impl JwksCache {
     /// An empty cache whose key set lives for `ttl`.
+    #[must_use]
     pub fn new(ttl: time::Duration) -> Self {
         Self {
             ttl: ttl.try_into().unwrap_or_default(),
@@ -47,6 +49,11 @@ impl JwksCache {
     }
 
     /// The key that verifies a token signed with `alg` under `kid`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidIdToken`] when no key fits ([`select`]); the key set's
+    /// fetch errors ([`Error::Transport`], [`Error::UnexpectedResponse`]).
     pub async fn key_for(
         &self,
         http: &reqwest::Client,
@@ -87,7 +94,7 @@ impl JwksCache {
 }
 
 async fn fetch(http: &reqwest::Client, url: &Url, timeout: Option<Duration>) -> Result<Vec<Jwk>> {
-    let json = super::get_json(http, url, timeout).await?;
+    let json = get_json(http, url, timeout).await?;
     Ok(parse_key_set(&json))
 }
 
@@ -106,6 +113,11 @@ pub fn parse_key_set(set: &serde_json::Value) -> Vec<Jwk> {
 
 /// The one key for `kid` and `alg`. Without a `kid`, exactly one key may
 /// fit the algorithm: guessing among several would let any of them sign.
+///
+/// # Errors
+///
+/// [`Error::InvalidIdToken`] when no key fits, or several fit and the token
+/// names no `kid`, or the key cannot be used.
 pub fn select(keys: &[Jwk], kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey> {
     let fitting: Vec<&Jwk> = keys.iter().filter(|k| fits(k, alg)).collect();
     let key = match kid {

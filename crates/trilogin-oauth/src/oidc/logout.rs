@@ -3,22 +3,31 @@
 
 use url::Url;
 
+use super::OidcClient;
 use crate::error::Result;
-use crate::oauth2::OAuth2Client;
 use crate::secret::IdToken;
 
-impl OAuth2Client {
+impl OidcClient {
     /// The provider's logout URL (RP-Initiated Logout §2) with
     /// `id_token_hint`, `client_id`, `post_logout_redirect_uri` and
     /// `state`, or `None` when the provider has no `end_session_endpoint`.
+    ///
+    /// # Errors
+    ///
+    /// Discovery's errors, and [`Error::Config`](crate::Error::Config) for a
+    /// discovered endpoint that breaks the endpoint rule.
     pub async fn logout_url(
         &self,
         id_token_hint: Option<&IdToken>,
         post_logout_redirect_uri: Option<&str>,
         state: Option<&str>,
     ) -> Result<Option<Url>> {
-        let endpoints = self.endpoints().await?;
-        let Some(mut url) = endpoints.end_session else {
+        let end_session = self
+            .endpoint(self.config().end_session_endpoint.as_ref(), |m| {
+                m.end_session_endpoint.as_ref()
+            })
+            .await?;
+        let Some(mut url) = end_session else {
             return Ok(None);
         };
         {

@@ -9,10 +9,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn the_full_three_step_login_yields_token_credentials_that_sign_api_calls() {
-    let server = MockServer::start().await;
-    mount_refusal(&server).await;
-    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
-    mount_access_token(&server, 1).await;
+    let server = provider(1).await;
     Mock::given(method("GET"))
         .and(path("/1.1/account/verify_credentials.json"))
         .and(api_signature())
@@ -37,10 +34,7 @@ async fn the_full_three_step_login_yields_token_credentials_that_sign_api_calls(
 
     // Step 2 happens at the provider; step 3: the callback.
     let token = client
-        .authorize_access_token(
-            &session,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
+        .authorize_access_token(&session, &consented())
         .await
         .unwrap();
     assert_eq!(token.oauth_token.secret(), ACCESS_TOKEN);
@@ -85,25 +79,14 @@ async fn a_request_token_answer_without_callback_confirmation_is_refused() {
         other => panic!("expected UnexpectedResponse, got {other:?}"),
     }
     // Nothing was kept: a callback for that token finds no pending login.
-    let err = client
-        .authorize_access_token(
-            &session,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::StateMismatch), "{err:?}");
+    assert_no_pending_login(&client, &session).await;
 }
 
 #[tokio::test]
 async fn a_callback_with_an_unknown_oauth_token_is_refused_before_any_exchange() {
-    let server = MockServer::start().await;
-    mount_refusal(&server).await;
-    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
-    mount_access_token(&server, 0).await;
-    let client = client(&server, SignatureType::Header);
+    let server = provider(0).await;
     let session = MemorySession::default();
-    client.authorize_redirect(&session, CALLBACK).await.unwrap();
+    let client = started_login(&server, &session).await;
 
     for forged in ["request-token-2", "request-token-", "REQUEST-TOKEN-1", ""] {
         let err = client
@@ -127,59 +110,32 @@ async fn a_callback_with_an_unknown_oauth_token_is_refused_before_any_exchange()
 
 #[tokio::test]
 async fn a_callback_replayed_after_a_successful_login_is_refused() {
-    let server = MockServer::start().await;
-    mount_refusal(&server).await;
-    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
-    mount_access_token(&server, 1).await;
-    let client = client(&server, SignatureType::Header);
+    let server = provider(1).await;
     let session = MemorySession::default();
-    client.authorize_redirect(&session, CALLBACK).await.unwrap();
-    let params = callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]);
+    let client = started_login(&server, &session).await;
 
     client
-        .authorize_access_token(&session, &params)
+        .authorize_access_token(&session, &consented())
         .await
         .unwrap();
-    let err = client
-        .authorize_access_token(&session, &params)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::StateMismatch), "{err:?}");
+    assert_no_pending_login(&client, &session).await;
 }
 
 #[tokio::test]
 async fn a_callback_carried_into_another_browser_session_is_refused() {
-    let server = MockServer::start().await;
-    mount_refusal(&server).await;
-    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
-    mount_access_token(&server, 0).await;
-    let client = client(&server, SignatureType::Header);
-    let victim = MemorySession::default();
+    let server = provider(0).await;
     let attacker = MemorySession::default();
-    client
-        .authorize_redirect(&attacker, CALLBACK)
-        .await
-        .unwrap();
+    let client = started_login(&server, &attacker).await;
 
-    let err = client
-        .authorize_access_token(
-            &victim,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::StateMismatch), "{err:?}");
+    let victim = MemorySession::default();
+    assert_no_pending_login(&client, &victim).await;
 }
 
 #[tokio::test]
 async fn twitters_denied_callback_is_access_denied_and_spends_the_request_token() {
-    let server = MockServer::start().await;
-    mount_refusal(&server).await;
-    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
-    mount_access_token(&server, 0).await;
-    let client = client(&server, SignatureType::Header);
+    let server = provider(0).await;
     let session = MemorySession::default();
-    client.authorize_redirect(&session, CALLBACK).await.unwrap();
+    let client = started_login(&server, &session).await;
 
     let err = client
         .authorize_access_token(&session, &callback(&[("denied", REQUEST_TOKEN)]))
@@ -189,27 +145,14 @@ async fn twitters_denied_callback_is_access_denied_and_spends_the_request_token(
         matches!(err, Error::AccessDenied { ref error, .. } if error == "access_denied"),
         "{err:?}"
     );
-    let err = client
-        .authorize_access_token(
-            &session,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::StateMismatch), "{err:?}");
+    assert_no_pending_login(&client, &session).await;
 }
 
 #[tokio::test]
 async fn a_401_from_the_api_means_the_person_must_log_in_again() {
     let server = MockServer::start().await;
     let body = r#"{"errors":[{"code":89,"message":"Invalid or expired token."}]}"#;
-    Mock::given(method("GET"))
-        .and(path("/1.1/statuses/home_timeline.json"))
-        .and(api_signature())
-        .respond_with(ResponseTemplate::new(401).set_body_string(body))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_timeline(&server, ResponseTemplate::new(401).set_body_string(body), 1).await;
     let client = client(&server, SignatureType::Header);
 
     let err = client
@@ -225,13 +168,8 @@ async fn a_401_from_the_api_means_the_person_must_log_in_again() {
 #[tokio::test]
 async fn other_api_statuses_are_left_to_the_caller() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/1.1/statuses/home_timeline.json"))
-        .and(api_signature())
-        .respond_with(ResponseTemplate::new(429).set_body_string("rate limited"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let limited = ResponseTemplate::new(429).set_body_string("rate limited");
+    mount_timeline(&server, limited, 1).await;
     let client = client(&server, SignatureType::Header);
 
     let response = client
@@ -252,15 +190,11 @@ async fn a_failing_token_endpoint_keeps_the_providers_status_and_body() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = client(&server, SignatureType::Header);
     let session = MemorySession::default();
-    client.authorize_redirect(&session, CALLBACK).await.unwrap();
+    let client = started_login(&server, &session).await;
 
     let err = client
-        .authorize_access_token(
-            &session,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
+        .authorize_access_token(&session, &consented())
         .await
         .unwrap_err();
     assert!(err.is_transient());
@@ -272,13 +206,9 @@ async fn a_failing_token_endpoint_keeps_the_providers_status_and_body() {
 
 #[tokio::test]
 async fn a_callback_without_a_verifier_is_refused_and_spends_the_request_token() {
-    let server = MockServer::start().await;
-    mount_refusal(&server).await;
-    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
-    mount_access_token(&server, 0).await;
-    let client = client(&server, SignatureType::Header);
+    let server = provider(0).await;
     let session = MemorySession::default();
-    client.authorize_redirect(&session, CALLBACK).await.unwrap();
+    let client = started_login(&server, &session).await;
 
     let err = client
         .authorize_access_token(&session, &callback(&[("oauth_token", REQUEST_TOKEN)]))
@@ -288,12 +218,5 @@ async fn a_callback_without_a_verifier_is_refused_and_spends_the_request_token()
         matches!(err, Error::Provider { ref error, .. } if error == "invalid_callback"),
         "{err:?}"
     );
-    let err = client
-        .authorize_access_token(
-            &session,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::StateMismatch), "{err:?}");
+    assert_no_pending_login(&client, &session).await;
 }

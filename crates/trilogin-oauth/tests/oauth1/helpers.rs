@@ -6,7 +6,7 @@ use std::time::Duration;
 use trilogin_oauth::config::SignatureType;
 use trilogin_oauth::oauth1::OAuth1Client;
 use trilogin_oauth::secret::ClientSecret;
-use trilogin_oauth::{ClientConfig, OAuth1Token};
+use trilogin_oauth::{ClientConfig, Error, OAuth1Token};
 use url::Url;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -104,11 +104,64 @@ pub async fn mount_refusal(server: &MockServer) {
         .await;
 }
 
+/// A provider that answers the request-token call once and the
+/// access-token call `access_token_calls` times, and refuses anything it
+/// cannot verify.
+pub async fn provider(access_token_calls: u64) -> MockServer {
+    let server = MockServer::start().await;
+    mount_refusal(&server).await;
+    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
+    mount_access_token(&server, access_token_calls).await;
+    server
+}
+
+/// The Twitter timeline, signed with the access token, answered with
+/// `response` and expected `times`.
+pub async fn mount_timeline(server: &MockServer, response: ResponseTemplate, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/1.1/statuses/home_timeline.json"))
+        .and(api_signature())
+        .respond_with(response)
+        .expect(times)
+        .named("timeline")
+        .mount(server)
+        .await;
+}
+
 pub fn callback(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// The callback after the person agreed: the request token and its verifier.
+pub fn consented() -> BTreeMap<String, String> {
+    callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)])
+}
+
+/// A header-signing client with a login started in `session`: its
+/// request token waits for the callback.
+pub async fn started_login(server: &MockServer, session: &MemorySession) -> OAuth1Client {
+    let client = client(server, SignatureType::Header);
+    client.authorize_redirect(session, CALLBACK).await.unwrap();
+    client
+}
+
+/// The whole login with `client`: the request token, then the callback.
+pub async fn log_in(client: &OAuth1Client, session: &MemorySession) -> Result<OAuth1Token, Error> {
+    client.authorize_redirect(session, CALLBACK).await?;
+    client.authorize_access_token(session, &consented()).await
+}
+
+/// The request token is no pending login of `session` (never saved, spent,
+/// or saved elsewhere): its consented callback is refused.
+pub async fn assert_no_pending_login(client: &OAuth1Client, session: &MemorySession) {
+    let err = client
+        .authorize_access_token(session, &consented())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::StateMismatch), "{err:?}");
 }
 
 pub fn access_token() -> OAuth1Token {

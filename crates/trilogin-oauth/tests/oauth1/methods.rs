@@ -12,23 +12,8 @@ use crate::helpers::*;
 use crate::provider::SignedWith;
 
 /// The RSA-SHA1 test key published with Google's Signet library.
-const CLIENT_RSA_KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBALRiMLAh9iimur8V
-A7qVvdqxevEuUkW4K+2KdMXmnQbG9Aa7k7eBjK1S+0LYmVjPKlJGNXHDGuy5Fw/d
-7rjVJ0BLB+ubPK8iA/Tw3hLQgXMRRGRXXCn8ikfuQfjUS1uZSatdLB81mydBETlJ
-hI6GH4twrbDJCR2Bwy/XWXgqgGRzAgMBAAECgYBYWVtleUzavkbrPjy0T5FMou8H
-X9u2AC2ry8vD/l7cqedtwMPp9k7TubgNFo+NGvKsl2ynyprOZR1xjQ7WgrgVB+mm
-uScOM/5HVceFuGRDhYTCObE+y1kxRloNYXnx3ei1zbeYLPCHdhxRYW7T0qcynNmw
-rn05/KO2RLjgQNalsQJBANeA3Q4Nugqy4QBUCEC09SqylT2K9FrrItqL2QKc9v0Z
-zO2uwllCbg0dwpVuYPYXYvikNHHg+aCWF+VXsb9rpPsCQQDWR9TT4ORdzoj+Nccn
-qkMsDmzt0EfNaAOwHOmVJ2RVBspPcxt5iN4HI7HNeG6U5YsFBb+/GZbgfBT3kpNG
-WPTpAkBI+gFhjfJvRw38n3g/+UeAkwMI2TJQS4n8+hid0uus3/zOjDySH3XHCUno
-cn1xOJAyZODBo47E+67R4jV1/gzbAkEAklJaspRPXP877NssM5nAZMU0/O/NGCZ+
-3jPgDUno6WbJn5cqm8MqWhW1xGkImgRk+fkDBquiq4gPiT898jusgQJAd5Zrr6Q8
-AO/0isr/3aa6O6NLQxISLKcPDk2NOccAfS/xOtfOz4sJYM3+Bs4Io9+dZGSDCA54
-Lw03eHTNQghS0A==
------END PRIVATE KEY-----
-";
+const CLIENT_RSA_KEY: &str = include_str!("fixtures/signet-rsa-sha1-key.pem");
+const CLIENT_RSA_KEY_FILE: &str = "tests/oauth1/fixtures/signet-rsa-sha1-key.pem";
 
 fn client_public_key() -> RsaPublicKey {
     RsaPrivateKey::from_pkcs8_pem(CLIENT_RSA_KEY)
@@ -73,22 +58,12 @@ async fn login_and_call(
         .mount(&server)
         .await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("client-key.pem");
-    std::fs::write(&key_file, CLIENT_RSA_KEY).unwrap();
     let mut config = config(&server, SignatureType::Header, CONSUMER_SECRET);
     config.signature_method = method_config;
-    config.rsa_key_file = Some(key_file);
+    config.rsa_key_file =
+        Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CLIENT_RSA_KEY_FILE));
     let client = client_with(config);
-    let session = MemorySession::default();
-
-    client.authorize_redirect(&session, CALLBACK).await?;
-    let token = client
-        .authorize_access_token(
-            &session,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
-        .await?;
+    let token = log_in(&client, &MemorySession::default()).await?;
     let response = client
         .get("account/verify_credentials.json", &token)
         .await?;

@@ -16,12 +16,14 @@ use wiremock::{Match, Request};
 
 /// RFC 5849 §3.6, byte by byte.
 pub fn rfc_encode(s: &str) -> String {
+    use std::fmt::Write as _;
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            // Writing to a String cannot fail.
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out

@@ -6,8 +6,7 @@ use trilogin_oauth::registry::{Client, OAuth};
 use trilogin_oauth::{
     ApiVerbs, Error, OAuth1Token, OAuth2Token, Result, Token, TokenHooks, UpdateOutcome,
 };
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 use crate::helpers::*;
 
@@ -31,19 +30,8 @@ impl TokenHooks for Stored {
     }
 }
 
-#[tokio::test]
-async fn a_registered_oauth1_client_logs_in_and_calls_the_api_through_the_registry() {
-    let server = MockServer::start().await;
-    mount_refusal(&server).await;
-    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
-    mount_access_token(&server, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/1.1/statuses/home_timeline.json"))
-        .and(api_signature())
-        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
-        .expect(1)
-        .mount(&server)
-        .await;
+/// A registry holding the mock provider's client as `twitter`.
+fn registry(server: &MockServer) -> OAuth {
     let http =
         trilogin_oauth::http::build_client("trilogin-tests", std::time::Duration::from_secs(5))
             .unwrap();
@@ -51,9 +39,17 @@ async fn a_registered_oauth1_client_logs_in_and_calls_the_api_through_the_regist
     oauth
         .register(
             "twitter",
-            config(&server, SignatureType::Header, CONSUMER_SECRET),
+            config(server, SignatureType::Header, CONSUMER_SECRET),
         )
         .unwrap();
+    oauth
+}
+
+#[tokio::test]
+async fn a_registered_oauth1_client_logs_in_and_calls_the_api_through_the_registry() {
+    let server = provider(1).await;
+    mount_timeline(&server, ResponseTemplate::new(200).set_body_string("[]"), 1).await;
+    let oauth = registry(&server);
     let twitter = oauth.client("twitter").unwrap();
     assert!(matches!(twitter, Client::OAuth1(_)));
     let session = MemorySession::default();
@@ -67,10 +63,7 @@ async fn a_registered_oauth1_client_logs_in_and_calls_the_api_through_the_regist
     assert!(query.contains(&("force_login".into(), "true".into())));
 
     let token = twitter
-        .authorize_access_token(
-            &session,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
+        .authorize_access_token(&session, &consented())
         .await
         .unwrap();
     let Token::OAuth1(token) = token else {
@@ -89,16 +82,7 @@ async fn a_registered_oauth1_client_logs_in_and_calls_the_api_through_the_regist
 async fn the_registry_reports_a_person_without_a_twitter_token_as_not_connected() {
     let server = MockServer::start().await;
     mount_refusal(&server).await;
-    let http =
-        trilogin_oauth::http::build_client("trilogin-tests", std::time::Duration::from_secs(5))
-            .unwrap();
-    let mut oauth = OAuth::new(http);
-    oauth
-        .register(
-            "twitter",
-            config(&server, SignatureType::Header, CONSUMER_SECRET),
-        )
-        .unwrap();
+    let oauth = registry(&server);
 
     let err = oauth
         .client("twitter")

@@ -67,10 +67,7 @@ fn the_providers_check_accepts_the_rfc_5849_section_1_2_requests_and_nothing_els
 /// Runs the whole login and a form POST to the API with `signature_type`,
 /// and returns where the provider found the protocol parameters each time.
 async fn login_and_post(signature_type: SignatureType) -> Vec<&'static str> {
-    let server = MockServer::start().await;
-    mount_refusal(&server).await;
-    mount_request_token(&server, TEMPORARY_CREDENTIALS, 1).await;
-    mount_access_token(&server, 1).await;
+    let server = provider(1).await;
     let status = "Hello Ladies + Gentlemen, a signed OAuth request! ~ é ☃";
     Mock::given(method("POST"))
         .and(path("/1.1/statuses/update.json"))
@@ -80,16 +77,7 @@ async fn login_and_post(signature_type: SignatureType) -> Vec<&'static str> {
         .mount(&server)
         .await;
     let client = client(&server, signature_type);
-    let session = MemorySession::default();
-
-    client.authorize_redirect(&session, CALLBACK).await.unwrap();
-    let token = client
-        .authorize_access_token(
-            &session,
-            &callback(&[("oauth_token", REQUEST_TOKEN), ("oauth_verifier", VERIFIER)]),
-        )
-        .await
-        .unwrap();
+    let token = log_in(&client, &MemorySession::default()).await.unwrap();
     let mut req = trilogin_oauth::ApiRequest::post("statuses/update.json")
         .query("include_entities", "true")
         .form("status", status);
@@ -168,10 +156,8 @@ async fn a_client_with_the_wrong_secret_is_refused_by_the_provider() {
         mount_refusal(&server).await;
         mount_request_token(&server, TEMPORARY_CREDENTIALS, 0).await;
         let client = client_with(config(&server, signature_type, "not-the-consumer-secret"));
-        let session = MemorySession::default();
-
         let err = client
-            .authorize_redirect(&session, CALLBACK)
+            .authorize_redirect(&MemorySession::default(), CALLBACK)
             .await
             .unwrap_err();
         match err {
@@ -194,13 +180,7 @@ async fn a_client_with_the_wrong_secret_is_refused_by_the_provider() {
 async fn an_api_call_signed_with_another_tokens_secret_is_refused() {
     let server = MockServer::start().await;
     mount_refusal(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/1.1/statuses/home_timeline.json"))
-        .and(api_signature())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&server)
-        .await;
+    mount_timeline(&server, ResponseTemplate::new(200), 0).await;
     let client = client(&server, SignatureType::Header);
     let mut token = access_token();
     token.oauth_token_secret = trilogin_oauth::secret::TokenSecret::new("stolen-token-secret");

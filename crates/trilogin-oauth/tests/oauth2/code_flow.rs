@@ -40,10 +40,7 @@ fn token_json() -> ResponseTemplate {
 async fn login(config: ClientConfig) -> (Result<trilogin_oauth::OAuth2Token, Error>, url::Url) {
     let client = client(config);
     let session = MemorySession::default();
-    let authorize = client
-        .authorize_redirect(&session, REDIRECT_URI, &[])
-        .await
-        .unwrap();
+    let authorize = start_login(&client, &session).await;
     let state = query(&authorize)["state"].clone();
     let result = client
         .authorize_access_token(&session, &callback(&state, "code-1"))
@@ -73,10 +70,7 @@ async fn the_authorization_url_carries_state_pkce_and_the_configured_parameters(
     assert_eq!(q["login"], "ada");
     assert!(q["state"].len() >= 43, "at least 256 bits of state");
     assert!(!q.contains_key("nonce"), "no nonce without openid");
-    let again = client
-        .authorize_redirect(&session, REDIRECT_URI, &[])
-        .await
-        .unwrap();
+    let again = start_login(&client, &session).await;
     assert_ne!(query(&again)["state"], q["state"]);
 }
 
@@ -199,17 +193,10 @@ async fn private_key_jwt_sends_an_rs256_assertion_signed_with_the_key_file() {
     let mut config = oauth2_config(&server);
     config.token_endpoint_auth_method = TokenEndpointAuthMethod::PrivateKeyJwt;
     config.client_secret = None;
-    config.private_key_file = Some(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/oauth2/fixtures/test-only-rsa-key-1.pem"),
-    );
+    config.private_key_file = Some(fixture("test-only-rsa-key-1.pem"));
     login(config).await.0.unwrap();
     let body = form(&received(&server, "/token").await[0]);
-    let public = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/oauth2/fixtures/test-only-rsa-key-1-public.pem"),
-    )
-    .unwrap();
+    let public = std::fs::read(fixture("test-only-rsa-key-1-public.pem")).unwrap();
     let claims = assertion_claims(
         &server,
         &DecodingKey::from_rsa_pem(&public).unwrap(),
@@ -291,10 +278,7 @@ async fn a_callback_with_a_missing_unknown_or_used_state_is_refused() {
     mount_token(&server, token_json(), 1).await;
     let client = client(oauth2_config(&server));
     let session = MemorySession::default();
-    let url = client
-        .authorize_redirect(&session, REDIRECT_URI, &[])
-        .await
-        .unwrap();
+    let url = start_login(&client, &session).await;
     let state = query(&url)["state"].clone();
 
     let no_state = BTreeMap::from([("code".to_owned(), "c".to_owned())]);
@@ -336,10 +320,7 @@ async fn a_denied_consent_is_reported_with_its_description() {
     mount_token(&server, token_json(), 0).await;
     let client = client(oauth2_config(&server));
     let session = MemorySession::default();
-    let url = client
-        .authorize_redirect(&session, REDIRECT_URI, &[])
-        .await
-        .unwrap();
+    let url = start_login(&client, &session).await;
     let params = BTreeMap::from([
         ("state".to_owned(), query(&url)["state"].clone()),
         ("error".to_owned(), "access_denied".to_owned()),
@@ -365,10 +346,7 @@ async fn an_iss_parameter_naming_another_issuer_is_refused() {
     config.issuer = Some(issuer(&server));
     let client = client(config);
     let session = MemorySession::default();
-    let url = client
-        .authorize_redirect(&session, REDIRECT_URI, &[])
-        .await
-        .unwrap();
+    let url = start_login(&client, &session).await;
     let mut params = callback(&query(&url)["state"], "c");
     params.insert("iss".into(), "https://attacker.test".into());
     assert!(matches!(
@@ -391,20 +369,14 @@ async fn a_missing_iss_is_refused_when_the_provider_promises_one() {
     let client = client(config);
     let session = MemorySession::default();
 
-    let url = client
-        .authorize_redirect(&session, REDIRECT_URI, &[])
-        .await
-        .unwrap();
+    let url = start_login(&client, &session).await;
     let params = callback(&query(&url)["state"], "c");
     assert!(matches!(
         client.authorize_access_token(&session, &params).await,
         Err(Error::IssuerMismatch(_))
     ));
 
-    let url = client
-        .authorize_redirect(&session, REDIRECT_URI, &[])
-        .await
-        .unwrap();
+    let url = start_login(&client, &session).await;
     let mut params = callback(&query(&url)["state"], "c");
     params.insert("iss".into(), issuer(&server));
     client

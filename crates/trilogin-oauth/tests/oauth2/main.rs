@@ -1,6 +1,7 @@
 //! The OAuth 2.0 / OpenID Connect client against a mock provider: every
 //! request it sends and every answer it must refuse.
 
+#![warn(clippy::pedantic)]
 // A failed set-up step should stop the test where it happened.
 #![allow(
     clippy::unwrap_used,

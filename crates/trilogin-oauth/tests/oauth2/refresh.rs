@@ -30,6 +30,11 @@ async fn mount_refresh(
         .await;
 }
 
+/// The refresh answer of most tests: a new access token for an hour.
+fn refreshed() -> serde_json::Value {
+    json!({"access_token": "at-2", "expires_in": 3600})
+}
+
 async fn mount_api(server: &MockServer, bearer: &str, status: u16, expected_calls: u64) {
     Mock::given(method("GET"))
         .and(path("/api/me"))
@@ -53,7 +58,7 @@ async fn an_expired_token_is_refreshed_before_the_request_and_saved() {
     mount_api(&server, "at-2", 200, 1).await;
     mount_api(&server, "at-1", 200, 0).await;
     let client = client(oauth2_config(&server));
-    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), -10));
+    let hooks = stored_token_expiring_in(-10);
     let response = client.get("me", &hooks).await.unwrap();
     assert_eq!(response.status(), 200);
     let stored = hooks.stored();
@@ -66,18 +71,12 @@ async fn an_expired_token_is_refreshed_before_the_request_and_saved() {
 #[tokio::test]
 async fn a_token_inside_the_leeway_is_refreshed_and_one_outside_is_not() {
     let server = MockServer::start().await;
-    mount_refresh(
-        &server,
-        "/token",
-        json!({"access_token": "at-2", "expires_in": 3600}),
-        1,
-    )
-    .await;
+    mount_refresh(&server, "/token", refreshed(), 1).await;
     mount_api(&server, "at-2", 200, 1).await;
     mount_api(&server, "fresh", 200, 1).await;
     let client = client(oauth2_config(&server));
     client
-        .get("me", &MemoryHooks::with(token("at-1", Some("rt-1"), 30)))
+        .get("me", &stored_token_expiring_in(30))
         .await
         .unwrap();
     client
@@ -89,13 +88,7 @@ async fn a_token_inside_the_leeway_is_refreshed_and_one_outside_is_not() {
 #[tokio::test]
 async fn a_refresh_without_a_new_refresh_token_keeps_the_old_one() {
     let server = MockServer::start().await;
-    mount_refresh(
-        &server,
-        "/token",
-        json!({"access_token": "at-2", "expires_in": 3600}),
-        1,
-    )
-    .await;
+    mount_refresh(&server, "/token", refreshed(), 1).await;
     let client = client(oauth2_config(&server));
     let new = client
         .refresh_token(&token("at-1", Some("rt-1"), -10))
@@ -134,12 +127,9 @@ async fn invalid_grant_asks_for_a_new_login_and_keeps_the_stored_token() {
         .await;
     mount_api(&server, "at-1", 200, 0).await;
     let client = client(oauth2_config(&server));
-    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), -10));
+    let hooks = stored_token_expiring_in(-10);
     let result = client.get("me", &hooks).await;
-    assert!(
-        matches!(result, Err(Error::ReauthorizationRequired { .. })),
-        "{result:?}"
-    );
+    assert_reauthorization_required(&result);
     assert_eq!(hooks.stored().access_token.secret(), "at-1");
     assert_eq!(hooks.update_count(), 0);
 }
@@ -147,17 +137,11 @@ async fn invalid_grant_asks_for_a_new_login_and_keeps_the_stored_token() {
 #[tokio::test]
 async fn a_401_causes_one_refresh_and_one_retry() {
     let server = MockServer::start().await;
-    mount_refresh(
-        &server,
-        "/token",
-        json!({"access_token": "at-2", "expires_in": 3600}),
-        1,
-    )
-    .await;
+    mount_refresh(&server, "/token", refreshed(), 1).await;
     mount_api(&server, "at-1", 401, 1).await;
     mount_api(&server, "at-2", 200, 1).await;
     let client = client(oauth2_config(&server));
-    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), 3600));
+    let hooks = stored_token_expiring_in(3600);
     assert_eq!(client.get("me", &hooks).await.unwrap().status(), 200);
     assert_eq!(hooks.stored().access_token.secret(), "at-2");
 }
@@ -165,22 +149,13 @@ async fn a_401_causes_one_refresh_and_one_retry() {
 #[tokio::test]
 async fn a_second_401_is_not_retried_again() {
     let server = MockServer::start().await;
-    mount_refresh(
-        &server,
-        "/token",
-        json!({"access_token": "at-2", "expires_in": 3600}),
-        1,
-    )
-    .await;
+    mount_refresh(&server, "/token", refreshed(), 1).await;
     mount_api(&server, "at-1", 401, 1).await;
     mount_api(&server, "at-2", 401, 1).await;
     let client = client(oauth2_config(&server));
-    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), 3600));
+    let hooks = stored_token_expiring_in(3600);
     let result = client.get("me", &hooks).await;
-    assert!(
-        matches!(result, Err(Error::ReauthorizationRequired { .. })),
-        "{result:?}"
-    );
+    assert_reauthorization_required(&result);
 }
 
 #[tokio::test]
@@ -192,7 +167,7 @@ async fn a_401_without_a_refresh_token_asks_for_a_new_login() {
     let result = client
         .get("me", &MemoryHooks::with(token("at-1", None, 3600)))
         .await;
-    assert!(matches!(result, Err(Error::ReauthorizationRequired { .. })));
+    assert_reauthorization_required(&result);
 }
 
 #[tokio::test]
@@ -212,7 +187,7 @@ async fn concurrent_requests_with_one_expired_token_refresh_once() {
         .await;
     mount_api(&server, "at-2", 200, 8).await;
     let client = client(oauth2_config(&server));
-    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), -10));
+    let hooks = stored_token_expiring_in(-10);
     let results = futures_util::future::join_all((0..8).map(|_| client.get("me", &hooks))).await;
     for result in results {
         assert_eq!(result.unwrap().status(), 200);
@@ -247,7 +222,7 @@ async fn a_refresh_that_loses_the_compare_and_swap_uses_the_winners_token() {
     mount_api(&server, "at-winner", 200, 1).await;
     mount_api(&server, "at-mine", 200, 0).await;
     let client = client(oauth2_config(&server));
-    let hooks = OtherProcessWins(MemoryHooks::with(token("at-1", Some("rt-1"), -10)));
+    let hooks = OtherProcessWins(stored_token_expiring_in(-10));
     client.get("me", &hooks).await.unwrap();
 }
 
@@ -281,7 +256,7 @@ async fn a_refresh_leased_by_another_process_is_waited_for_not_repeated() {
     mount_refresh(&server, "/token", json!({"access_token": "at-mine"}), 0).await;
     mount_api(&server, "at-other", 200, 1).await;
     let client = client(oauth2_config(&server));
-    let hooks = OtherProcessRefreshing(MemoryHooks::with(token("at-1", Some("rt-1"), -10)));
+    let hooks = OtherProcessRefreshing(stored_token_expiring_in(-10));
     client.get("me", &hooks).await.unwrap();
 }
 
@@ -362,7 +337,7 @@ async fn compliance_hooks_fix_refresh_requests_answers_and_resource_requests() {
         r.headers_mut().insert("x-api-fix", "1".parse().unwrap());
     }));
     client(config)
-        .get("me", &MemoryHooks::with(token("at-1", Some("rt-1"), -10)))
+        .get("me", &stored_token_expiring_in(-10))
         .await
         .unwrap();
 }
@@ -397,13 +372,7 @@ async fn revocation_sends_the_refresh_token_with_its_hint() {
 #[tokio::test]
 async fn userinfo_through_the_hooks_refreshes_an_expired_token_first() {
     let server = MockServer::start().await;
-    mount_refresh(
-        &server,
-        "/token",
-        json!({"access_token": "at-2", "expires_in": 3600}),
-        1,
-    )
-    .await;
+    mount_refresh(&server, "/token", refreshed(), 1).await;
     Mock::given(method("GET"))
         .and(path("/userinfo"))
         .and(header("authorization", "Bearer at-2"))
@@ -413,22 +382,16 @@ async fn userinfo_through_the_hooks_refreshes_an_expired_token_first() {
         .await;
     let mut config = oauth2_config(&server);
     config.userinfo_endpoint = Some(url(&server, "/userinfo"));
-    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), -10));
-    let info = client(config).userinfo_for(&hooks).await.unwrap();
-    assert_eq!(info["sub"], "user-1");
+    let hooks = stored_token_expiring_in(-10);
+    let info = oidc_client(config).userinfo_for(&hooks).await.unwrap();
+    assert_eq!(info.sub, "user-1");
     assert_eq!(hooks.stored().access_token.secret(), "at-2");
 }
 
 #[tokio::test]
 async fn userinfo_through_the_hooks_refreshes_once_after_a_401() {
     let server = MockServer::start().await;
-    mount_refresh(
-        &server,
-        "/token",
-        json!({"access_token": "at-2", "expires_in": 3600}),
-        1,
-    )
-    .await;
+    mount_refresh(&server, "/token", refreshed(), 1).await;
     Mock::given(method("GET"))
         .and(path("/userinfo"))
         .and(header("authorization", "Bearer at-1"))
@@ -445,10 +408,7 @@ async fn userinfo_through_the_hooks_refreshes_once_after_a_401() {
         .await;
     let mut config = oauth2_config(&server);
     config.userinfo_endpoint = Some(url(&server, "/userinfo"));
-    let hooks = MemoryHooks::with(token("at-1", Some("rt-1"), 3600));
-    let result = client(config).userinfo_for(&hooks).await;
-    assert!(
-        matches!(result, Err(Error::ReauthorizationRequired { .. })),
-        "{result:?}"
-    );
+    let hooks = stored_token_expiring_in(3600);
+    let result = oidc_client(config).userinfo_for(&hooks).await;
+    assert_reauthorization_required(&result);
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use trilogin_oauth::secret::{AccessToken, ClientSecret, RefreshToken};
 use trilogin_oauth::{
-    ClientConfig, OAuth2Client, OAuth2Token, Result, Token, TokenHooks, UpdateOutcome,
+    ClientConfig, OAuth2Client, OAuth2Token, OidcClient, Result, Token, TokenHooks, UpdateOutcome,
 };
 use url::Url;
 use wiremock::matchers::{method, path};
@@ -58,6 +58,10 @@ pub fn client(config: ClientConfig) -> OAuth2Client {
     OAuth2Client::new("test", config, http()).unwrap()
 }
 
+pub fn oidc_client(config: ClientConfig) -> OidcClient {
+    OidcClient::new("test", config, http()).unwrap()
+}
+
 pub fn url(server: &MockServer, path: &str) -> Url {
     Url::parse(&format!("{}{path}", server.uri())).unwrap()
 }
@@ -96,11 +100,15 @@ pub struct TestKey {
     pub jwk: Value,
 }
 
-fn load_key(file: &str, kid: &'static str) -> TestKey {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+/// A file of `tests/oauth2/fixtures`.
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/oauth2/fixtures")
-        .join(file);
-    let pem = std::fs::read(&path).unwrap();
+        .join(name)
+}
+
+fn load_key(file: &str, kid: &'static str) -> TestKey {
+    let pem = std::fs::read(fixture(file)).unwrap();
     let private = rsa::RsaPrivateKey::from_pkcs8_pem(std::str::from_utf8(&pem).unwrap()).unwrap();
     let b64 = |bytes: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     TestKey {
@@ -183,6 +191,14 @@ pub async fn received(server: &MockServer, at: &str) -> Vec<wiremock::Request> {
         .collect()
 }
 
+/// Starts a login with `client` in `session`: the authorization URL.
+pub async fn start_login(client: &OAuth2Client, session: &MemorySession) -> Url {
+    client
+        .authorize_redirect(session, REDIRECT_URI, &[])
+        .await
+        .unwrap()
+}
+
 /// Callback parameters for a code.
 pub fn callback(state: &str, code: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -255,6 +271,24 @@ pub fn token(access: &str, refresh: Option<&str>, in_seconds: i64) -> OAuth2Toke
         expires_at: Some(OffsetDateTime::now_utc() + time::Duration::seconds(in_seconds)),
         scope: Some("read:user".into()),
         id_token: None,
+        id_token_claims: None,
         extra: BTreeMap::new(),
     }
+}
+
+/// The person's stored token `at-1`, refreshable with `rt-1`, expiring
+/// `in_seconds` from now.
+pub fn stored_token_expiring_in(in_seconds: i64) -> MemoryHooks {
+    MemoryHooks::with(token("at-1", Some("rt-1"), in_seconds))
+}
+
+/// `result` asks the person to log in again.
+pub fn assert_reauthorization_required<T: std::fmt::Debug>(result: &Result<T>) {
+    assert!(
+        matches!(
+            result,
+            Err(trilogin_oauth::Error::ReauthorizationRequired { .. })
+        ),
+        "{result:?}"
+    );
 }

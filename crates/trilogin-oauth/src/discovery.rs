@@ -1,5 +1,13 @@
-//! OpenID Connect Discovery 1.0 (and RFC 8414): the provider's metadata,
-//! fetched on first use and cached for `metadata_ttl`.
+//! The provider's metadata document: OAuth 2.0 Authorization Server
+//! Metadata ([RFC 8414]) and its OpenID Connect superset (OIDC Discovery
+//! 1.0), fetched on first use and cached for `metadata_ttl`.
+//!
+//! It is one document for both protocols, so it lives beside them: the
+//! OAuth 2 client reads its endpoints and the RFC 9207 promise from it, the
+//! OpenID Connect layer its key set, userinfo and logout endpoints and its
+//! signing algorithms.
+//!
+//! [RFC 8414]: https://www.rfc-editor.org/rfc/rfc8414
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,6 +16,7 @@ use url::Url;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
+use crate::http::get_json;
 
 /// The metadata fields this client reads (OIDC Discovery §3, RFC 8414 §2,
 /// RFC 9207 §3).
@@ -43,6 +52,17 @@ pub struct ProviderMetadata {
 
 /// The issuer that a discovery URL promises (OIDC Discovery §4.3, RFC 8414
 /// §3.3), or `None` for a URL in neither well-known form.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::discovery::issuer_of_discovery_url;
+/// use url::Url;
+///
+/// let url = Url::parse("https://accounts.google.com/.well-known/openid-configuration").expect("a valid URL");
+/// assert_eq!(issuer_of_discovery_url(&url).as_deref(), Some("https://accounts.google.com"));
+/// ```
+#[must_use]
 pub fn issuer_of_discovery_url(url: &Url) -> Option<String> {
     const OIDC: &str = "/.well-known/openid-configuration";
     const RFC8414: &str = "/.well-known/oauth-authorization-server";
@@ -67,6 +87,7 @@ pub struct MetadataCache {
 
 impl MetadataCache {
     /// An empty cache whose entries live for `ttl`.
+    #[must_use]
     pub fn new(ttl: time::Duration) -> Self {
         Self {
             ttl: ttl.try_into().unwrap_or_default(),
@@ -76,6 +97,13 @@ impl MetadataCache {
 
     /// The metadata behind `url`, from the cache while fresh. Concurrent
     /// callers wait for one fetch.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] or [`Error::UnexpectedResponse`] when the document
+    /// cannot be fetched or read; [`Error::IssuerMismatch`] when it names an
+    /// issuer other than the one its URL (or the configuration) promises;
+    /// [`Error::Config`] when there is neither to compare with.
     pub async fn get(
         &self,
         http: &reqwest::Client,
@@ -88,7 +116,7 @@ impl MetadataCache {
         {
             return Ok(Arc::clone(metadata));
         }
-        let json = super::get_json(http, url, config.timeout).await?;
+        let json = get_json(http, url, config.timeout).await?;
         let metadata: ProviderMetadata =
             serde_json::from_value(json.clone()).map_err(|e| Error::UnexpectedResponse {
                 status: 200,
