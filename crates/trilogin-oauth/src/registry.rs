@@ -284,3 +284,5 @@ impl Client {
         }
     }
 }
+
+crate::request::api_verbs_through_request!(Client);

@@ -133,20 +133,20 @@ pub trait ApiVerbs: Sync {
 }
 
 /// Implements [`ApiVerbs`] for clients whose own `request(request, hooks)`
-/// sends with the person's stored token.
+/// sends with the person's stored token; used beside each such client.
 macro_rules! api_verbs_through_request {
-    ($($client:ty),+ $(,)?) => {$(
-        #[async_trait]
-        impl ApiVerbs for $client {
+    ($client:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::request::ApiVerbs for $client {
             async fn send(
                 &self,
-                request: &ApiRequest,
-                hooks: &dyn TokenHooks,
-            ) -> Result<reqwest::Response> {
+                request: &$crate::request::ApiRequest,
+                hooks: &dyn $crate::hooks::TokenHooks,
+            ) -> $crate::error::Result<reqwest::Response> {
                 self.request(request, hooks).await
             }
         }
-    )+};
+    };
 }
 
-api_verbs_through_request!(crate::registry::Client, crate::oauth2::OAuth2Client);
+pub(crate) use api_verbs_through_request;

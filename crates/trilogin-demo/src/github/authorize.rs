@@ -11,10 +11,10 @@ use actix_web::http::StatusCode;
 
 use super::DemoGitHub;
 use crate::oauth2_server::authorize::{
-    Ask, AuthorizeQuery, Dialect, ErrorAnswer, Page, PendingAuthorization, Refusal, Wording,
-    check_pkce,
+    Ask, AuthorizeQuery, Dialect, ErrorAnswer, Page, Refusal, Wording, check_pkce,
 };
 use crate::oauth2_server::server::AuthorizationServer;
+use crate::oauth2_server::server::PendingAuthorization;
 use crate::people::{PEOPLE, Person};
 
 const DENIED_URI: &str = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#access-denied";

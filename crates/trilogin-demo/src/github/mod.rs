@@ -24,10 +24,11 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+use super::oauth2_server::authorize::mount;
 use super::oauth2_server::authorize::{consent_page, decide};
 use super::oauth2_server::consent::Brand;
 use super::oauth2_server::grants::TokenStyle;
-use super::oauth2_server::server::{AuthorizationServer, Profile, mount};
+use super::oauth2_server::server::{AuthorizationServer, Profile};
 use super::oauth2_server::{avatar_url, now};
 use super::people::PEOPLE;
 use super::{DemoConfig, GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};

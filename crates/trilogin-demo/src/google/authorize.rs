@@ -12,10 +12,10 @@ use actix_web::http::StatusCode;
 use super::DemoGoogle;
 use super::id_token::{EMAIL_SCOPE, PROFILE_SCOPE};
 use crate::oauth2_server::authorize::{
-    Ask, AuthorizeQuery, Dialect, ErrorAnswer, Page, PendingAuthorization, Refusal, Wording,
-    check_pkce,
+    Ask, AuthorizeQuery, Dialect, ErrorAnswer, Page, Refusal, Wording, check_pkce,
 };
 use crate::oauth2_server::server::AuthorizationServer;
+use crate::oauth2_server::server::PendingAuthorization;
 use crate::people::{PEOPLE, Person};
 
 impl Dialect for DemoGoogle {

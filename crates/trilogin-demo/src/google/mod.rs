@@ -22,10 +22,11 @@ use std::sync::{Arc, Mutex};
 use actix_web::web;
 
 use super::knobs::{Knobs, lock};
+use super::oauth2_server::authorize::mount;
 use super::oauth2_server::authorize::{consent_page, decide};
 use super::oauth2_server::consent::Brand;
 use super::oauth2_server::grants::TokenStyle;
-use super::oauth2_server::server::{AuthorizationServer, Profile, mount};
+use super::oauth2_server::server::{AuthorizationServer, Profile};
 use super::{DemoConfig, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
 use id_token::IdTokenFault;
 use keys::SigningKeys;

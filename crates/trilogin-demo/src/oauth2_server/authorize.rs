@@ -9,13 +9,15 @@
 //! how, what their pages say, and what the redirect back carries.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, Scope, middleware, web};
 use serde::Deserialize;
 
 use super::consent::{ConsentForm, ConsentView, PersonChoice};
 use super::grants::Authorization;
-use super::server::AuthorizationServer;
-use super::{avatar_url, now, pkce, stylesheet_url, with_query};
+use super::server::{AuthorizationServer, PendingAuthorization};
+use super::{avatar_url, delayed, now, pkce, stylesheet_url, with_query};
 use crate::people::{self, PEOPLE, Person};
 
 /// The name the demo client shows on the consent pages.
@@ -51,23 +53,6 @@ pub struct AuthorizeQuery {
     pub access_type: Option<String>,
     /// GitHub's `login`: the account to suggest.
     pub login: Option<String>,
-}
-
-/// An authorization request waiting for the person's answer.
-#[derive(Debug, Clone)]
-pub struct PendingAuthorization {
-    /// The registered redirect URI the answer goes to.
-    pub redirect_uri: String,
-    /// The client's `state`.
-    pub state: Option<String>,
-    /// The PKCE challenge the code will be bound to.
-    pub code_challenge: Option<String>,
-    /// The scope the code will carry, as the provider writes it.
-    pub scope: String,
-    /// OpenID Connect `nonce`.
-    pub nonce: Option<String>,
-    /// Whether the code's tokens come with a refresh token.
-    pub offline: bool,
 }
 
 /// What the consent page asks the person to grant, from a request the
@@ -330,6 +315,21 @@ fn found(location: &str) -> HttpResponse {
         .insert_header(("Location", location))
         .insert_header(("Cache-Control", "no-store"))
         .finish()
+}
+
+/// Mounts a provider's `routes` under `/_demo/{name}`, with the provider as
+/// the handlers' data and every answer delayed by its latency knob.
+pub fn mount<P: Dialect>(
+    provider: &Arc<P>,
+    cfg: &mut web::ServiceConfig,
+    routes: impl FnOnce(Scope) -> Scope,
+) {
+    let me = Arc::clone(provider);
+    let scope = web::scope(&format!("/_demo/{}", provider.server().profile.name))
+        .app_data(web::Data::from(Arc::clone(provider)));
+    cfg.service(routes(scope).wrap(middleware::from_fn(move |req, next| {
+        delayed(me.server().knobs.latency(), req, next)
+    })));
 }
 
 #[cfg(test)]

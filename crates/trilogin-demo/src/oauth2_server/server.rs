@@ -5,18 +5,15 @@
 //! Demo GitHub and demo Google each hold one [`AuthorizationServer`] beside
 //! what is theirs alone (repositories and rate limits; signing keys).
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Scope, middleware, web};
+use actix_web::{HttpRequest, HttpResponse};
 
-use super::authorize::{Dialect, PendingAuthorization};
 use super::client_auth::{self, ClientAuthError, ClientAuthMethod};
 use super::consent::{Brand, MessageView, Pages, PendingConsents};
 use super::grants::{
     Authorization, CodeError, GrantStore, Issued, Lifetimes, RefreshError, TokenStyle,
 };
-use super::{delayed, secs, stylesheet_url};
+use super::{secs, stylesheet_url};
 use crate::DemoConfig;
 use crate::knobs::Knobs;
 
@@ -205,17 +202,19 @@ impl AuthorizationServer {
     }
 }
 
-/// Mounts a provider's `routes` under `/_demo/{name}`, with the provider as
-/// the handlers' data and every answer delayed by its latency knob.
-pub fn mount<P: Dialect>(
-    provider: &Arc<P>,
-    cfg: &mut web::ServiceConfig,
-    routes: impl FnOnce(Scope) -> Scope,
-) {
-    let me = Arc::clone(provider);
-    let scope = web::scope(&format!("/_demo/{}", provider.server().profile.name))
-        .app_data(web::Data::from(Arc::clone(provider)));
-    cfg.service(routes(scope).wrap(middleware::from_fn(move |req, next| {
-        delayed(me.server().knobs.latency(), req, next)
-    })));
+/// An authorization request waiting for the person's answer.
+#[derive(Debug, Clone)]
+pub struct PendingAuthorization {
+    /// The registered redirect URI the answer goes to.
+    pub redirect_uri: String,
+    /// The client's `state`.
+    pub state: Option<String>,
+    /// The PKCE challenge the code will be bound to.
+    pub code_challenge: Option<String>,
+    /// The scope the code will carry, as the provider writes it.
+    pub scope: String,
+    /// OpenID Connect `nonce`.
+    pub nonce: Option<String>,
+    /// Whether the code's tokens come with a refresh token.
+    pub offline: bool,
 }

@@ -148,3 +148,5 @@ impl OAuth2Client {
             .map_err(|e| Error::Config(format!("bad resource path {path}: {e}")))
     }
 }
+
+crate::request::api_verbs_through_request!(OAuth2Client);
