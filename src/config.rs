@@ -14,6 +14,7 @@ use url::Url;
 use trilogin_accounts::Provider;
 use trilogin_accounts::crypto::KeyTooShort;
 pub use trilogin_accounts::crypto::{MIN_SECRET_KEY_LEN, SecretKey};
+use trilogin_accounts::db::{Database, PoolSettings};
 
 mod database;
 pub mod provider_env;
@@ -80,11 +81,17 @@ pub struct Config {
     /// `BIND`: the socket address to listen on (default: APP_URL's host when
     /// it is an IP address, else 127.0.0.1, and APP_URL's port).
     pub bind: SocketAddr,
-    /// `DATABASE_URL`: path of the SQLite file (default `data/app.db`); a
-    /// `sqlite:` or `file:` URL is reduced to its path, any other URL refused.
-    pub database_url: String,
-    /// Where generated state lives (the secret key file, demo keys): the
-    /// folder holding the database file.
+    /// `DATABASE_URL`: a `postgres://` or `postgresql://` URL selects
+    /// PostgreSQL; anything else is the SQLite file (default `data/app.db`),
+    /// a `sqlite:` or `file:` URL reduced to its path.
+    pub database: Database,
+    /// `DATABASE_POOL_SIZE`, `DATABASE_CONNECT_TIMEOUT` and
+    /// `DATABASE_STATEMENT_TIMEOUT` (PostgreSQL): connections per process
+    /// (default 8), how long a request waits for one (default 10 s), and the
+    /// longest a statement may run (default 30 s).
+    pub pool: PoolSettings,
+    /// `DATA_DIR`: where generated state lives (the development secret key,
+    /// the demo providers' state and keys); default `data`.
     pub data_dir: PathBuf,
     /// `SECRET_KEY`; `None` means a key generated once and kept in
     /// `<data_dir>/secret.key`, allowed only on a loopback `APP_URL`.
@@ -150,11 +157,11 @@ impl Config {
             })?,
             None => default_bind(&app_url),
         };
-        let database_url = get("DATABASE_URL").map_or_else(
-            || Ok("data/app.db".to_owned()),
-            |value| database::database_path(&value),
+        let database = get("DATABASE_URL").map_or_else(
+            || Ok(Database::Sqlite(PathBuf::from("data/app.db"))),
+            |value| database::database(&value),
         )?;
-        let data_dir = data_dir_of(&database_url);
+        let data_dir = get("DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from);
         let secret_key = get("SECRET_KEY")
             .map(|key| SecretKey::new(key).map_err(invalid_key))
             .transpose()?;
@@ -196,7 +203,29 @@ impl Config {
 
         let config = Self {
             bind,
-            database_url,
+            database,
+            pool: PoolSettings {
+                size: match get("DATABASE_POOL_SIZE") {
+                    None => PoolSettings::default().size,
+                    Some(v) => v
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=1000).contains(n))
+                        .ok_or_else(|| ConfigError::Invalid {
+                            var: "DATABASE_POOL_SIZE",
+                            reason: format!("{v:?} is not a number of connections from 1 to 1000"),
+                        })?,
+                },
+                connect_timeout: duration(
+                    "DATABASE_CONNECT_TIMEOUT",
+                    PoolSettings::default().connect_timeout,
+                )?,
+                statement_timeout: duration(
+                    "DATABASE_STATEMENT_TIMEOUT",
+                    PoolSettings::default().statement_timeout,
+                )?,
+            },
             data_dir,
             secret_key,
             assets_dir: get("ASSETS_DIR").map(PathBuf::from),
@@ -290,6 +319,12 @@ impl Config {
     /// database is as safe as the database file, and every copy or backup
     /// of that folder would carry what forges sessions and opens tokens.
     fn check_secret_key_source(&self) -> Result<(), ConfigError> {
+        if self.secret_key.is_none() && matches!(self.database, Database::Postgres(_)) {
+            return Err(ConfigError::Invalid {
+                var: "SECRET_KEY",
+                reason: "must be set on PostgreSQL: the processes that share the database must share the key; generate one with `openssl rand -base64 48`".to_owned(),
+            });
+        }
         if self.secret_key.is_some() || self.is_loopback() {
             return Ok(());
         }
@@ -341,13 +376,6 @@ fn default_bind(app_url: &Url) -> SocketAddr {
         _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
     };
     SocketAddr::new(ip, app_url.port_or_known_default().unwrap_or(8080))
-}
-
-fn data_dir_of(database_url: &str) -> PathBuf {
-    match Path::new(database_url).parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// Parses `30s`, `15m`, `8h` or `180d`.
@@ -462,8 +490,12 @@ mod tests {
         let config = config(&[]).unwrap();
         assert_eq!(config.app_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(config.bind, "127.0.0.1:8080".parse().unwrap());
-        assert_eq!(config.database_url, "data/app.db");
+        assert_eq!(
+            config.database,
+            Database::Sqlite(PathBuf::from("data/app.db"))
+        );
         assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.pool, PoolSettings::default());
         assert!(config.secret_key.is_none());
         assert_eq!(config.demo_providers, DemoMode::Auto);
         assert_eq!(config.demo_access_token_ttl, Duration::from_secs(8 * 3600));
@@ -660,26 +692,76 @@ mod tests {
     }
 
     #[test]
-    fn the_database_folder_holds_the_data_directory() {
-        let absolute = config(&[("DATABASE_URL", "sqlite:///var/lib/trilogin/app.db")]).unwrap();
-        assert_eq!(absolute.database_url, "/var/lib/trilogin/app.db");
-        assert_eq!(absolute.data_dir, PathBuf::from("/var/lib/trilogin"));
-        let file = config(&[("DATABASE_URL", "file:state/app.db")]).unwrap();
-        assert_eq!(file.database_url, "state/app.db");
-        assert_eq!(file.data_dir, PathBuf::from("state"));
-        let bare = super::data_dir_of("app.db");
-        assert_eq!(bare, PathBuf::from("."));
-        let err = config(&[("DATABASE_URL", "postgres://u@host/db")])
+    fn generated_state_lives_in_data_dir_whatever_the_database() {
+        let sqlite = config(&[("DATABASE_URL", "sqlite:///var/lib/trilogin/app.db")]).unwrap();
+        assert_eq!(
+            sqlite.database,
+            Database::Sqlite(PathBuf::from("/var/lib/trilogin/app.db"))
+        );
+        assert_eq!(sqlite.data_dir, PathBuf::from("data"));
+        let elsewhere = config(&[
+            ("DATABASE_URL", "file:state/app.db"),
+            ("DATA_DIR", "/srv/trilogin"),
+        ])
+        .unwrap();
+        assert_eq!(elsewhere.data_dir, PathBuf::from("/srv/trilogin"));
+    }
+
+    #[test]
+    fn postgresql_needs_a_secret_key_even_on_loopback() {
+        let err = config(&[("DATABASE_URL", "postgres://app@127.0.0.1/trilogin")])
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("DATABASE_URL: "), "{err}");
+        assert!(
+            err.starts_with("SECRET_KEY: must be set on PostgreSQL"),
+            "{err}"
+        );
+        let key = "k".repeat(MIN_SECRET_KEY_LEN);
+        let keyed = config(&[
+            ("DATABASE_URL", "postgres://app@127.0.0.1/trilogin"),
+            ("SECRET_KEY", key.as_str()),
+        ])
+        .unwrap();
+        assert_eq!(
+            keyed.database,
+            Database::Postgres("postgres://app@127.0.0.1/trilogin".to_owned())
+        );
+        assert!(keyed.resolve_secret_key().is_ok());
+    }
+
+    #[test]
+    fn pool_settings_are_read_and_checked() {
+        let tuned = config(&[
+            ("DATABASE_POOL_SIZE", "20"),
+            ("DATABASE_CONNECT_TIMEOUT", "3s"),
+            ("DATABASE_STATEMENT_TIMEOUT", "1m"),
+        ])
+        .unwrap();
+        assert_eq!(
+            tuned.pool,
+            PoolSettings {
+                size: 20,
+                connect_timeout: Duration::from_secs(3),
+                statement_timeout: Duration::from_secs(60),
+            }
+        );
+        for bad in ["0", "many", "1001"] {
+            let err = config(&[("DATABASE_POOL_SIZE", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("DATABASE_POOL_SIZE: "), "{err}");
+        }
+        let err = config(&[("DATABASE_STATEMENT_TIMEOUT", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("DATABASE_STATEMENT_TIMEOUT: "), "{err}");
     }
 
     #[test]
     fn a_missing_secret_key_is_generated_once_privately_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("nested").join("app.db");
-        let config = config(&[("DATABASE_URL", db.to_str().unwrap())]).unwrap();
+        let data = dir.path().join("nested");
+        let config = config(&[("DATA_DIR", data.to_str().unwrap())]).unwrap();
         let first = config.resolve_secret_key().unwrap();
         let second = config.resolve_secret_key().unwrap();
         assert_eq!(first, second);

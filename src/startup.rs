@@ -74,7 +74,7 @@ impl Application {
         let address = config.app_url.as_str().trim_end_matches('/').to_owned();
 
         let cipher = Cipher::new(&secret);
-        let pool = db::open(&config.database_url, &cipher).await?;
+        let pool = db::open(&config.database, &config.pool, &cipher).await?;
         let sessions = DbSessionStore::new(SessionStates::new(pool.clone(), cipher.clone()));
         // Sessions that expired while the app was down go now; the
         // background task takes over from here.

@@ -1,13 +1,44 @@
-//! `DATABASE_URL`: the SQLite file, as a path or as a `sqlite:` / `file:`
-//! URL. Any other URL scheme stops start-up: taken as a path, a value such
-//! as `postgres://u@host/db` would quietly create a folder named
-//! `postgres:` holding a fresh SQLite file.
+//! `DATABASE_URL`: a PostgreSQL URL, or the SQLite file as a path or as a
+//! `sqlite:` / `file:` URL. Any other URL scheme stops start-up: taken as a
+//! path, a value such as `mysql://u@host/db` would quietly create a folder
+//! named `mysql:` holding a fresh SQLite file.
+
+use std::path::PathBuf;
 
 use percent_encoding::percent_decode_str;
+use trilogin_accounts::db::Database;
 
 use super::ConfigError;
 
 const VAR: &str = "DATABASE_URL";
+
+/// The database `value` names: `postgres://…` or `postgresql://…` is
+/// PostgreSQL, passed to libpq as written; anything else is a SQLite file
+/// (see [`database_path`]).
+pub(super) fn database(value: &str) -> Result<Database, ConfigError> {
+    let value = value.trim();
+    if let Some((scheme, _)) = split_scheme(value)
+        && matches!(
+            scheme.to_ascii_lowercase().as_str(),
+            "postgres" | "postgresql"
+        )
+    {
+        let url = url::Url::parse(value).map_err(|e| {
+            invalid(format!(
+                "not a PostgreSQL URL such as postgres://user@host/db: {e}"
+            ))
+        })?;
+        if url.host_str().is_none_or(str::is_empty)
+            && !url.query().is_some_and(|q| q.contains("host="))
+        {
+            return Err(invalid(
+                "a PostgreSQL URL names its server, as in postgres://user@host/db".to_owned(),
+            ));
+        }
+        return Ok(Database::Postgres(value.to_owned()));
+    }
+    database_path(value).map(|path| Database::Sqlite(PathBuf::from(path)))
+}
 
 /// The path of the SQLite file `value` names.
 ///
@@ -26,14 +57,9 @@ pub(super) fn database_path(value: &str) -> Result<String, ConfigError> {
     let path = match scheme.to_ascii_lowercase().as_str() {
         "sqlite" => rest.strip_prefix("//").unwrap_or(rest),
         "file" => file_url_path(value, rest)?,
-        "postgres" | "postgresql" => {
-            return Err(invalid(format!(
-                "PostgreSQL is not supported yet (got {scheme}:...); use a SQLite file such as data/app.db"
-            )));
-        }
         _ => {
             return Err(invalid(format!(
-                "{scheme}: URLs are not supported; use a SQLite file path such as data/app.db, or a sqlite: or file: URL"
+                "{scheme}: URLs are not supported; use a postgres:// URL, a SQLite file path such as data/app.db, or a sqlite: or file: URL"
             )));
         }
     };
@@ -97,8 +123,8 @@ mod tests {
     }
 
     fn refusal(value: &str) -> String {
-        match database_path(value) {
-            Ok(path) => panic!("{value} was taken as {path}"),
+        match database(value) {
+            Ok(database) => panic!("{value} was taken as {database:?}"),
             Err(e) => e.to_string(),
         }
     }
@@ -137,12 +163,32 @@ mod tests {
     }
 
     #[test]
-    fn a_postgres_url_is_refused_as_not_supported_yet() {
-        for value in ["postgres://u@host/db", "postgresql://u:p@host:5432/db"] {
+    fn a_postgres_url_selects_postgresql_as_written() {
+        for value in [
+            "postgres://u@host/db",
+            "postgresql://u:p@host:5432/db?sslmode=require",
+            "POSTGRES://u@host/db",
+        ] {
+            assert_eq!(
+                database(value).unwrap(),
+                Database::Postgres(value.to_owned())
+            );
+        }
+        assert_eq!(
+            database("data/app.db").unwrap(),
+            Database::Sqlite(PathBuf::from("data/app.db"))
+        );
+    }
+
+    #[test]
+    fn a_postgres_url_without_a_server_is_refused_without_its_password() {
+        for value in ["postgres://u:secret@/db", "postgresql:db"] {
             let message = refusal(value);
             assert!(message.starts_with("DATABASE_URL: "), "{message}");
-            assert!(message.contains("not supported yet"), "{message}");
-            assert!(!message.contains("u:p"), "the password is not echoed");
+            assert!(
+                !message.contains("secret"),
+                "the password is not echoed: {message}"
+            );
         }
     }
 

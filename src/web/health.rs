@@ -13,22 +13,25 @@ use trilogin_accounts::db;
 /// database unavailable.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// 200 `{"status":"ok","database":"ok"}` when `SELECT 1` answers;
-/// 503 `{"status":"unavailable","database":"unavailable"}` otherwise.
+/// 200 `{"status":"ok","database":"ok","backend":"sqlite"}` when `SELECT 1`
+/// answers; 503 with `"unavailable"` otherwise. `backend` is `sqlite` or
+/// `postgresql`.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match db::ping(&state.services.pool, CHECK_TIMEOUT).await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
+    let pool = &state.services.pool;
+    let backend = pool.database().backend();
+    match db::ping(pool, CHECK_TIMEOUT).await {
+        Ok(()) => {
+            HttpResponse::Ok().json(json!({"status": "ok", "database": "ok", "backend": backend}))
+        }
         Err(e) => {
             tracing::error!(
                 error = format!("{e:#}"),
+                backend,
                 "health check: database unavailable"
             );
-            unavailable()
+            HttpResponse::ServiceUnavailable().json(
+                json!({"status": "unavailable", "database": "unavailable", "backend": backend}),
+            )
         }
     }
-}
-
-fn unavailable() -> HttpResponse {
-    HttpResponse::ServiceUnavailable()
-        .json(json!({"status": "unavailable", "database": "unavailable"}))
 }

@@ -100,8 +100,8 @@ fn off_loopback_a_missing_secret_key_stops_the_configuration_with_a_clear_messag
 
 #[tokio::test]
 async fn off_loopback_a_missing_secret_key_stops_the_build_and_generates_no_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
+    let data = trilogin_testing::TestData::new();
+    let mut config = test_config(&data);
     off_loopback_with_github(&mut config);
     config.secret_key = None;
     let error = match Application::build(config).await {
@@ -109,7 +109,7 @@ async fn off_loopback_a_missing_secret_key_stops_the_build_and_generates_no_key(
         Err(e) => format!("{e:#}"),
     };
     assert_secret_key_required(&error);
-    assert!(!dir.path().join("secret.key").exists());
+    assert!(!data.path().join("secret.key").exists());
 }
 
 fn assert_secret_key_required(error: &str) {

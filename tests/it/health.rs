@@ -8,7 +8,11 @@ async fn healthz_reports_ok_when_the_database_answers() {
     let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body, serde_json::json!({"status": "ok", "database": "ok"}));
+    let backend = trilogin_accounts::db::fixtures::test_backend();
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ok", "database": "ok", "backend": backend})
+    );
 }
 
 #[tokio::test]
@@ -22,6 +26,10 @@ async fn healthz_reports_503_when_no_database_connection_is_available() {
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "unavailable");
+    assert_eq!(
+        body["backend"],
+        trilogin_accounts::db::fixtures::test_backend()
+    );
     drop(held);
     assert_eq!(app.get("/healthz").await.status(), 200);
 }

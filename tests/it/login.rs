@@ -405,8 +405,8 @@ async fn the_form_post_callback_needs_no_csrf_token_but_its_state() {
 
 #[tokio::test]
 async fn a_bad_provider_setting_stops_start_up_naming_the_variable() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = trilogin_testing::test_config(&dir);
+    let data = trilogin_testing::TestData::new();
+    let mut config = trilogin_testing::test_config(&data);
     config
         .provider_env
         .insert("GITHUB_TIMEOUT".to_owned(), "soon".to_owned());

@@ -80,14 +80,46 @@ fn a_malformed_app_url_stops_start_up_with_a_clear_message() {
 }
 
 #[test]
-fn a_postgres_database_url_stops_start_up_without_creating_a_folder() {
+fn postgresql_without_a_secret_key_stops_start_up_without_creating_a_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, stderr) = run_binary_in(dir.path(), &[("DATABASE_URL", "postgres://u@host/db")]);
+    let (code, stderr) =
+        run_binary_in(dir.path(), &[("DATABASE_URL", "postgres://u@127.0.0.1/db")]);
     assert_eq!(code, Some(1));
-    assert_one_line_error(&stderr, "error: DATABASE_URL: ");
-    assert!(stderr.contains("not supported yet"), "{stderr}");
+    assert_one_line_error(&stderr, "error: SECRET_KEY: must be set on PostgreSQL");
     let created: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(created.is_empty(), "created {created:?}");
+}
+
+#[test]
+fn an_unreachable_postgresql_stops_start_up_naming_it_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "k".repeat(32);
+    // Nothing listens on port 1 of loopback.
+    let (code, stderr) = run_binary_in(
+        dir.path(),
+        &[
+            (
+                "DATABASE_URL",
+                "postgres://app:hunter2@127.0.0.1:1/trilogin",
+            ),
+            ("DATABASE_CONNECT_TIMEOUT", "2s"),
+            ("SECRET_KEY", key.as_str()),
+        ],
+    );
+    assert_eq!(code, Some(1));
+    // The pool's warnings about each attempt come first; the error is one line.
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: cannot open the database postgres://app:***@127.0.0.1:1/trilogin"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let created: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(
+        created.is_empty(),
+        "no SQLite file or data folder: {created:?}"
+    );
 }
 
 #[test]

@@ -15,6 +15,7 @@ use trilogin_accounts::crypto::{Cipher, SecretKey};
 use trilogin_accounts::db::connections::{self as store, NewConnection, NewToken, StoreError};
 use trilogin_accounts::db::fixtures::{TestDb, add_user};
 use trilogin_accounts::db::users;
+use trilogin_accounts::db::{AnyConnection, Database};
 use trilogin_accounts::{Provider, UserId};
 use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 use trilogin_oauth::{OAuth1Token, OAuth2Token};
@@ -35,16 +36,6 @@ struct Number {
 struct Timeout {
     #[diesel(sql_type = BigInt)]
     timeout: i64,
-}
-
-#[derive(QueryableByName)]
-struct RawOAuth2Row {
-    #[diesel(sql_type = Text)]
-    access_token: String,
-    #[diesel(sql_type = Text)]
-    refresh_token: String,
-    #[diesel(sql_type = Text)]
-    id_token: String,
 }
 
 fn github_token() -> OAuth2Token {
@@ -88,29 +79,54 @@ fn save_twitter(
 fn a_fresh_database_gets_every_table() {
     let db = TestDb::new();
     let mut conn = db.conn();
-    let tables: Vec<String> = diesel::sql_query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .load::<Name>(&mut conn)
-    .unwrap()
-    .into_iter()
-    .map(|t| t.name)
-    .collect();
-    for table in ["oauth1_tokens", "oauth2_tokens", "sessions", "users"] {
+    let listing = match db.scratch.database {
+        Database::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Database::Postgres(_) => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+        }
+    };
+    let tables: Vec<String> = diesel::sql_query(listing)
+        .load::<Name>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    for table in [
+        "oauth1_tokens",
+        "oauth2_tokens",
+        "pending_logins",
+        "sessions",
+        "users",
+    ] {
         assert!(
             tables.contains(&table.to_owned()),
             "{table} missing from {tables:?}"
         );
     }
-    assert!(db.dir.path().join("test.db").exists());
+    if let Database::Sqlite(file) = &db.scratch.database {
+        assert!(file.exists());
+    }
 }
 
 #[test]
-fn every_connection_uses_wal_foreign_keys_and_a_busy_timeout() {
+fn every_connection_is_set_up_for_its_backend() {
     let db = TestDb::new();
     let mut conn = db.conn();
+    let AnyConnection::Sqlite(sqlite) = &mut *conn else {
+        let show = |conn: &mut AnyConnection, name: &str| -> String {
+            diesel::sql_query(format!("SELECT current_setting('{name}') AS name"))
+                .get_result::<Name>(conn)
+                .unwrap()
+                .name
+        };
+        assert_eq!(show(&mut conn, "statement_timeout"), "30s");
+        assert_eq!(show(&mut conn, "TimeZone"), "UTC");
+        return;
+    };
     let mode: Vec<Name> = diesel::sql_query("SELECT journal_mode AS name FROM pragma_journal_mode")
-        .load(&mut conn)
+        .load(sqlite)
         .unwrap();
     assert_eq!(mode[0].name, "wal");
     let pragma = |conn: &mut diesel::SqliteConnection, name: &str| -> i64 {
@@ -119,45 +135,53 @@ fn every_connection_uses_wal_foreign_keys_and_a_busy_timeout() {
             .unwrap()
             .value
     };
-    assert_eq!(pragma(&mut conn, "foreign_keys"), 1);
+    assert_eq!(pragma(sqlite, "foreign_keys"), 1);
     let busy: Timeout = diesel::sql_query("PRAGMA busy_timeout")
-        .get_result(&mut conn)
+        .get_result(sqlite)
         .unwrap();
     assert_eq!(busy.timeout, 5000);
-    assert_eq!(pragma(&mut conn, "synchronous"), 1, "NORMAL");
+    assert_eq!(pragma(sqlite, "synchronous"), 1, "NORMAL");
 }
 
 #[test]
 fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
+    use trilogin_accounts::db::schema::oauth2_tokens;
+
     let db = TestDb::new();
     let (cipher, mut conn) = (&db.cipher, db.conn());
     let user_id = add_user(&mut conn, "Octo Cat");
     let token = github_token();
     save_oauth2(&db, user_id, Provider::GitHub, "583231", &token);
 
-    let raw: RawOAuth2Row = diesel::sql_query(
-        "SELECT access_token, refresh_token, id_token FROM oauth2_tokens WHERE user_id = ?",
-    )
-    .bind::<diesel::sql_types::Integer, _>(user_id.get())
-    .get_result(&mut conn)
-    .unwrap();
+    let raw: (String, Option<String>, Option<String>) = oauth2_tokens::table
+        .filter(oauth2_tokens::user_id.eq(user_id))
+        .select((
+            oauth2_tokens::access_token,
+            oauth2_tokens::refresh_token,
+            oauth2_tokens::id_token,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    let (refresh, id) = (raw.1.unwrap(), raw.2.unwrap());
     for (column, plaintext) in [
-        (&raw.access_token, "plaintextAccessToken"),
-        (&raw.refresh_token, "plaintextRefreshToken"),
-        (&raw.id_token, "eyJplaintext"),
+        (&raw.0, "plaintextAccessToken"),
+        (&refresh, "plaintextRefreshToken"),
+        (&id, "eyJplaintext"),
     ] {
         assert!(column.starts_with("v2:"), "{column}");
         assert!(!column.contains(plaintext), "{column} holds the plaintext");
     }
     // Nor is it anywhere in the file.
     drop(conn);
-    let file = std::fs::read(db.dir.path().join("test.db")).unwrap();
-    let wal = std::fs::read(db.dir.path().join("test.db-wal")).unwrap_or_default();
-    for bytes in [&file, &wal] {
-        assert!(
-            !bytes.windows(20).any(|w| w == b"plaintextAccessToken"),
-            "plaintext token found in the database files"
-        );
+    if let Database::Sqlite(path) = &db.scratch.database {
+        let file = std::fs::read(path).unwrap();
+        let wal = std::fs::read(path.with_extension("db-wal")).unwrap_or_default();
+        for bytes in [&file, &wal] {
+            assert!(
+                !bytes.windows(20).any(|w| w == b"plaintextAccessToken"),
+                "plaintext token found in the database files"
+            );
+        }
     }
 
     let mut conn = db.conn();

@@ -21,10 +21,11 @@ use tokio::task::JoinHandle;
 use trilogin::config::{Config, SecretKey};
 use trilogin::startup::{AppState, Application, SESSION_COOKIE};
 use trilogin::web::session_store::cookie_key;
-use trilogin_accounts::db::DbConnection;
 use trilogin_accounts::db::connections::{
     self, NewConnection, StoredOAuth1Token, StoredOAuth2Token,
 };
+use trilogin_accounts::db::fixtures::ScratchDatabase;
+use trilogin_accounts::db::{Database, DbConnection};
 use trilogin_accounts::{Provider, UserId};
 use trilogin_oauth::secret::random_token;
 
@@ -38,8 +39,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The client's cookie jar, to plant cookies.
     pub cookies: Arc<Jar>,
-    /// The folder holding the SQLite file and generated keys; removed on drop.
-    pub dir: Arc<TempDir>,
+    /// The test's database and the folder of its generated state; removed
+    /// on drop.
+    pub dir: Arc<TestData>,
     /// The configuration the app started with (before the port was filled in).
     pub config: Config,
     /// The running app's shared state.
@@ -52,15 +54,51 @@ pub struct TestApp {
     task: JoinHandle<std::io::Result<()>>,
 }
 
-/// A configuration for tests: loopback, port 0, a database in `dir`, a
-/// random `SECRET_KEY`, demo providers on for every unconfigured provider.
-pub fn test_config(dir: &TempDir) -> Config {
+/// What one test's app keeps: a database of its own (a SQLite file in the
+/// folder, or a PostgreSQL database when `TEST_DATABASE_URL` names a
+/// server) and the folder of its generated state. Both go with it.
+pub struct TestData {
+    /// The database; dropped first.
+    pub database: ScratchDatabase,
+    /// `DATA_DIR`, which also holds a SQLite file.
+    pub dir: TempDir,
+}
+
+impl TestData {
+    /// A new, empty database and folder.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let database = ScratchDatabase::new(dir.path());
+        Self { database, dir }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Default for TestData {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A configuration for tests: loopback, port 0, the database and folder of
+/// `data`, a random `SECRET_KEY`, demo providers on for every unconfigured
+/// provider.
+pub fn test_config(data: &TestData) -> Config {
+    let database_url = match &data.database.database {
+        Database::Sqlite(path) => path.to_string_lossy().into_owned(),
+        Database::Postgres(url) => url.clone(),
+    };
     let vars = BTreeMap::from([
         ("APP_URL".to_owned(), "http://127.0.0.1:0".to_owned()),
         ("BIND".to_owned(), "127.0.0.1:0".to_owned()),
+        ("DATABASE_URL".to_owned(), database_url),
         (
-            "DATABASE_URL".to_owned(),
-            dir.path().join("app.db").to_string_lossy().into_owned(),
+            "DATA_DIR".to_owned(),
+            data.path().to_string_lossy().into_owned(),
         ),
         ("SECRET_KEY".to_owned(), random_token(48)),
     ]);
@@ -78,14 +116,14 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     if let Ok(filter) = std::env::var("TEST_LOG") {
         trilogin::telemetry::init(&filter).expect("TEST_LOG is a log filter");
     }
-    let dir = Arc::new(tempfile::tempdir().expect("temporary folder"));
+    let dir = Arc::new(TestData::new());
     let mut config = test_config(&dir);
     change(&mut config);
     let cookies = Arc::new(Jar::default());
     start(config, dir, cookies).await
 }
 
-async fn start(config: Config, dir: Arc<TempDir>, cookies: Arc<Jar>) -> TestApp {
+async fn start(config: Config, dir: Arc<TestData>, cookies: Arc<Jar>) -> TestApp {
     let app = Application::build(config.clone())
         .await
         .expect("the app starts");
@@ -266,7 +304,7 @@ impl TestApp {
     }
 
     /// Stops the server and waits until it has let go of its port.
-    pub async fn stop(self) -> (Config, Arc<TempDir>, Arc<Jar>) {
+    pub async fn stop(self) -> (Config, Arc<TestData>, Arc<Jar>) {
         self.handle.stop(true).await;
         let _ = self.task.await;
         (self.config, self.dir, self.cookies)

@@ -49,6 +49,15 @@ pub enum RemoveError {
     Query(#[from] QueryError),
 }
 
+impl db::TransactionError for RemoveError {
+    fn query_error(&self) -> Option<&QueryError> {
+        match self {
+            Self::Query(e) => Some(e),
+            Self::NotConnected | Self::LastConnection => None,
+        }
+    }
+}
+
 /// Checks that user `user_id` could remove `provider` now: it is
 /// connected and is not their last connection.
 pub fn check_removable(

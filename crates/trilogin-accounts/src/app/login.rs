@@ -76,6 +76,15 @@ impl From<QueryError> for RecordError {
     }
 }
 
+impl db::TransactionError for RecordError {
+    fn query_error(&self) -> Option<&QueryError> {
+        match self {
+            Self::Store(e) => e.query_error(),
+            Self::Refused(_) => None,
+        }
+    }
+}
+
 /// A login that did not happen. Nothing was written; the person is sent
 /// home with [`LoginError::message`], the cause goes to the log.
 #[derive(Debug, thiserror::Error)]

@@ -114,6 +114,15 @@ impl Connection {
     }
 }
 
+impl super::TransactionError for StoreError {
+    fn query_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            Self::Query(e) => Some(e),
+            Self::Crypto(_) => None,
+        }
+    }
+}
+
 /// A stored OAuth 2.0 connection with its token opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredOAuth2Token {
@@ -154,7 +163,7 @@ pub struct StoredOAuth1Token {
 
 /// [`write`] in a transaction of its own.
 pub fn save(conn: &mut Conn, cipher: &Cipher, new: &NewConnection<'_>) -> Result<(), StoreError> {
-    conn.immediate_transaction(|conn| write(conn, cipher, new))
+    super::write_transaction(conn, |conn| write(conn, cipher, new))
 }
 
 /// Stores `new.token` as `new.user_id`'s connection to `new.provider`, for
@@ -194,12 +203,12 @@ pub fn write(conn: &mut Conn, cipher: &Cipher, new: &NewConnection<'_>) -> Resul
                     .filter(oauth1_tokens::provider_user_id.ne(provider_user_id)),
             )
             .execute(conn)?;
-            diesel::insert_into(oauth1_tokens::table)
+            crate::on_each_backend!(conn, |c| diesel::insert_into(oauth1_tokens::table)
                 .values(&columns)
                 .on_conflict((oauth1_tokens::name, oauth1_tokens::provider_user_id))
                 .do_update()
                 .set(&columns)
-                .execute(conn)?;
+                .execute(c))?;
         }
         NewToken::OAuth2(token) => {
             let access_token = seal(SEALED_ACCESS_TOKEN, token.access_token.secret())?;
@@ -234,12 +243,12 @@ pub fn write(conn: &mut Conn, cipher: &Cipher, new: &NewConnection<'_>) -> Resul
                     .filter(oauth2_tokens::provider_user_id.ne(provider_user_id)),
             )
             .execute(conn)?;
-            diesel::insert_into(oauth2_tokens::table)
+            crate::on_each_backend!(conn, |c| diesel::insert_into(oauth2_tokens::table)
                 .values(&columns)
                 .on_conflict((oauth2_tokens::name, oauth2_tokens::provider_user_id))
                 .do_update()
                 .set(&columns)
-                .execute(conn)?;
+                .execute(c))?;
         }
     }
     Ok(())

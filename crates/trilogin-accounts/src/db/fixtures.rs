@@ -16,28 +16,118 @@ use time::PrimitiveDateTime;
 use super::connections::{self, NewConnection};
 use super::models::{NewUser, User};
 use super::schema::{oauth1_tokens, oauth2_tokens, pending_logins, sessions, users};
-use super::{Conn, DbConnection, DbPool, build_pool, run_migrations, users as user_rows};
+use super::{
+    Conn, Database, DbConnection, DbPool, PoolSettings, build_pool, run_migrations,
+    users as user_rows,
+};
 use crate::UserId;
 use crate::crypto::{Cipher, SecretKey};
 
-/// A migrated database in a temporary folder, and a cipher.
+/// The PostgreSQL server tests may use (`TEST_DATABASE_URL`), if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// The backend the tests run on: PostgreSQL when `TEST_DATABASE_URL` names
+/// a server, unless `TEST_BACKEND=sqlite` keeps them on SQLite (CI runs the
+/// suite both ways); SQLite otherwise.
+pub fn test_backend() -> &'static str {
+    let pinned_to_sqlite = std::env::var("TEST_BACKEND").is_ok_and(|b| b == "sqlite");
+    if postgres_server().is_some() && !pinned_to_sqlite {
+        "postgresql"
+    } else {
+        "sqlite"
+    }
+}
+
+/// For a test that only makes sense on PostgreSQL: the server's URL, or
+/// `None` after saying in one line that the test was skipped. With
+/// `CI=true` a missing server fails the test instead.
+pub fn postgres_or_skip(test: &str) -> Option<String> {
+    let server = postgres_server();
+    if server.is_none() {
+        assert!(
+            std::env::var("CI").map_or(true, |ci| ci != "true"),
+            "{test}: TEST_DATABASE_URL is not set, and CI=true requires PostgreSQL"
+        );
+        eprintln!("{test} skipped: set TEST_DATABASE_URL to a PostgreSQL server to run it");
+    }
+    server
+}
+
+/// A database of one test's own, dropped with it: a SQLite file in `dir`,
+/// or on PostgreSQL (see [`test_backend`]) a new database on the server.
+pub struct ScratchDatabase {
+    /// Where it is.
+    pub database: Database,
+    /// The server and the database's name, to drop it.
+    postgres: Option<(String, String)>,
+}
+
+impl ScratchDatabase {
+    /// A new, empty database for one test.
+    pub fn new(dir: &std::path::Path) -> Self {
+        if test_backend() == "sqlite" {
+            return Self {
+                database: Database::Sqlite(dir.join("app.db")),
+                postgres: None,
+            };
+        }
+        let server = postgres_server().unwrap();
+        let name = format!("trilogin_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+        let mut admin = diesel::PgConnection::establish(&server)
+            .unwrap_or_else(|e| panic!("cannot reach TEST_DATABASE_URL: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        Self {
+            database: Database::Postgres(url.to_string()),
+            postgres: Some((server, name)),
+        }
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres
+            && let Ok(mut admin) = diesel::PgConnection::establish(server)
+        {
+            // FORCE: the test's pool may still hold connections.
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// A migrated database of its own, and a cipher.
 pub struct TestDb {
-    /// The folder holding the file; removed on drop.
-    pub dir: tempfile::TempDir,
     /// The pool on it.
     pub pool: DbPool,
     /// A cipher under a fixed test key.
     pub cipher: Cipher,
+    /// The database, dropped after the pool.
+    pub scratch: ScratchDatabase,
+    /// The folder of a SQLite file; removed on drop.
+    pub dir: tempfile::TempDir,
 }
 
 impl TestDb {
     /// A fresh, migrated database.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let pool = build_pool(&dir.path().join("test.db").to_string_lossy()).unwrap();
+        let scratch = ScratchDatabase::new(dir.path());
+        let pool = build_pool(&scratch.database, &PoolSettings::default()).unwrap();
         run_migrations(&pool).unwrap();
         let cipher = Cipher::new(&SecretKey::new(vec![7u8; 32]).unwrap());
-        Self { dir, pool, cipher }
+        Self {
+            pool,
+            cipher,
+            scratch,
+            dir,
+        }
     }
 
     /// A connection from the pool.

@@ -119,11 +119,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_pending_login_is_taken_once_and_only_by_its_browser() {
-        let TestDb {
-            dir: _dir,
-            pool,
-            cipher,
-        } = TestDb::new();
+        let db = TestDb::new();
+        let (pool, cipher) = (db.pool.clone(), db.cipher.clone());
         let mine = DbLoginSession::new(pool.clone(), cipher.clone(), "browser-a");
         let theirs = DbLoginSession::new(pool, cipher, "browser-b");
         let later = now() + Duration::minutes(10);
@@ -151,11 +148,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_expired_pending_login_is_gone_and_the_cap_drops_the_oldest() {
-        let TestDb {
-            dir: _dir,
-            pool,
-            cipher,
-        } = TestDb::new();
+        let db = TestDb::new();
+        let (pool, cipher) = (db.pool.clone(), db.cipher.clone());
         let session = DbLoginSession::new(pool, cipher, "browser");
         let soon = now() + Duration::seconds(1);
         session
@@ -193,11 +187,8 @@ mod tests {
 
         use crate::db::schema::pending_logins::dsl;
 
-        let TestDb {
-            dir: _dir,
-            pool,
-            cipher,
-        } = TestDb::new();
+        let db = TestDb::new();
+        let (pool, cipher) = (db.pool.clone(), db.cipher.clone());
         let session = DbLoginSession::new(pool.clone(), cipher, "browser");
         let later = now() + Duration::minutes(10);
         let secret = serde_json::json!({"verifier": "pkce-verifier-secret"});

@@ -3,15 +3,15 @@
 //! freed pages go back to the file system.
 //!
 //! Without this, anonymous login starts (each one a session and a pending
-//! login) would grow the file and its WAL without bound. SQLite-specific
-//! statements stay here and in the pool set-up.
+//! login) would grow the file and its WAL without bound. The vacuum and the
+//! checkpoint are SQLite's; PostgreSQL's autovacuum does that work there.
 
 use diesel::connection::SimpleConnection as _;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use time::PrimitiveDateTime;
 
-use super::{pending_logins, sessions};
+use super::{AnyConnection, Conn, pending_logins, sessions};
 
 /// What a purge removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub struct Purged {
 
 /// Deletes every session and pending login that expired before `now`, then
 /// [`compact`]s the file.
-pub fn purge_expired(conn: &mut SqliteConnection, now: PrimitiveDateTime) -> QueryResult<Purged> {
+pub fn purge_expired(conn: &mut Conn, now: PrimitiveDateTime) -> QueryResult<Purged> {
     let purged = Purged {
         sessions: sessions::purge_expired(conn, now)?,
         pending_logins: pending_logins::purge_expired(conn, now)?,
@@ -34,12 +34,17 @@ pub fn purge_expired(conn: &mut SqliteConnection, now: PrimitiveDateTime) -> Que
 }
 
 /// Hands free pages back to the file system (`auto_vacuum = INCREMENTAL`,
-/// see [`super::build_pool`]), then copies the WAL into the database and
+/// see [`super::backend`]), then copies the WAL into the database and
 /// truncates it to zero bytes. In this order: the vacuum itself writes to
 /// the WAL. A checkpoint that readers keep from finishing leaves the WAL
 /// for the next one; `journal_size_limit` still caps what it keeps on disk.
-pub fn compact(conn: &mut SqliteConnection) -> QueryResult<()> {
-    conn.batch_execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+pub fn compact(conn: &mut Conn) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+        }
+        AnyConnection::Postgresql(_) => Ok(()),
+    }
 }
 
 #[derive(QueryableByName)]
@@ -51,8 +56,12 @@ struct AutoVacuum {
 /// Switches a database made before incremental vacuuming to it. SQLite
 /// changes the mode of a database with tables only through a `VACUUM`,
 /// which rewrites the file: done once, at start-up.
-pub fn enable_incremental_vacuum(conn: &mut SqliteConnection) -> QueryResult<bool> {
+/// Nothing to do on PostgreSQL.
+pub fn enable_incremental_vacuum(conn: &mut Conn) -> QueryResult<bool> {
     const INCREMENTAL: i32 = 2;
+    let AnyConnection::Sqlite(conn) = conn else {
+        return Ok(false);
+    };
     let mode = diesel::sql_query("PRAGMA auto_vacuum").get_result::<AutoVacuum>(conn)?;
     if mode.auto_vacuum == INCREMENTAL {
         return Ok(false);

@@ -1,11 +1,13 @@
-//! SQLite storage through Diesel: the connection pool and its pragmas,
+//! Storage through Diesel, on SQLite or PostgreSQL: the connection pool,
 //! embedded migrations, the generated schema, row types and the queries.
 //!
-//! Query functions take `&mut SqliteConnection` and return
-//! `diesel::QueryResult` (or [`tokens::StoreError`] where secrets are
-//! opened); handlers call them inside `web::block`, never on the async
-//! executor. SQLite-only SQL stays here (pragmas) and in `migrations/`.
+//! Query functions take `&mut Conn` (either backend) and return
+//! `QueryResult` (or [`connections::StoreError`] where secrets are opened);
+//! use cases run them through [`call`], never on the async executor.
+//! Backend-specific SQL stays in [`backend`] (connection set-up,
+//! transactions), [`maintenance`] (SQLite's vacuum) and the migrations.
 
+pub mod backend;
 pub mod connections;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -20,34 +22,78 @@ pub mod sessions;
 pub mod token_hooks;
 pub mod users;
 
-use std::path::Path;
+use std::ops::Deref;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::RunQueryDsl as _;
-use diesel::connection::SimpleConnection as _;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::sqlite::SqliteConnection;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
+use diesel::r2d2::{Pool, PooledConnection};
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use crate::crypto::Cipher;
-
-/// The migrations under `migrations/`, compiled into the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
-
-/// A connection, as the query functions take it.
-pub type Conn = SqliteConnection;
+pub use backend::{AnyConnection, Database, TransactionError, write_transaction};
 /// What a query returns.
 pub use diesel::result::{Error as QueryError, QueryResult};
 
-/// The shared pool of SQLite connections.
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
-/// A connection checked out of [`DbPool`].
-pub type DbConnection = PooledConnection<ConnectionManager<SqliteConnection>>;
+use crate::crypto::Cipher;
 
-/// Connections in the pool. SQLite serialises writers anyway; a few
-/// connections let readers proceed beside one writer (WAL).
-const POOL_SIZE: u32 = 8;
+/// A connection, as the query functions take it.
+pub type Conn = AnyConnection;
+/// A connection checked out of [`DbPool`].
+pub type DbConnection = PooledConnection<backend::Manager>;
+
+/// How the pool connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections at most. SQLite serialises writers anyway, so a few let
+    /// readers proceed beside one writer; on PostgreSQL, every process
+    /// holds up to this many, which the server's `max_connections` (or a
+    /// pooler in front of it) must allow.
+    pub size: u32,
+    /// How long a request waits for a connection before it fails.
+    pub connect_timeout: Duration,
+    /// PostgreSQL: the longest a statement may run.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            size: 8,
+            connect_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The shared pool of connections, and where they go.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<backend::Manager>,
+    database: Arc<Database>,
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbPool")
+            .field("database", &self.database.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbPool {
+    /// Where the data lives.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+}
+
+impl Deref for DbPool {
+    type Target = Pool<backend::Manager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -61,10 +107,10 @@ pub enum DbError {
         source: std::io::Error,
     },
     /// No connection could be opened.
-    #[error("cannot open the database {url}: {source}")]
+    #[error("cannot open the database {database}")]
     Pool {
-        /// `DATABASE_URL`.
-        url: String,
+        /// Where, without a password.
+        database: String,
         /// The pool's error.
         source: diesel::r2d2::PoolError,
     },
@@ -73,69 +119,52 @@ pub enum DbError {
     Migration(String),
 }
 
-/// Sets the pragmas every connection needs, the busy timeout first (the
-/// pool opens connections side by side, and switching a new file to WAL
-/// takes a lock the others must wait for): incremental vacuuming (set
-/// before the first table exists, so a new file starts with it), write-ahead
-/// logging so readers do not block the writer, a cap on what the WAL keeps
-/// on disk after a checkpoint, foreign keys (SQLite leaves them off by
-/// default, which would ignore `ON DELETE CASCADE`), a busy timeout instead
-/// of immediate `SQLITE_BUSY`, and `synchronous=NORMAL`, which is durable
-/// enough under WAL.
-///
-/// The busy timeout only helps statements that have to wait for the write
-/// lock; a deferred transaction that read first and then writes fails at
-/// once instead. So every transaction that writes starts with
-/// `immediate_transaction`.
-#[derive(Debug, Clone, Copy)]
-struct Pragmas;
-
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 5000;
-             PRAGMA auto_vacuum = INCREMENTAL;
-             PRAGMA journal_mode = WAL;
-             PRAGMA journal_size_limit = 16777216;
-             PRAGMA foreign_keys = ON;
-             PRAGMA synchronous = NORMAL;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
-
-/// Opens the pool on `database_url` (a file path), creating its folder.
-pub fn build_pool(database_url: &str) -> Result<DbPool, DbError> {
-    if let Some(dir) = Path::new(database_url)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
+/// Opens the pool on `database`, creating a SQLite file's folder.
+pub fn build_pool(database: &Database, settings: &PoolSettings) -> Result<DbPool, DbError> {
+    if let Database::Sqlite(path) = database
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
         std::fs::create_dir_all(dir).map_err(|source| DbError::Folder {
             path: dir.display().to_string(),
             source,
         })?;
     }
-    Pool::builder()
-        .max_size(POOL_SIZE)
+    let manager = backend::Manager::new(database.clone(), settings.statement_timeout);
+    let pool = Pool::builder()
+        .max_size(settings.size)
         // Open connections on demand: start-up stays fast, tests stay light.
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(Pragmas))
-        .build(ConnectionManager::new(database_url))
+        .connection_timeout(settings.connect_timeout)
+        .error_handler(Box::new(LogConnectError))
+        .build(manager)
         .map_err(|source| DbError::Pool {
-            url: database_url.to_owned(),
+            database: database.describe(),
             source,
-        })
+        })?;
+    Ok(DbPool {
+        pool,
+        database: Arc::new(database.clone()),
+    })
+}
+
+/// Logs a failed connection attempt once, as a warning: the pool keeps
+/// trying, and a request that needs a connection fails on its own.
+#[derive(Debug, Clone, Copy)]
+struct LogConnectError;
+
+impl diesel::r2d2::HandleError<diesel::r2d2::Error> for LogConnectError {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        tracing::warn!(error = %error, "cannot connect to the database");
+    }
 }
 
 /// Brings the schema up to date.
 pub fn run_migrations(pool: &DbPool) -> Result<(), DbError> {
     let mut conn = pool.get().map_err(|source| DbError::Pool {
-        url: "(pool)".to_owned(),
+        database: pool.database.describe(),
         source,
     })?;
-    conn.run_pending_migrations(MIGRATIONS)
-        .map_err(|e| DbError::Migration(e.to_string()))?;
+    backend::run_migrations(&mut conn).map_err(DbError::Migration)?;
     if maintenance::enable_incremental_vacuum(&mut conn)
         .map_err(|e| DbError::Migration(format!("cannot enable incremental vacuum: {e}")))?
     {
@@ -144,12 +173,17 @@ pub fn run_migrations(pool: &DbPool) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Opens the database at start-up: the pool on `database_url`, the schema
-/// brought up to date, and secrets sealed by an earlier release sealed
-/// again, bound to their rows.
-pub async fn open(database_url: &str, cipher: &Cipher) -> anyhow::Result<DbPool> {
-    let pool = build_pool(database_url)?;
-    run_migrations(&pool)?;
+/// Opens the database at start-up: the pool, the schema brought up to
+/// date, and secrets sealed by an earlier release sealed again, bound to
+/// their rows.
+pub async fn open(
+    database: &Database,
+    settings: &PoolSettings,
+    cipher: &Cipher,
+) -> anyhow::Result<DbPool> {
+    let pool = build_pool(database, settings)?;
+    let migrated = pool.clone();
+    tokio::task::spawn_blocking(move || run_migrations(&migrated)).await??;
     let resealed = call(&pool, {
         let cipher = cipher.clone();
         move |conn| reseal::reseal_legacy(conn, &cipher)
@@ -172,7 +206,7 @@ pub async fn ping(pool: &DbPool, timeout: Duration) -> anyhow::Result<()> {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = pool.get_timeout(timeout)?;
-        diesel::sql_query("SELECT 1").execute(&mut conn)?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn)?;
         Ok(())
     })
     .await?
@@ -196,24 +230,13 @@ pub fn from_db_time(at: PrimitiveDateTime) -> OffsetDateTime {
     at.assume_utc()
 }
 
-/// Runs `f` in a write transaction: the write lock is taken first
-/// (`BEGIN IMMEDIATE`), so a concurrent writer waits for the busy timeout
-/// instead of failing the transaction half-way. Rolled back when `f` fails.
-pub fn write_transaction<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut Conn) -> Result<T, E>,
-    E: From<QueryError>,
-{
-    conn.immediate_transaction(f)
-}
-
 /// Runs `f` with a pooled connection on the blocking thread pool, so that
 /// Diesel never stalls the async executor. Pool and query failures come back
 /// as `anyhow::Error`; a caller that must tell failures apart returns its
 /// own `Result` inside `Ok`.
 pub async fn call<T, E, F>(pool: &DbPool, f: F) -> anyhow::Result<T>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {

@@ -12,7 +12,7 @@ use crate::UserId;
 /// A person who has logged in at least once.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct User {
     /// Primary key.
     pub id: UserId,
@@ -44,7 +44,7 @@ pub struct NewUser<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable, Associations)]
 #[diesel(belongs_to(User))]
 #[diesel(table_name = oauth1_tokens)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct OAuth1TokenRow {
     /// Primary key.
     pub id: i32,
@@ -94,7 +94,7 @@ pub struct NewOAuth1Token<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable, Associations)]
 #[diesel(belongs_to(User))]
 #[diesel(table_name = oauth2_tokens)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct OAuth2TokenRow {
     /// Primary key.
     pub id: i32,
@@ -165,7 +165,7 @@ pub struct NewOAuth2Token<'a> {
 /// A server-side session.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct SessionRow {
     /// SHA-256 (hex) of the session key the browser holds.
     pub id: String,
@@ -198,7 +198,7 @@ pub struct NewSession<'a> {
 /// A login that was started and waits for its callback.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = pending_logins)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct PendingLoginRow {
     /// Row id; a higher id was started later.
     pub id: i32,

@@ -10,15 +10,12 @@ use time::PrimitiveDateTime;
 
 use super::models::NewPendingLogin;
 use super::schema::pending_logins;
+use super::{Conn, write_transaction};
 
 /// Inserts `new`, then drops the browser's oldest pending logins of that client beyond the
 /// newest `keep`. One write transaction, the lock taken up front.
-pub fn insert_pending(
-    conn: &mut SqliteConnection,
-    new: &NewPendingLogin<'_>,
-    keep: usize,
-) -> QueryResult<()> {
-    conn.immediate_transaction(|conn| {
+pub fn insert_pending(conn: &mut Conn, new: &NewPendingLogin<'_>, keep: usize) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
         // No upsert: a handle that exists already (a state seen twice) is
         // an error, never a way to take over another browser's login.
         diesel::insert_into(pending_logins::table)
@@ -43,7 +40,7 @@ pub fn insert_pending(
 /// saved it, and returns its sealed value and expiry. One statement, so of
 /// two concurrent takes only one gets the row.
 pub fn take_pending(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     client: &str,
     handle: &str,
     binding: &str,
@@ -60,6 +57,6 @@ pub fn take_pending(
 }
 
 /// Deletes every pending login that expired before `now`; returns how many.
-pub fn purge_expired(conn: &mut SqliteConnection, now: PrimitiveDateTime) -> QueryResult<usize> {
+pub fn purge_expired(conn: &mut Conn, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::delete(pending_logins::table.filter(pending_logins::expires_at.le(now))).execute(conn)
 }

@@ -7,6 +7,7 @@
 
 use diesel::prelude::*;
 
+use super::Conn;
 use super::connections::{
     SEALED_ACCESS_TOKEN, SEALED_ID_TOKEN, SEALED_OAUTH1_TOKEN, SEALED_OAUTH1_TOKEN_SECRET,
     SEALED_REFRESH_TOKEN, StoreError, sealed_at,
@@ -26,8 +27,8 @@ pub struct Resealed {
 
 /// Seals every `v1:` token column and every clear session state again,
 /// bound to its row, in one write transaction.
-pub fn reseal_legacy(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<Resealed, StoreError> {
-    conn.immediate_transaction(|conn| {
+pub fn reseal_legacy(conn: &mut Conn, cipher: &Cipher) -> Result<Resealed, StoreError> {
+    super::write_transaction(conn, |conn| {
         let tokens = reseal_oauth2(conn, cipher)? + reseal_oauth1(conn, cipher)?;
         let sessions = seal_clear_sessions(conn, cipher)?;
         Ok(Resealed { tokens, sessions })
@@ -50,7 +51,7 @@ fn upgrade(
 
 type OAuth2Secrets = (i32, String, String, String, Option<String>, Option<String>);
 
-fn reseal_oauth2(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<usize, StoreError> {
+fn reseal_oauth2(conn: &mut Conn, cipher: &Cipher) -> Result<usize, StoreError> {
     let rows: Vec<OAuth2Secrets> = oauth2_tokens::table
         .select((
             oauth2_tokens::id,
@@ -97,7 +98,7 @@ fn reseal_oauth2(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<usize, 
     Ok(count)
 }
 
-fn reseal_oauth1(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<usize, StoreError> {
+fn reseal_oauth1(conn: &mut Conn, cipher: &Cipher) -> Result<usize, StoreError> {
     let rows: Vec<(i32, String, String, String, String)> = oauth1_tokens::table
         .select((
             oauth1_tokens::id,
@@ -132,7 +133,7 @@ fn reseal_oauth1(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<usize, 
 }
 
 /// Session states written before sessions were sealed are JSON objects.
-fn seal_clear_sessions(conn: &mut SqliteConnection, cipher: &Cipher) -> Result<usize, StoreError> {
+fn seal_clear_sessions(conn: &mut Conn, cipher: &Cipher) -> Result<usize, StoreError> {
     let clear: Vec<(String, String)> = sessions::table
         .filter(sessions::state.like("{%"))
         .select((sessions::id, sessions::state))

@@ -478,14 +478,14 @@ mod tests {
         let mut conn = f.hooks.pool.get().unwrap();
         let (cipher, user) = (&f.hooks.cipher, f.hooks.user_id);
         let t0 = OffsetDateTime::now_utc();
-        let claim = |conn: &mut SqliteConnection, at| {
+        let claim = |conn: &mut Conn, at| {
             let lease = Lease {
                 holder: "process-a",
                 at,
             };
             claim_oauth2_refresh(conn, cipher, user, Provider::GitHub, &old, lease).unwrap()
         };
-        let claim_as_b = |conn: &mut SqliteConnection, at| {
+        let claim_as_b = |conn: &mut Conn, at| {
             let lease = Lease {
                 holder: "process-b",
                 at,

@@ -11,7 +11,7 @@ use crate::UserId;
 pub fn insert_user(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<User> {
     diesel::insert_into(users::table)
         .values(new)
-        .returning(User::as_returning())
+        .returning(users::all_columns)
         .get_result(conn)
 }
 
