@@ -319,22 +319,25 @@ impl Config {
     /// database is as safe as the database file, and every copy or backup
     /// of that folder would carry what forges sessions and opens tokens.
     fn check_secret_key_source(&self) -> Result<(), ConfigError> {
-        if self.secret_key.is_none() && matches!(self.database, Database::Postgres(_)) {
+        if self.secret_key.is_some() {
+            return Ok(());
+        }
+        if !self.is_loopback() {
+            return Err(ConfigError::Invalid {
+                var: "SECRET_KEY",
+                reason: format!(
+                    "must be set when APP_URL ({}) is not a loopback address; generate one with `openssl rand -base64 48`",
+                    self.app_url.as_str().trim_end_matches('/')
+                ),
+            });
+        }
+        if matches!(self.database, Database::Postgres(_)) {
             return Err(ConfigError::Invalid {
                 var: "SECRET_KEY",
                 reason: "must be set on PostgreSQL: the processes that share the database must share the key; generate one with `openssl rand -base64 48`".to_owned(),
             });
         }
-        if self.secret_key.is_some() || self.is_loopback() {
-            return Ok(());
-        }
-        Err(ConfigError::Invalid {
-            var: "SECRET_KEY",
-            reason: format!(
-                "must be set when APP_URL ({}) is not a loopback address; generate one with `openssl rand -base64 48`",
-                self.app_url.as_str().trim_end_matches('/')
-            ),
-        })
+        Ok(())
     }
 }
 

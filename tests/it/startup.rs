@@ -145,6 +145,13 @@ async fn app_url_with_port_zero_becomes_the_bound_address() {
 
 #[tokio::test]
 async fn without_a_secret_key_one_is_generated_once_and_kept_private() {
+    if trilogin_accounts::db::fixtures::test_backend() != "sqlite" {
+        // PostgreSQL requires SECRET_KEY (see the refusal test above).
+        trilogin_accounts::db::fixtures::skip_line(format_args!(
+            "without_a_secret_key_one_is_generated_once_and_kept_private: SQLite only"
+        ));
+        return;
+    }
     let app = trilogin_testing::spawn_app_with(|config| config.secret_key = None).await;
     let key_file = app.dir.path().join("secret.key");
     let first = std::fs::read(&key_file).expect("key file created");

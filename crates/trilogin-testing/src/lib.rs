@@ -72,6 +72,14 @@ impl TestData {
         Self { database, dir }
     }
 
+    /// A new database on the PostgreSQL server of `TEST_DATABASE_URL`,
+    /// whichever backend the other tests use.
+    pub fn on_postgres() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let database = ScratchDatabase::on_postgres();
+        Self { database, dir }
+    }
+
     /// The folder.
     pub fn path(&self) -> &std::path::Path {
         self.dir.path()
@@ -113,10 +121,19 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with the test configuration changed by `change`.
 /// Set `TEST_LOG=debug` (any `RUST_LOG` filter) to see the app's logs.
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on_with(TestData::new(), change).await
+}
+
+/// Starts the app with the test configuration on `data`.
+pub async fn spawn_app_on(data: TestData) -> TestApp {
+    spawn_app_on_with(data, |_| {}).await
+}
+
+async fn spawn_app_on_with(data: TestData, change: impl FnOnce(&mut Config)) -> TestApp {
     if let Ok(filter) = std::env::var("TEST_LOG") {
         trilogin::telemetry::init(&filter).expect("TEST_LOG is a log filter");
     }
-    let dir = Arc::new(TestData::new());
+    let dir = Arc::new(data);
     let mut config = test_config(&dir);
     change(&mut config);
     let cookies = Arc::new(Jar::default());

@@ -42,6 +42,13 @@ pub fn test_backend() -> &'static str {
     }
 }
 
+/// Says one line on the terminal even when the test harness captures the
+/// output of passing tests: a skipped test must be seen.
+pub fn skip_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// For a test that only makes sense on PostgreSQL: the server's URL, or
 /// `None` after saying in one line that the test was skipped. With
 /// `CI=true` a missing server fails the test instead.
@@ -52,7 +59,9 @@ pub fn postgres_or_skip(test: &str) -> Option<String> {
             std::env::var("CI").map_or(true, |ci| ci != "true"),
             "{test}: TEST_DATABASE_URL is not set, and CI=true requires PostgreSQL"
         );
-        eprintln!("{test} skipped: set TEST_DATABASE_URL to a PostgreSQL server to run it");
+        skip_line(format_args!(
+            "{test} skipped: set TEST_DATABASE_URL to a PostgreSQL server to run it"
+        ));
     }
     server
 }
@@ -75,7 +84,13 @@ impl ScratchDatabase {
                 postgres: None,
             };
         }
-        let server = postgres_server().unwrap();
+        Self::on_postgres()
+    }
+
+    /// A new database on the server of `TEST_DATABASE_URL`, whichever
+    /// backend the other tests use.
+    pub fn on_postgres() -> Self {
+        let server = postgres_server().expect("TEST_DATABASE_URL names a PostgreSQL server");
         let name = format!("trilogin_test_{}", hex::encode(rand::random::<[u8; 8]>()));
         let mut admin = diesel::PgConnection::establish(&server)
             .unwrap_or_else(|e| panic!("cannot reach TEST_DATABASE_URL: {e}"));
