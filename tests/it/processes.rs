@@ -3,16 +3,14 @@
 //! and the compare-and-swap live in the database, not in process memory.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use trilogin::config::{Config, DemoMode};
 use trilogin_accounts::Provider;
-use trilogin_accounts::db::fixtures::postgres_or_skip;
 use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 
 use crate::journey::consent_via_demo;
 use crate::refresh::{ada_with_github, demo_github};
-use trilogin_testing::{TestApp, TestData, location, spawn_app, spawn_app_on};
+use trilogin_testing::{TestApp, location, spawn_app};
 
 /// A second process has no demo of its own: it talks to the first one's
 /// demo GitHub as a configured provider, as both would talk to the real
@@ -107,53 +105,4 @@ async fn a_login_started_on_one_process_finishes_on_another_and_both_share_the_s
             "logged in on both: {page}"
         );
     }
-}
-
-#[tokio::test]
-async fn a_postgresql_restart_costs_the_requests_in_flight_and_nothing_else() {
-    const TEST: &str = "a_postgresql_restart_costs_the_requests_in_flight_and_nothing_else";
-    if postgres_or_skip(TEST).is_none() {
-        return;
-    }
-    let Ok(restart) = std::env::var("TEST_DATABASE_RESTART") else {
-        assert!(
-            std::env::var("CI").map_or(true, |ci| ci != "true"),
-            "{TEST}: CI=true requires TEST_DATABASE_RESTART"
-        );
-        trilogin_accounts::db::fixtures::skip_line(format_args!(
-            "{TEST} skipped: set TEST_DATABASE_RESTART to a command that restarts the server"
-        ));
-        return;
-    };
-    let app = spawn_app_on(TestData::on_postgres()).await;
-    let (user_id, _) = ada_with_github(&app, false).await;
-    assert_eq!(app.get("/repos").await.status(), 200);
-
-    let status = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&restart)
-            .status()
-    })
-    .await
-    .unwrap()
-    .expect("the restart command runs");
-    assert!(status.success(), "the restart command failed: {status}");
-
-    // The pool drops the connections the restart broke and opens new ones.
-    let mut healthy = false;
-    for _ in 0..50 {
-        if app.get("/healthz").await.status() == 200 {
-            healthy = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(healthy, "/healthz never recovered after the restart");
-    let page = app.get_page("/repos", 200).await;
-    assert!(
-        page.contains(r#"class="card repo""#),
-        "the session and the token survived: {page}"
-    );
-    assert!(app.stored_oauth2(user_id, Provider::GitHub).is_some());
 }
