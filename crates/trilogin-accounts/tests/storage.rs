@@ -7,15 +7,19 @@
 )]
 
 use std::collections::BTreeMap;
+use std::sync::Barrier;
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use time::OffsetDateTime;
 use trilogin_accounts::crypto::{Cipher, SecretKey};
 use trilogin_accounts::db::connections::{self as store, NewConnection, NewToken, StoreError};
-use trilogin_accounts::db::fixtures::{TestDb, add_user};
+use trilogin_accounts::db::fixtures::{ScratchDatabase, TestDb, add_user, postgres_or_skip};
 use trilogin_accounts::db::users;
-use trilogin_accounts::db::{AnyConnection, Database};
+use trilogin_accounts::db::{
+    AnyConnection, Database, DbPool, PoolSettings, QueryResult, build_pool, run_migrations,
+    write_transaction,
+};
 use trilogin_accounts::{Provider, UserId};
 use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 use trilogin_oauth::{OAuth1Token, OAuth2Token};
@@ -108,6 +112,84 @@ fn a_fresh_database_gets_every_table() {
     if let Database::Sqlite(file) = &db.scratch.database {
         assert!(file.exists());
     }
+}
+
+#[test]
+fn processes_starting_at_once_on_one_postgres_database_migrate_it_once() {
+    let test = "processes_starting_at_once_on_one_postgres_database_migrate_it_once";
+    if postgres_or_skip(test).is_none() {
+        return;
+    }
+    let scratch = ScratchDatabase::on_postgres();
+    let starts = 4;
+    let pools: Vec<DbPool> = (0..starts)
+        .map(|_| build_pool(&scratch.database, &PoolSettings::default()).unwrap())
+        .collect();
+    let barrier = Barrier::new(starts);
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let started: Vec<_> = pools
+            .iter()
+            .map(|pool| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    run_migrations(pool).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        started.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    for result in results {
+        assert_eq!(result, Ok(()));
+    }
+    let applied: Number =
+        diesel::sql_query("SELECT count(*) AS value FROM __diesel_schema_migrations")
+            .get_result(&mut *pools[0].get().unwrap())
+            .unwrap();
+    assert_eq!(
+        applied.value, 1,
+        "the one PostgreSQL migration, applied once"
+    );
+}
+
+#[test]
+fn write_transactions_that_keep_colliding_on_one_row_all_succeed_in_the_end() {
+    use trilogin_accounts::db::schema::users;
+    let db = TestDb::new();
+    let user_id = add_user(&mut db.conn(), "");
+    let writers = 8;
+    let barrier = Barrier::new(writers);
+    // Each reads the row and writes what it read plus one mark: on
+    // PostgreSQL (SERIALIZABLE) all but one of each round fail and run again.
+    let results: Vec<QueryResult<()>> = std::thread::scope(|scope| {
+        let started: Vec<_> = (0..writers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut conn = db.conn();
+                    barrier.wait();
+                    write_transaction(&mut conn, |conn| {
+                        let marks: String = users::table
+                            .find(user_id.get())
+                            .select(users::display_name)
+                            .first(conn)?;
+                        diesel::update(users::table.find(user_id.get()))
+                            .set(users::display_name.eq(format!("{marks}x")))
+                            .execute(conn)?;
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        started.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    for result in &results {
+        assert!(result.is_ok(), "{result:?}");
+    }
+    let marks: String = users::table
+        .find(user_id.get())
+        .select(users::display_name)
+        .first(&mut *db.conn())
+        .unwrap();
+    assert_eq!(marks.len(), writers, "no write was lost: {marks:?}");
 }
 
 #[test]

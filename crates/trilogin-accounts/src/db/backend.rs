@@ -172,27 +172,26 @@ impl ManageConnection for Manager {
 const MIGRATION_LOCK: i64 = 0x7472_696c_6f67;
 
 /// Brings the schema up to date with the backend's own migrations.
+///
+/// On PostgreSQL every pending migration runs inside one transaction that
+/// holds a transaction-level advisory lock: a pooler in transaction mode
+/// (PgBouncer) keeps the whole of it on one server connection, and the lock
+/// is released at commit or when the process dies, never left behind.
 pub fn run_migrations(conn: &mut AnyConnection) -> Result<(), String> {
+    type Failure = Box<dyn std::error::Error + Send + Sync>;
     match conn {
         AnyConnection::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)
             .map(|_| ())
             .map_err(|e| e.to_string()),
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
-                .execute(c)
-                .map_err(|e| e.to_string())?;
-            let ran = c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|_| ())
-                .map_err(|e| e.to_string());
-            let unlocked =
-                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
-                    .execute(c)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string());
-            ran.and(unlocked)
-        }
+        AnyConnection::Postgresql(c) => c
+            .transaction(|c| -> Result<(), Failure> {
+                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                    .execute(c)?;
+                c.run_pending_migrations(POSTGRES_MIGRATIONS)?;
+                Ok(())
+            })
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -209,8 +208,22 @@ impl TransactionError for QueryError {
     }
 }
 
-/// How often a write transaction that lost a race is run again.
-const WRITE_ATTEMPTS: usize = 4;
+/// How often a write transaction that lost a race is run at most.
+const WRITE_ATTEMPTS: u32 = 8;
+
+/// The longest pause before a transaction that lost a race runs again.
+const MAX_RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// The pause before attempt `attempt` (2, 3, ...): random up to a bound
+/// that doubles each time ("full jitter"). Transactions that collided and
+/// were retried at once would mostly collide again; spread over a few
+/// milliseconds they run one after the other.
+fn retry_pause(attempt: u32) -> Duration {
+    let bound = Duration::from_millis(2)
+        .saturating_mul(1 << attempt.min(16))
+        .min(MAX_RETRY_PAUSE);
+    bound.mul_f64(rand::random::<f64>())
+}
 
 /// True for the failures of a transaction that a concurrent one caused:
 /// PostgreSQL's serialization failures, and a unique key that another
@@ -232,7 +245,10 @@ fn lost_a_race(error: &QueryError) -> bool {
 /// deferred transaction that read first cannot upgrade under WAL).
 /// PostgreSQL: `SERIALIZABLE`, so a check and the write it decides (is this
 /// identity taken? is this the last connection?) cannot interleave with
-/// another transaction's; one that loses a race is run again, a few times.
+/// another transaction's; one that loses a race is run again after a short
+/// random pause, up to [`WRITE_ATTEMPTS`] times in all. It runs on the
+/// blocking thread pool (see [`call`](super::call)), where a pause blocks
+/// no other request.
 pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, mut f: F) -> Result<T, E>
 where
     F: FnMut(&mut AnyConnection) -> Result<T, E>,
@@ -243,6 +259,7 @@ where
         match once(conn, &mut f) {
             Err(e) if attempt < WRITE_ATTEMPTS && e.query_error().is_some_and(lost_a_race) => {
                 attempt += 1;
+                std::thread::sleep(retry_pause(attempt));
             }
             done => return done,
         }
@@ -273,5 +290,21 @@ where
                 .map_err(E::from)?;
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_between_attempts_grow_and_stay_bounded() {
+        for _ in 0..200 {
+            assert!(retry_pause(2) <= Duration::from_millis(8));
+            assert!(retry_pause(WRITE_ATTEMPTS) <= MAX_RETRY_PAUSE);
+            assert!(retry_pause(u32::MAX) <= MAX_RETRY_PAUSE);
+        }
+        let longest = (0..200).map(|_| retry_pause(6)).max().unwrap_or_default();
+        assert!(longest > Duration::from_millis(8), "{longest:?}");
     }
 }
