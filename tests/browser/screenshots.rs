@@ -1,5 +1,8 @@
-//! Screenshots of the main pages for the README, written to
-//! `docs/screenshots/` by every test run.
+//! Screenshots of the main pages for the README. Every test run takes them
+//! (the journey is a test of its own) into `target/screenshots/`; with
+//! `UPDATE_SCREENSHOTS=1` they replace the README's in `docs/screenshots/`.
+//! A test run never rewrites files the repository tracks: Chromium's
+//! rendering differs by a few pixels from run to run.
 
 use std::path::{Path, PathBuf};
 
@@ -59,11 +62,16 @@ async fn screenshots_of_the_main_pages_are_written_for_the_readme() {
 }
 
 fn screenshots_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        root.join("docs/screenshots")
+    } else {
+        root.join("target/screenshots")
+    }
 }
 
 /// Saves the whole page (up to [`MAX_HEIGHT`]) at `width` CSS pixels as
-/// `docs/screenshots/{name}.png`.
+/// `{name}.png` in [`screenshots_dir`].
 async fn shoot(j: &Journey, name: &str, width: u32) -> anyhow::Result<()> {
     let client = j.client();
     let (_, desktop_height) = DESKTOP;
