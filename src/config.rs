@@ -18,6 +18,9 @@ use trilogin_accounts::db::{Database, PoolSettings};
 
 mod database;
 pub mod provider_env;
+pub mod trusted_proxies;
+
+pub use trusted_proxies::TrustedProxies;
 
 /// The providers the site knows, by the name used in routes and variables,
 /// in [`Provider::ALL`]'s order.
@@ -113,6 +116,10 @@ pub struct Config {
     /// `LOGIN_RATE_LIMIT`: login starts allowed per minute from one client
     /// address, also the burst (default 30; 0 turns the limit off).
     pub login_rate_limit: u32,
+    /// `TRUSTED_PROXIES`: the load balancers (addresses or networks, comma
+    /// separated) whose `X-Forwarded-For` names the client that the login
+    /// rate limit counts (default none: the connection's own address).
+    pub trusted_proxies: TrustedProxies,
     /// `DEMO_ACCESS_TOKEN_TTL`: access token lifetime at the demo providers (default 8 h).
     pub demo_access_token_ttl: Duration,
     /// `DEMO_REFRESH_TOKEN_TTL`: refresh token lifetime at the demo providers (default 180 d).
@@ -240,6 +247,13 @@ impl Config {
                     reason: format!(
                         "{v:?} is not a number of login starts per minute (0 turns the limit off)"
                     ),
+                })?,
+            },
+            trusted_proxies: match get("TRUSTED_PROXIES") {
+                None => TrustedProxies::default(),
+                Some(v) => TrustedProxies::parse(&v).map_err(|reason| ConfigError::Invalid {
+                    var: "TRUSTED_PROXIES",
+                    reason,
                 })?,
             },
             demo_access_token_ttl: duration(
@@ -798,6 +812,7 @@ mod tests {
             "DEMO_ACCESS_TOKEN_TTL",
             "DEMO_REFRESH_TOKEN_TTL",
             "LOGIN_RATE_LIMIT",
+            "TRUSTED_PROXIES",
             "GITHUB_CLIENT_ID",
         ];
 

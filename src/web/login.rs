@@ -41,7 +41,16 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let provider = available(&state, &provider)?;
     if let Some(peer) = req.peer_addr() {
-        state.login_limiter.check(peer.ip())?;
+        let forwarded_for: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let client = state
+            .config
+            .trusted_proxies
+            .client(peer.ip(), &forwarded_for);
+        state.login_limiter.check(client)?;
     }
     session.set_next_path(query.next.as_deref().and_then(same_site_path))?;
     let pending = state.services.pending_logins(&session.login_binding()?);

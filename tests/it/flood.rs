@@ -6,6 +6,7 @@ use trilogin_accounts::db::fixtures::{count_rows, session_rows};
 use trilogin_accounts::db::maintenance::purge_expired;
 use trilogin_accounts::db::{self, Conn};
 
+use trilogin::config::TrustedProxies;
 use trilogin_testing::{spawn_app, spawn_app_with};
 
 fn file_size(path: &std::path::Path) -> u64 {
@@ -104,4 +105,55 @@ async fn the_default_login_rate_limit_lets_a_person_start_several_logins() {
     for _ in 0..10 {
         assert_eq!(app.get("/login/google").await.status(), 303);
     }
+}
+
+/// `GET /login/github` as sent through a proxy that appended
+/// `forwarded_for` to `X-Forwarded-For`; the status.
+async fn start_forwarded(app: &trilogin_testing::TestApp, forwarded_for: &str) -> u16 {
+    app.browser()
+        .client
+        .get(app.url("/login/github"))
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_an_allowance_of_its_own() {
+    let app = spawn_app_with(|config| {
+        config.login_rate_limit = 2;
+        config.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    for _ in 0..2 {
+        assert_eq!(start_forwarded(&app, "198.51.100.1").await, 303);
+    }
+    assert_eq!(start_forwarded(&app, "198.51.100.1").await, 429);
+    assert_eq!(
+        start_forwarded(&app, "198.51.100.2").await,
+        303,
+        "another client behind the same proxy is not refused"
+    );
+    // What the client wrote itself stands left of what its proxy appended,
+    // and does not change whom it is counted as.
+    assert_eq!(
+        start_forwarded(&app, "203.0.113.7, 198.51.100.1").await,
+        429
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_x_forwarded_for_does_not_escape_the_limit() {
+    let app = spawn_app_with(|config| config.login_rate_limit = 2).await;
+    for client in ["198.51.100.1", "198.51.100.2"] {
+        assert_eq!(start_forwarded(&app, client).await, 303);
+    }
+    assert_eq!(
+        start_forwarded(&app, "198.51.100.3").await,
+        429,
+        "every start came from 127.0.0.1, whatever the header said"
+    );
 }
