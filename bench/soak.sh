@@ -33,10 +33,9 @@ host=${SOAK_HOST:-127.0.0.1}
 port=${SOAK_PORT:-}
 keep=${SOAK_KEEP:-0}
 
-die() {
-    echo "soak: $*" >&2
-    exit 2
-}
+name=soak
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -52,10 +51,6 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-# A whole number from $2 to $3.
-in_range() {
-    [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
-}
 in_range "$clients" 1 500 || die "--clients must be 1..500, not '$clients'"
 in_range "$duration" 1 600 || die "--duration must be 1..600 seconds, not '$duration'"
 in_range "$kills" 0 10 || die "--kills must be 0..10, not '$kills'"
@@ -67,28 +62,9 @@ case "$host" in
     *) die "refusing --host '$host': only a loopback address (127.0.0.0/8, ::1, localhost)" ;;
 esac
 
-if ! command -v sqlite3 >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "soak: installing the sqlite3 command-line tool" >&2
-        apt-get install -y sqlite3 >/dev/null 2>&1 ||
-            { apt-get update >/dev/null 2>&1 && apt-get install -y sqlite3 >/dev/null 2>&1; } ||
-            die "could not install sqlite3; install it (apt-get install sqlite3) and run again"
-    else
-        die "the sqlite3 command-line tool is needed for the database checks: apt-get install sqlite3"
-    fi
-fi
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
-
-echo "soak: building the app and the driver (release)" >&2
-(cd "$root" && cargo build --release --quiet) || die "cargo build --release failed"
-# The driver shares the app's target folder, so the crates both use are
-# compiled once.
-cargo build --release --quiet --manifest-path "$root/bench/soak/Cargo.toml" \
-    --target-dir "$target" || die "building the driver failed"
-app=$target/release/trilogin
-driver=$target/release/trilogin-soak
+# The database checks after the run.
+need sqlite3 sqlite3
+build_release
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/trilogin-soak.XXXXXX")
 db=$work/data/app.db
