@@ -8,9 +8,12 @@ use trilogin::config::{Config, DemoMode};
 use trilogin_accounts::Provider;
 use trilogin_demo::{GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET};
 
-use crate::journey::consent_via_demo;
+use trilogin_accounts::db::AnyConnection;
+use trilogin_accounts::db::fixtures::{count_rows, postgres_or_skip};
+
+use crate::journey::{consent_via_demo, login_via_demo};
 use crate::refresh::{ada_with_github, demo_github};
-use trilogin_testing::{TestApp, location, spawn_app};
+use trilogin_testing::{TestApp, TestData, location, spawn_app, spawn_app_on};
 
 /// A second process has no demo of its own: it talks to the first one's
 /// demo GitHub as a configured provider, as both would talk to the real
@@ -104,5 +107,44 @@ async fn a_login_started_on_one_process_finishes_on_another_and_both_share_the_s
             page.contains(r#"action="/logout""#),
             "logged in on both: {page}"
         );
+    }
+}
+
+#[tokio::test]
+async fn on_postgresql_each_demo_provider_logs_in_and_no_sqlite_file_is_made() {
+    let test = "on_postgresql_each_demo_provider_logs_in_and_no_sqlite_file_is_made";
+    if postgres_or_skip(test).is_none() {
+        return;
+    }
+    let app = spawn_app_on(TestData::on_postgres()).await;
+    // Log in with one provider, then connect the other two.
+    for provider in ["twitter", "github", "google"] {
+        assert_eq!(
+            login_via_demo(&app, provider, "ada").await,
+            "/",
+            "{provider}"
+        );
+    }
+
+    let mut conn = app.db();
+    assert!(matches!(*conn, AnyConnection::Postgresql(_)));
+    assert_eq!(count_rows(&mut conn, "users"), 1);
+    assert_eq!(count_rows(&mut conn, "oauth1_tokens"), 1);
+    assert_eq!(count_rows(&mut conn, "oauth2_tokens"), 2);
+    let account = app.get_page("/account", 200).await;
+    assert_eq!(account.matches("Disconnect").count(), 3, "{account}");
+
+    let mut files = vec![app.dir.path().to_path_buf()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            let head = std::fs::read(&path).unwrap();
+            assert!(
+                !head.starts_with(b"SQLite format 3"),
+                "{} is a SQLite database",
+                path.display()
+            );
+        }
     }
 }

@@ -230,6 +230,8 @@ pub fn count_rows(conn: &mut Conn, table: &str) -> i64 {
         "sessions" => sessions::table.count().get_result(conn),
         "pending_logins" => pending_logins::table.count().get_result(conn),
         "users" => users::table.count().get_result(conn),
+        "oauth1_tokens" => oauth1_tokens::table.count().get_result(conn),
+        "oauth2_tokens" => oauth2_tokens::table.count().get_result(conn),
         other => panic!("no fixture counts {other}"),
     }
     .unwrap()
