@@ -5,6 +5,7 @@
 //! on purpose (`/healthz`, the demo providers' OAuth errors) pass as they
 //! are. Server errors show generic text; [`AppError`] logged their cause.
 
+use actix_session::SessionExt as _;
 use actix_web::HttpMessage as _;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
@@ -14,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use tracing_actix_web::RequestId;
 
+use super::session::TypedSession;
 use super::state::AppState;
 use super::templates::Layout;
 use crate::error::AppError;
@@ -79,8 +81,13 @@ fn page_for(
     } else {
         "error.html"
     };
+    // The header of a logged-in person keeps their navigation; a session
+    // that cannot be read (the store failing) gets the bare header.
+    let session = TypedSession::new(req.get_session());
+    let layout = Layout::for_session(title.clone(), state.demo_banner(), &session)
+        .unwrap_or_else(|_| Layout::bare(title, state.demo_banner()));
     let view = ErrorView {
-        layout: Layout::bare(title, state.demo_banner()),
+        layout,
         status: status.as_u16(),
         message,
         request_id: req.extensions().get::<RequestId>().map(ToString::to_string),

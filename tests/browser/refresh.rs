@@ -27,7 +27,7 @@ async fn an_expired_github_token_is_refreshed_on_use_and_the_account_page_shows_
             let expired = github_facts(j).await?;
             ensure!(expired.contains("expired"), "an old token shows: {expired}");
 
-            j.click_link("Home").await?;
+            j.click_link("trilogin").await?;
             j.click_link("Your repositories").await?;
             j.expect_path("/repos").await?;
             j.link("ada-lovelace/").await?;

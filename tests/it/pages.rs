@@ -2,6 +2,7 @@
 
 use trilogin::config::DemoMode;
 
+use trilogin_accounts::UserId;
 use trilogin_testing::{spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -107,5 +108,43 @@ async fn the_stylesheet_is_served_from_static() {
     assert!(
         !css.contains("http://") && !css.contains("https://"),
         "no CDN"
+    );
+}
+
+#[tokio::test]
+async fn error_pages_show_a_logged_in_person_their_navigation() {
+    let app = spawn_app().await;
+    app.plant_logged_in_session(UserId::new(1)).await;
+    let not_found = app.get("/no/such/page").await;
+    assert_eq!(not_found.status(), 404);
+    let wrong_method = app.client.put(app.url("/logout")).send().await.unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    let bad_request = app.get("/login/github?next=/a&next=/b").await;
+    assert_eq!(bad_request.status(), 400);
+    for response in [not_found, wrong_method, bad_request] {
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        for nav in [
+            r#"href="/repos">Repositories<"#,
+            r#"href="/timeline">Timeline<"#,
+            r#"href="/profile">Profile<"#,
+            r#"href="/account">Account<"#,
+            r#"action="/logout""#,
+        ] {
+            assert!(body.contains(nav), "{status} lacks {nav}: {body}");
+        }
+    }
+    // A stranger's error page has no navigation to offer.
+    let body = app
+        .browser()
+        .get("/no/such/page")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!body.contains(r#"href="/repos""#), "{body}");
+    assert!(
+        !body.contains(">Home<"),
+        "the brand is the link home: {body}"
     );
 }
