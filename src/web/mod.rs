@@ -41,7 +41,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/logout")
                 .route(web::post().to(logout::logout))
-                .default_service(web::to(logout::logout_by_link)),
+                .route(web::get().to(logout::logout_page))
+                .default_service(web::to(logout::logout_by_other_method)),
         )
         .route("/timeline", web::get().to(timeline::timeline))
         .route("/repos", web::get().to(repos::repos))

@@ -19,7 +19,7 @@ use crate::error::AppError;
 const REQUIRED: [&str; 4] = ["base.html", "home.html", "404.html", "error.html"];
 
 /// Every template of `templates/`, compiled in.
-const EMBEDDED: [(&str, &str); 10] = [
+const EMBEDDED: [(&str, &str); 11] = [
     ("404.html", include_str!("../../templates/404.html")),
     ("account.html", include_str!("../../templates/account.html")),
     ("base.html", include_str!("../../templates/base.html")),
@@ -29,6 +29,7 @@ const EMBEDDED: [(&str, &str); 10] = [
     ),
     ("error.html", include_str!("../../templates/error.html")),
     ("home.html", include_str!("../../templates/home.html")),
+    ("logout.html", include_str!("../../templates/logout.html")),
     ("problem.html", include_str!("../../templates/problem.html")),
     ("profile.html", include_str!("../../templates/profile.html")),
     ("repos.html", include_str!("../../templates/repos.html")),

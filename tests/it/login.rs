@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use actix_session::storage::SessionStore as _;
 
 use trilogin_accounts::UserId;
-use trilogin_accounts::db::fixtures::{self, count_rows};
+use trilogin_accounts::db::fixtures::{self, session_rows};
 use trilogin_accounts::db::models::User;
 
 use trilogin::config::DemoMode;
@@ -42,12 +42,35 @@ async fn post_logout(app: &TestApp, form: &[(&str, &str)]) -> reqwest::Response 
 }
 
 #[tokio::test]
-async fn logout_by_link_is_refused_with_a_page_that_says_how() {
+async fn a_logout_link_shows_the_log_out_button_and_logs_nobody_out() {
     let app = spawn_app().await;
     plant_logged_in_session(&app, UserId::new(1)).await;
-    let response = app.get("/logout").await;
+    let page = app.get_page("/logout", 200).await;
+    assert!(
+        page.contains("Log out of trilogin in this browser?"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(r#"name="csrf_token" value="{CSRF}""#)),
+        "the page's own form: {page}"
+    );
+    let home = app.get_page("/", 200).await;
+    assert!(home.contains(r#"action="/logout""#), "still logged in");
+
+    let stranger = app.browser().get("/logout").await;
+    assert_eq!(stranger.status(), 200);
+    let page = stranger.text().await.unwrap();
+    assert!(page.contains("You are not logged in."), "{page}");
+    assert!(!page.contains(r#"action="/logout""#), "{page}");
+}
+
+#[tokio::test]
+async fn logout_by_another_method_is_refused_with_a_page_that_says_how() {
+    let app = spawn_app().await;
+    plant_logged_in_session(&app, UserId::new(1)).await;
+    let response = app.client.put(app.url("/logout")).send().await.unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "POST");
+    assert_eq!(response.headers()["allow"], "GET, POST");
     let body = response.text().await.unwrap();
     assert!(body.contains("Log out"), "{body}");
     let home = app.get_page("/", 200).await;
@@ -75,14 +98,28 @@ async fn logout_with_the_csrf_token_ends_the_session() {
     let home = app.get_page("/", 200).await;
     assert!(home.contains(&format!(r#"name="csrf_token" value="{CSRF}""#)));
 
+    let before = session_ids(&app);
+    assert_eq!(before.len(), 1);
+
     let response = post_logout(&app, &[("csrf_token", CSRF)]).await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/");
     let home = app.get_page("/", 200).await;
     assert!(!home.contains(r#"action="/logout""#), "{home}");
+    assert!(home.contains("You are logged out."), "{home}");
     assert!(home.contains("Log in with GitHub"));
     // The old session is gone server-side, not only from the browser.
-    assert_eq!(count_rows(&mut app.db(), "sessions"), 0);
+    let after = session_ids(&app);
+    assert!(!after.contains(&before[0]), "{before:?} {after:?}");
+    let home = app.get_page("/", 200).await;
+    assert!(!home.contains("You are logged out."), "said once: {home}");
+}
+
+fn session_ids(app: &TestApp) -> Vec<String> {
+    session_rows(&mut app.db())
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect()
 }
 
 /// Every account, oldest first.
