@@ -1,8 +1,9 @@
 //! `GET /`: the log-in buttons, or the dashboard for a logged-in person.
 
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::next::next_query;
 use super::session::TypedSession;
 use super::state::AppState;
 use super::templates::Layout;
@@ -38,12 +39,23 @@ pub struct HomeView {
     /// True when this binary has the demo providers (cargo feature `demo`),
     /// so the page may suggest them.
     pub demo_built: bool,
+    /// Appended to each log-in link: `?next=…` when the person was sent
+    /// here from a page that needs a login, so the login ends there.
+    pub login_query: String,
+}
+
+/// The query of `/`.
+#[derive(Debug, Deserialize)]
+pub struct HomeQuery {
+    /// The page of this site that sent the person here to log in.
+    pub next: Option<String>,
 }
 
 /// Renders the dashboard, or the log-in page when nobody is logged in.
 pub async fn home(
     state: web::Data<AppState>,
     session: TypedSession,
+    query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(dashboard) = super::dashboard::for_session(&state, &session).await? {
         return Ok(dashboard);
@@ -65,6 +77,7 @@ pub async fn home(
         any_available: providers.iter().any(|p| p.available),
         providers,
         demo_built: cfg!(feature = "demo"),
+        login_query: next_query(query.next.as_deref()),
     };
     let body = state.templates.render("home.html", &view)?;
     Ok(HttpResponse::Ok()

@@ -24,6 +24,18 @@ pub fn same_site_path(next: &str) -> Option<&str> {
     Some(next)
 }
 
+/// `?next=…` carrying `next` to the home page's log-in links, or nothing
+/// when `next` is not a path of this site or is the home page itself.
+pub fn next_query(next: Option<&str>) -> String {
+    next.and_then(same_site_path)
+        .filter(|path| *path != "/")
+        .map(|path| {
+            let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+            format!("?next={encoded}")
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +90,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_next_query_carries_a_path_of_this_site_and_nothing_else() {
+        assert_eq!(next_query(None), "");
+        assert_eq!(next_query(Some("/")), "");
+        assert_eq!(next_query(Some("/repos")), "?next=%2Frepos");
+        assert_eq!(
+            next_query(Some("/timeline?max_id=1&x=2")),
+            "?next=%2Ftimeline%3Fmax_id%3D1%26x%3D2"
+        );
+        assert_eq!(next_query(Some("//evil.example")), "");
+        assert_eq!(next_query(Some("https://evil.example")), "");
     }
 }

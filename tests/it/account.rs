@@ -8,7 +8,8 @@ use trilogin_accounts::{Provider, UserId};
 use trilogin_oauth::secret::{AccessToken, RefreshToken, TokenSecret};
 use trilogin_oauth::{OAuth1Token, OAuth2Token};
 
-use trilogin_testing::{TestApp, spawn_app};
+use crate::journey::login_via_demo_to;
+use trilogin_testing::{TestApp, location, spawn_app};
 
 const HOSTILE: &str = r#"<script>alert("x")</script> & 'friends'"#;
 
@@ -107,15 +108,58 @@ async fn a_session_of_a_deleted_account_shows_the_login_page_again() {
 }
 
 #[tokio::test]
-async fn the_account_page_sends_strangers_home_with_a_message() {
+async fn pages_that_need_a_login_send_strangers_home_with_a_message_and_the_way_back() {
     let app = spawn_app().await;
-    for path in ["/account"] {
+    for (path, next) in [
+        ("/account", "%2Faccount"),
+        ("/repos", "%2Frepos"),
+        ("/timeline", "%2Ftimeline"),
+        ("/profile", "%2Fprofile"),
+        ("/timeline?max_id=7", "%2Ftimeline%3Fmax_id%3D7"),
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 303, "{path}");
-        assert_eq!(response.headers()["location"], "/", "{path}");
-        let home = app.get_page("/", 200).await;
-        assert!(home.contains("Please log in first."), "{path}: {home}");
+        let home = location(&response);
+        assert_eq!(home, format!("/?next={next}"), "{path}");
+        let page = app.get_page(&home, 200).await;
+        assert!(page.contains("Please log in first."), "{path}: {page}");
+        assert!(
+            page.contains(&format!(r#"href="/login/github?next={next}""#)),
+            "{path}: {page}"
+        );
     }
+}
+
+#[tokio::test]
+async fn logging_in_from_a_page_that_needed_it_ends_on_that_page() {
+    let app = spawn_app().await;
+    let home = location(&app.get("/repos").await);
+    let page = app.get_page(&home, 200).await;
+    let login = "/login/github?next=%2Frepos";
+    assert!(page.contains(&format!(r#"href="{login}""#)), "{page}");
+    assert_eq!(login_via_demo_to(&app, login, "ada").await, "/repos");
+    let repos = app.get_page("/repos", 200).await;
+    assert!(repos.contains(r#"class="card repo""#), "{repos}");
+}
+
+#[tokio::test]
+async fn a_home_page_never_carries_a_next_of_another_site_into_its_log_in_links() {
+    let app = spawn_app().await;
+    for next in ["%2F%2Fevil.example", "https%3A%2F%2Fevil.example%2F", "%2F"] {
+        let page = app.get_page(&format!("/?next={next}"), 200).await;
+        assert!(page.contains(r#"href="/login/github""#), "{next}: {page}");
+        assert!(!page.contains("evil"), "{next}: {page}");
+    }
+}
+
+#[tokio::test]
+async fn a_form_posted_without_a_login_goes_home_without_a_way_back() {
+    let app = spawn_app().await;
+    let response = app
+        .post_form("/account/github/refresh", &[("csrf_token", "x")])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/");
 }
 
 #[tokio::test]
