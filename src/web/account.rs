@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::confirm::ConfirmView;
 use super::format;
 use super::session::FlashKind;
 use super::signed_in::SignedIn;
@@ -205,6 +206,66 @@ pub async fn refresh(
         ),
     };
     back_to_account(&signed_in, outcome)
+}
+
+/// What disconnecting `provider` does there, in the person's words.
+fn revocation_text(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Twitter => "The access token this site holds is invalidated at Twitter.",
+        Provider::GitHub => {
+            "This site's authorization is revoked at GitHub: reconnecting asks you to authorize it again."
+        }
+        Provider::Google => "This site's access is revoked at Google, refresh token included.",
+    }
+}
+
+/// `GET /account/{provider}/disconnect`: what disconnecting will revoke,
+/// and the button that does it.
+pub async fn confirm_disconnect(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let provider = Provider::from_name(&path).ok_or(AppError::NotFound)?;
+    let label = provider.label();
+    let connections = account::connections(&state.services, signed_in.user_id).await?;
+    let (lines, action) = if !connections.iter().any(|c| c.provider == provider) {
+        (
+            vec![format!("{label} is not connected to your account.")],
+            None,
+        )
+    } else if connections.len() <= 1 {
+        (
+            vec![format!(
+                "{label} is your only connection, so it cannot be removed: without it you could not log in again. Connect another provider first."
+            )],
+            None,
+        )
+    } else {
+        (
+            vec![
+                revocation_text(provider).to_owned(),
+                format!(
+                    "The tokens stored here for {label} are deleted, and this site can no longer reach your {label} account. Your {label} account itself is not changed."
+                ),
+            ],
+            Some(format!("/account/{}/disconnect", provider.name())),
+        )
+    };
+    ConfirmView {
+        layout: Layout::for_session(
+            format!("Disconnect {label}"),
+            state.demo_banner(),
+            &signed_in.session,
+        )?,
+        heading: format!("Disconnect {label}?"),
+        lines,
+        action,
+        button: format!("Disconnect {label}"),
+        danger: true,
+        back: "/account",
+    }
+    .render(&state)
 }
 
 /// `POST /account/{provider}/disconnect`: "Disconnect".

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod confirm;
 pub mod dashboard;
 pub mod error_pages;
 pub mod format;
@@ -52,8 +53,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/account/{provider}/refresh",
             web::post().to(account::refresh),
         )
-        .route(
-            "/account/{provider}/disconnect",
-            web::post().to(account::disconnect),
+        .service(
+            web::resource("/account/{provider}/disconnect")
+                .route(web::get().to(account::confirm_disconnect))
+                .route(web::post().to(account::disconnect)),
         );
 }

@@ -19,10 +19,11 @@ use crate::error::AppError;
 const REQUIRED: [&str; 4] = ["base.html", "home.html", "404.html", "error.html"];
 
 /// Every template of `templates/`, compiled in.
-const EMBEDDED: [(&str, &str); 11] = [
+const EMBEDDED: [(&str, &str); 12] = [
     ("404.html", include_str!("../../templates/404.html")),
     ("account.html", include_str!("../../templates/account.html")),
     ("base.html", include_str!("../../templates/base.html")),
+    ("confirm.html", include_str!("../../templates/confirm.html")),
     (
         "dashboard.html",
         include_str!("../../templates/dashboard.html"),

@@ -55,6 +55,9 @@ async fn a_person_disconnects_a_provider_then_logs_out() {
         j.expect_text("Connected Twitter").await?;
 
         j.click_link("Account").await?;
+        j.click_link("Disconnect Twitter").await?;
+        j.expect_text("Disconnect Twitter?").await?;
+        j.expect_text("invalidated at Twitter").await?;
         j.click_button("Disconnect Twitter").await?;
         j.expect_path("/account").await?;
         j.expect_text("Twitter is disconnected").await?;
@@ -66,7 +69,7 @@ async fn a_person_disconnects_a_provider_then_logs_out() {
         j.link("Connect Twitter").await?;
         // GitHub is now the only connection: it cannot be removed.
         ensure!(
-            !j.shows_button("Disconnect GitHub").await?,
+            !j.shows_link("Disconnect GitHub").await?,
             "the last connection offers Disconnect"
         );
         j.expect_text("This is your only connection").await?;

@@ -126,11 +126,11 @@ impl Journey {
         .with_context(|| format!("no button {text:?} on the page"))
     }
 
-    /// Whether the page, as it is now, shows a button whose text contains
+    /// Whether the page, as it is now, shows a link whose text contains
     /// `text` (no waiting: for asserting that one is absent).
-    pub async fn shows_button(&self, text: &str) -> anyhow::Result<bool> {
+    pub async fn shows_link(&self, text: &str) -> anyhow::Result<bool> {
         let xpath = format!(
-            "//button[contains(normalize-space(.), {})]",
+            "//a[contains(normalize-space(.), {})]",
             xpath_literal(text)
         );
         for element in self.client().find_all(Locator::XPath(&xpath)).await? {

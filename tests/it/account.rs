@@ -182,7 +182,7 @@ async fn the_account_page_shows_each_connection_with_its_status() {
         !body.contains(r#"action="/account/github/refresh""#),
         "no refresh for a connection that needs a new login"
     );
-    assert!(body.contains(r#"action="/account/twitter/disconnect""#));
+    assert!(body.contains(r#"href="/account/twitter/disconnect""#));
     assert!(body.contains("Never: Twitter gives no refresh token"));
     assert!(body.contains(r#"href="/login/google">Connect Google</a>"#));
     assert!(body.contains(r#"name="csrf_token""#));
@@ -201,7 +201,7 @@ async fn the_only_connection_offers_no_disconnect_and_says_why() {
         body.contains(r#"action="/account/github/refresh""#),
         "{body}"
     );
-    assert!(!body.contains(r#"action="/account/github/disconnect""#));
+    assert!(!body.contains(r#"href="/account/github/disconnect""#));
     assert!(body.contains("This is your only connection, so it cannot be removed"));
     assert!(body.contains("(in 60 minutes)") || body.contains("(in 59 minutes)"));
 }
@@ -225,4 +225,58 @@ async fn connections_are_named_by_handle_or_email_never_by_raw_id() {
         account.contains("ada@example.com (108123456789012345671)"),
         "{account}"
     );
+}
+
+#[tokio::test]
+async fn disconnecting_asks_first_and_says_what_will_be_revoked() {
+    let app = spawn_app().await;
+    let user_id = seed_user(&app, "Ada");
+    seed_github(&app, user_id);
+    seed_twitter(&app, user_id, "ada");
+    app.plant_logged_in_session(user_id).await;
+
+    for (provider, revoked) in [
+        ("github", "authorization is revoked at GitHub"),
+        ("twitter", "invalidated at Twitter"),
+    ] {
+        let page = app
+            .get_page(&format!("/account/{provider}/disconnect"), 200)
+            .await;
+        assert!(page.contains(revoked), "{provider}: {page}");
+        assert!(
+            page.contains(&escaped_attr(
+                "action",
+                &format!("/account/{provider}/disconnect")
+            )),
+            "{provider}: {page}"
+        );
+        assert!(
+            page.contains(&format!("{}>Cancel<", escaped_attr("href", "/account"))),
+            "{page}"
+        );
+    }
+    // Asking changed nothing.
+    assert!(app.stored_oauth2(user_id, Provider::GitHub).is_some());
+    assert!(app.stored_oauth1(user_id, Provider::Twitter).is_some());
+
+    let page = app.get_page("/account/google/disconnect", 200).await;
+    assert!(page.contains("Google is not connected"), "{page}");
+    assert!(!page.contains("<form method=\"post\""), "{page}");
+    app.get_page("/account/myspace/disconnect", 404).await;
+}
+
+#[tokio::test]
+async fn the_disconnect_page_of_the_last_connection_offers_no_button() {
+    let app = spawn_app().await;
+    let user_id = seed_user(&app, "Ada");
+    seed_github(&app, user_id);
+    app.plant_logged_in_session(user_id).await;
+    let page = app.get_page("/account/github/disconnect", 200).await;
+    assert!(page.contains("your only connection"), "{page}");
+    assert!(!page.contains("<form method=\"post\""), "{page}");
+}
+
+/// `name="value"` as Tera writes it: autoescaping turns `/` into `&#x2F;`.
+fn escaped_attr(name: &str, value: &str) -> String {
+    format!(r#"{name}="{}""#, value.replace('/', "&#x2F;"))
 }
