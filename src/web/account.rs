@@ -148,7 +148,8 @@ fn view(
 /// The form of the account page's buttons.
 #[derive(Debug, Deserialize)]
 pub struct ActionForm {
-    /// The session's CSRF token.
+    /// The session's CSRF token; a form without one reads as expired.
+    #[serde(default)]
     pub csrf_token: String,
 }
 

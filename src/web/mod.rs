@@ -6,6 +6,7 @@ pub mod account;
 pub mod assets;
 pub mod confirm;
 pub mod dashboard;
+pub mod delete_account;
 pub mod error_pages;
 pub mod format;
 pub mod headers;
@@ -49,6 +50,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/repos", web::get().to(repos::repos))
         .route("/profile", web::get().to(profile::profile))
         .route("/account", web::get().to(account::account))
+        .service(
+            web::resource("/account/delete")
+                .route(web::get().to(delete_account::confirm_delete))
+                .route(web::post().to(delete_account::delete)),
+        )
         .route(
             "/account/{provider}/refresh",
             web::post().to(account::refresh),

@@ -26,6 +26,15 @@ pub fn state_is_logged_in(state: &std::collections::HashMap<String, String>) -> 
     state.contains_key(USER_ID)
 }
 
+/// The account a stored session state is logged in to, if any: the store
+/// records it beside the sealed state, so that deleting the account can
+/// end its sessions in every browser.
+pub fn state_user_id(state: &std::collections::HashMap<String, String>) -> Option<UserId> {
+    state
+        .get(USER_ID)
+        .and_then(|json| serde_json::from_str(json).ok())
+}
+
 /// How a flash message is styled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

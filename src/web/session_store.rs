@@ -26,7 +26,7 @@ use actix_session::storage::{
 use actix_web::cookie::Key;
 use time::Duration;
 
-use super::session::state_is_logged_in;
+use super::session::{state_is_logged_in, state_user_id};
 use crate::config::SecretKey;
 use trilogin_accounts::crypto::derive_key;
 use trilogin_accounts::db::maintenance::Purged;
@@ -93,7 +93,12 @@ impl SessionStore for DbSessionStore {
         let key = generate_session_key();
         let ttl = lifetime(&session_state, *ttl);
         self.states
-            .insert(key.as_ref(), &session_state, ttl)
+            .insert(
+                key.as_ref(),
+                &session_state,
+                state_user_id(&session_state),
+                ttl,
+            )
             .await
             .map_err(SaveError::Other)?;
         Ok(key)
@@ -108,7 +113,12 @@ impl SessionStore for DbSessionStore {
         let ttl = lifetime(&session_state, *ttl);
         let updated = self
             .states
-            .update(session_key.as_ref(), &session_state, ttl)
+            .update(
+                session_key.as_ref(),
+                &session_state,
+                state_user_id(&session_state),
+                ttl,
+            )
             .await
             .map_err(UpdateError::Other)?;
         if updated {

@@ -12,6 +12,7 @@ mod journey;
 
 mod account;
 mod concurrency;
+mod delete_account;
 mod demo_guard;
 mod flood;
 mod headers;

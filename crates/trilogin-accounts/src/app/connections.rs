@@ -117,7 +117,11 @@ pub async fn disconnect(
 /// Revokes user `user_id`'s grant at `provider`: GitHub's grant API,
 /// RFC 7009 for Google, `oauth/invalidate_token` for Twitter. `false`
 /// when the provider offers no revocation.
-async fn revoke(services: &Services, user_id: UserId, provider: Provider) -> Result<bool, Error> {
+pub(crate) async fn revoke(
+    services: &Services,
+    user_id: UserId,
+    provider: Provider,
+) -> Result<bool, Error> {
     let client = resources::client(services, provider)
         .map_err(|_| Error::Config(format!("{} is not registered", provider.name())))?;
     match provider {

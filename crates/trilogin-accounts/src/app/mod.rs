@@ -4,6 +4,7 @@
 pub mod account;
 pub mod claims;
 pub mod connections;
+pub mod delete_account;
 pub mod login;
 pub mod problem;
 pub mod profile;

@@ -179,6 +179,8 @@ pub struct SessionRow {
     pub updated_at: PrimitiveDateTime,
     /// How far each use moves `expires_at` (seconds).
     pub ttl_seconds: i32,
+    /// The account logged in, if any (see [`NewSession::user_id`]).
+    pub user_id: Option<i32>,
 }
 
 /// A session to insert.
@@ -193,6 +195,8 @@ pub struct NewSession<'a> {
     pub expires_at: PrimitiveDateTime,
     /// See [`SessionRow::ttl_seconds`].
     pub ttl_seconds: i32,
+    /// The account logged in, so that deleting it ends this session.
+    pub user_id: Option<i32>,
 }
 
 /// A login that was started and waits for its callback.

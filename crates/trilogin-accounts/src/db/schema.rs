@@ -56,6 +56,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         ttl_seconds -> Integer,
+        user_id -> Nullable<Integer>,
     }
 }
 

@@ -15,6 +15,7 @@ use super::sessions::{
     ttl_seconds, update_session,
 };
 use super::{DbPool, call, now};
+use crate::UserId;
 use crate::crypto::{Cipher, SealedAt};
 
 /// A session's state: a JSON object of JSON texts, as actix-session keeps it.
@@ -62,11 +63,13 @@ impl SessionStates {
         }
     }
 
-    /// Stores a new session `key` holding `state`, living `ttl` unused.
+    /// Stores a new session `key` holding `state`, logged in to `owner`,
+    /// living `ttl` unused.
     pub async fn insert(
         &self,
         key: &str,
         state: &SessionState,
+        owner: Option<UserId>,
         ttl: Duration,
     ) -> anyhow::Result<()> {
         let id = session_id(key);
@@ -79,24 +82,27 @@ impl SessionStates {
                     state: &sealed,
                     expires_at: now() + ttl,
                     ttl_seconds: ttl_seconds(ttl),
+                    user_id: owner.map(UserId::get),
                 },
             )
         })
         .await
     }
 
-    /// Replaces the state of live session `key`; false when it is gone
-    /// (logged out or expired meanwhile), and then nothing is stored.
+    /// Replaces the state of live session `key` and its owner; false when
+    /// it is gone (logged out or expired meanwhile), and then nothing is
+    /// stored.
     pub async fn update(
         &self,
         key: &str,
         state: &SessionState,
+        owner: Option<UserId>,
         ttl: Duration,
     ) -> anyhow::Result<bool> {
         let id = session_id(key);
         let sealed = self.seal(&id, state)?;
         call(&self.pool, move |conn| {
-            update_session(conn, &id, &sealed, ttl, now())
+            update_session(conn, &id, &sealed, owner, ttl, now())
         })
         .await
     }

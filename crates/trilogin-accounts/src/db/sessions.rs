@@ -11,6 +11,7 @@ use time::{Duration, PrimitiveDateTime};
 use super::Conn;
 use super::models::{NewSession, SessionRow};
 use super::schema::sessions;
+use crate::UserId;
 
 /// Associated data of `sessions.state`, with the row id as its identity.
 pub const SEALED_STATE: &str = "sessions.state";
@@ -37,13 +38,14 @@ pub fn insert_session(conn: &mut Conn, new: &NewSession<'_>) -> QueryResult<()> 
         .map(|_| ())
 }
 
-/// Replaces the state of live session `id`, its lifetime and expiry (`now`
-/// plus `ttl`); false when the session is gone (expired or deleted
-/// meanwhile). A gone session stays gone: nothing is inserted.
+/// Replaces the state of live session `id`, its owner, its lifetime and
+/// expiry (`now` plus `ttl`); false when the session is gone (expired or
+/// deleted meanwhile). A gone session stays gone: nothing is inserted.
 pub fn update_session(
     conn: &mut Conn,
     id: &str,
     state: &str,
+    owner: Option<UserId>,
     ttl: Duration,
     now: PrimitiveDateTime,
 ) -> QueryResult<bool> {
@@ -54,6 +56,7 @@ pub fn update_session(
     )
     .set((
         sessions::state.eq(state),
+        sessions::user_id.eq(owner.map(UserId::get)),
         sessions::expires_at.eq(now + ttl),
         sessions::ttl_seconds.eq(ttl_seconds(ttl)),
         sessions::updated_at.eq(now),
@@ -107,6 +110,12 @@ pub fn delete_session(conn: &mut Conn, id: &str) -> QueryResult<()> {
     diesel::delete(sessions::table.find(id))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Deletes every session logged in to user `user_id`, in every browser;
+/// returns how many.
+pub fn delete_sessions_of(conn: &mut Conn, user_id: UserId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id.get()))).execute(conn)
 }
 
 /// Deletes every session that expired before `now`; returns how many.
