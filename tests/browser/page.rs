@@ -129,10 +129,7 @@ impl Journey {
     /// Whether the page, as it is now, shows a link whose text contains
     /// `text` (no waiting: for asserting that one is absent).
     pub async fn shows_link(&self, text: &str) -> anyhow::Result<bool> {
-        let xpath = format!(
-            "//a[contains(normalize-space(.), {})]",
-            xpath_literal(text)
-        );
+        let xpath = format!("//a[contains(normalize-space(.), {})]", xpath_literal(text));
         for element in self.client().find_all(Locator::XPath(&xpath)).await? {
             if element.is_displayed().await? {
                 return Ok(true);
