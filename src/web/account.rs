@@ -164,7 +164,7 @@ fn checked_action(
 }
 
 /// Back to the account page, which shows `text`.
-fn back_to_account(
+pub fn back_to_account(
     signed_in: &SignedIn,
     (kind, text): (FlashKind, String),
 ) -> Result<HttpResponse, AppError> {

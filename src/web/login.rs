@@ -121,6 +121,18 @@ async fn finish(
     let text = match logged_in.kind {
         LoginKind::Connected => format!("Connected {provider}"),
         LoginKind::Returning | LoginKind::NewAccount => format!("Logged in with {provider}"),
+        LoginKind::OtherAccount { owner } => {
+            tracing::info!(user_id = %logged_in.user.id, %owner, %provider, "merge offered");
+            session.take_next_path();
+            session.offer_merge(owner)?;
+            session.flash(
+                FlashKind::Info,
+                format!(
+                    "That {provider} account is connected to another account here. You have just shown that both are yours, so you can merge them."
+                ),
+            )?;
+            return Ok(see_other("/account/merge"));
+        }
     };
     tracing::info!(user_id = %logged_in.user.id, %provider, kind = ?logged_in.kind, "login");
     session.flash(FlashKind::Success, text)?;

@@ -15,6 +15,7 @@ pub mod home;
 pub mod login;
 pub mod login_limit;
 pub mod logout;
+pub mod merge;
 pub mod next;
 pub mod profile;
 pub mod repos;
@@ -50,6 +51,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/repos", web::get().to(repos::repos))
         .route("/profile", web::get().to(profile::profile))
         .route("/account", web::get().to(account::account))
+        .service(
+            web::resource("/account/merge")
+                .route(web::get().to(merge::merge_page))
+                .route(web::post().to(merge::merge)),
+        )
+        .route("/account/merge/cancel", web::post().to(merge::cancel))
         .service(
             web::resource("/account/delete")
                 .route(web::get().to(delete_account::confirm_delete))

@@ -1,7 +1,7 @@
 //! `TypedSession`: the only way handlers touch the session, through named
 //! keys: the logged-in user, flash messages, the CSRF token, where to go
-//! after a login, and the login binding that ties pending logins (kept in
-//! their own table) to this browser.
+//! after a login, the login binding that ties pending logins (kept in
+//! their own table) to this browser, and an open offer to merge accounts.
 
 use std::future::{Ready, ready};
 
@@ -19,6 +19,29 @@ const FLASH: &str = "flash";
 const CSRF_TOKEN: &str = "csrf_token";
 const NEXT_PATH: &str = "next_path";
 const LOGIN_BINDING: &str = "login_binding";
+const MERGE_OFFER: &str = "merge_offer";
+
+/// How long an offer to merge accounts stays open after the login that
+/// proved control of the other account: a merge needs a fresh proof.
+pub const MERGE_OFFER_TTL: time::Duration = time::Duration::minutes(10);
+
+/// An open offer to merge another account into the logged-in one, made by
+/// a login with one of the other account's identities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeOffer {
+    /// The other account.
+    pub other: UserId,
+    /// When the login proved it (Unix seconds).
+    pub made_at: i64,
+}
+
+impl MergeOffer {
+    /// True while the offer is younger than [`MERGE_OFFER_TTL`] at `now`.
+    pub fn is_open(&self, now: time::OffsetDateTime) -> bool {
+        let age = now.unix_timestamp().saturating_sub(self.made_at);
+        (0..MERGE_OFFER_TTL.whole_seconds()).contains(&age)
+    }
+}
 
 /// True when a stored session state has someone logged in: such a session
 /// lives for `SESSION_TTL`, any other only as long as a pending login.
@@ -181,6 +204,33 @@ impl TypedSession {
         self.0.get::<String>(LOGIN_BINDING).ok().flatten()
     }
 
+    /// Opens an offer to merge account `other` into the logged-in one.
+    pub fn offer_merge(&self, other: UserId) -> Result<(), AppError> {
+        let offer = MergeOffer {
+            other,
+            made_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
+        self.0
+            .insert(MERGE_OFFER, offer)
+            .map_err(AppError::internal)
+    }
+
+    /// The open merge offer, if there is one and it is still open.
+    pub fn merge_offer(&self) -> Option<MergeOffer> {
+        self.0
+            .get::<MergeOffer>(MERGE_OFFER)
+            .ok()
+            .flatten()
+            .filter(|offer| offer.is_open(time::OffsetDateTime::now_utc()))
+    }
+
+    /// Takes the merge offer (single use): the open one, if any.
+    pub fn take_merge_offer(&self) -> Option<MergeOffer> {
+        let offer = self.merge_offer();
+        self.0.remove(MERGE_OFFER);
+        offer
+    }
+
     /// The underlying actix session.
     pub fn inner(&self) -> &Session {
         &self.0
@@ -198,6 +248,27 @@ impl FromRequest for TypedSession {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_merge_offer_is_open_for_ten_minutes_after_its_login() {
+        let made = time::OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap();
+        let offer = MergeOffer {
+            other: UserId::new(2),
+            made_at: made.unix_timestamp(),
+        };
+        assert!(offer.is_open(made));
+        assert!(offer.is_open(made + time::Duration::minutes(9)));
+        assert!(!offer.is_open(made + MERGE_OFFER_TTL));
+        assert!(
+            !offer.is_open(made - time::Duration::minutes(1)),
+            "an offer from the future is not believed"
+        );
+        let extreme = MergeOffer {
+            other: UserId::new(2),
+            made_at: i64::MIN,
+        };
+        assert!(!extreme.is_open(made), "no overflow");
+    }
+
     use actix_web::test::TestRequest;
 
     use super::*;

@@ -19,7 +19,7 @@ use crate::error::AppError;
 const REQUIRED: [&str; 4] = ["base.html", "home.html", "404.html", "error.html"];
 
 /// Every template of `templates/`, compiled in.
-const EMBEDDED: [(&str, &str); 12] = [
+const EMBEDDED: [(&str, &str); 13] = [
     ("404.html", include_str!("../../templates/404.html")),
     ("account.html", include_str!("../../templates/account.html")),
     ("base.html", include_str!("../../templates/base.html")),
@@ -31,6 +31,7 @@ const EMBEDDED: [(&str, &str); 12] = [
     ("error.html", include_str!("../../templates/error.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("logout.html", include_str!("../../templates/logout.html")),
+    ("merge.html", include_str!("../../templates/merge.html")),
     ("problem.html", include_str!("../../templates/problem.html")),
     ("profile.html", include_str!("../../templates/profile.html")),
     ("repos.html", include_str!("../../templates/repos.html")),

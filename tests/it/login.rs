@@ -233,7 +233,7 @@ async fn the_same_email_at_two_providers_never_links_two_people() {
 }
 
 #[tokio::test]
-async fn connecting_an_identity_owned_by_another_account_is_refused_and_changes_nothing() {
+async fn connecting_an_identity_owned_by_another_account_offers_a_merge_and_moves_nothing() {
     let app = spawn_app().await;
     login_via_demo(&app, "github", "ada").await;
     log_out(&app).await;
@@ -241,16 +241,19 @@ async fn connecting_an_identity_owned_by_another_account_is_refused_and_changes_
     home_page(&app).await;
     let before = connections(&app);
 
-    assert_eq!(login_via_demo(&app, "github", "ada").await, "/");
-    let home = home_page(&app).await;
-    assert!(
-        home.contains("This GitHub account is already connected to another account here"),
-        "{home}"
+    assert_eq!(
+        login_via_demo(&app, "github", "ada").await,
+        "/account/merge"
     );
-    assert_eq!(connections(&app), before);
+    let page = app.get_page("/account/merge", 200).await;
+    assert!(
+        page.contains("That GitHub account is connected to another account here"),
+        "{page}"
+    );
+    assert_eq!(connections(&app), before, "nothing moves before a yes");
     assert_eq!(all_users(&app).len(), 2);
     assert!(
-        home.contains(r#"action="/logout""#),
+        page.contains(r#"action="/logout""#),
         "still logged in as Grace"
     );
 }

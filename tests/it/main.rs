@@ -18,6 +18,7 @@ mod flood;
 mod headers;
 mod health;
 mod login;
+mod merge;
 mod pages;
 mod processes;
 mod provider_urls;

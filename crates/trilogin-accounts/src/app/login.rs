@@ -31,6 +31,14 @@ pub enum LoginKind {
     /// A logged-in person connected this provider to their account (or
     /// connected it again).
     Connected,
+    /// A logged-in person logged in with an identity that belongs to
+    /// another account here: they have just proven control of both, so
+    /// the site offers to merge them ([`super::merge`]). Nothing moved; the
+    /// fresh token went to the identity's own account.
+    OtherAccount {
+        /// The account the identity belongs to.
+        owner: UserId,
+    },
 }
 
 /// The result of a recorded login.
@@ -46,11 +54,6 @@ pub struct LoggedIn {
 /// written; each variant's text is what the person reads.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginRefused {
-    /// The identity is connected to a different account of this site.
-    #[error(
-        "This {0} account is already connected to another account here. Log out and log in with {0} to use that account."
-    )]
-    IdentityTaken(Provider),
     /// The logged-in person has a different identity of this provider
     /// connected already.
     #[error(
@@ -328,8 +331,9 @@ async fn json_body(response: reqwest::Response) -> oauth::Result<Value> {
 ///
 /// Not logged in (`current_user` is `None`): the owner of the identity, or
 /// a new account. Logged in: the provider is connected to the current
-/// account, unless the identity belongs to another account or the account
-/// has another identity of this provider; then nothing changes. A stored
+/// account, unless the account has another identity of this provider (then
+/// nothing changes), or the identity belongs to another account (then its
+/// token is stored there and the login offers to merge the two). A stored
 /// token of the identity is replaced (its refresh token kept when the new
 /// token brings none) and its "needs reconnect" mark cleared.
 pub fn record_login(
@@ -355,7 +359,13 @@ pub fn record_login(
             (None, Some(owner)) => (owner, LoginKind::Returning),
             (None, None) => (create_user(conn, profile)?, LoginKind::NewAccount),
             (Some(current), Some(owner)) if owner.id != current.id => {
-                return Err(LoginRefused::IdentityTaken(provider).into());
+                // Proof of control of both accounts, never an e-mail
+                // match: the merge itself waits for the person's yes.
+                save_token(conn, cipher, owner.id, provider, profile, token)?;
+                return Ok(LoggedIn {
+                    user: current,
+                    kind: LoginKind::OtherAccount { owner: owner.id },
+                });
             }
             (Some(current), Some(_)) => (current, LoginKind::Connected),
             (Some(current), None) => {
@@ -570,27 +580,26 @@ mod tests {
     }
 
     #[test]
-    fn connecting_an_identity_of_another_account_changes_nothing() {
+    fn logging_in_as_another_accounts_identity_offers_a_merge_and_moves_nothing() {
         let db = TestDb::new();
         let ada = first_login(&db, Provider::GitHub, "1", "Ada", "a");
         let grace = first_login(&db, Provider::Google, "g", "Grace", "g");
-        let err = login(
+        let offered = login(
             &db,
             Provider::GitHub,
             &profile("1", "Ada"),
-            &token("stolen", None),
+            &token("fresh", None),
             Some(grace.user.id),
         )
-        .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                RecordError::Refused(LoginRefused::IdentityTaken(Provider::GitHub))
-            ),
-            "{err:?}"
-        );
+        .unwrap();
+        assert_eq!(offered.kind, LoginKind::OtherAccount { owner: ada.user.id });
+        assert_eq!(offered.user.id, grace.user.id, "still logged in as Grace");
         let stored = stored_token(&db, ada.user.id, Provider::GitHub).unwrap();
-        assert_eq!(stored.token.access_token.secret(), "a");
+        assert_eq!(
+            stored.token.access_token.secret(),
+            "fresh",
+            "the identity's own account keeps its newest token"
+        );
         assert!(stored_token(&db, grace.user.id, Provider::GitHub).is_none());
     }
 

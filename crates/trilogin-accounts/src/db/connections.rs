@@ -403,6 +403,19 @@ pub fn remove(conn: &mut Conn, user_id: UserId, provider: Provider) -> QueryResu
     Ok(removed > 0)
 }
 
+/// Moves every connection of user `from` to user `into`; how many moved.
+/// The caller has checked that the two share no provider, which the
+/// unique key `(user_id, name)` would refuse.
+pub fn move_all(conn: &mut Conn, from: UserId, into: UserId) -> QueryResult<usize> {
+    let oauth1 = diesel::update(oauth1_tokens::table.filter(oauth1_tokens::user_id.eq(from)))
+        .set(oauth1_tokens::user_id.eq(into))
+        .execute(conn)?;
+    let oauth2 = diesel::update(oauth2_tokens::table.filter(oauth2_tokens::user_id.eq(from)))
+        .set(oauth2_tokens::user_id.eq(into))
+        .execute(conn)?;
+    Ok(oauth1 + oauth2)
+}
+
 /// Flags user `user_id`'s connection to `provider` as needing a new login
 /// (the provider refused its tokens). Nothing is deleted.
 pub fn mark_needs_reconnect(
