@@ -28,6 +28,7 @@ pub mod signed_in;
 pub mod state;
 pub mod templates;
 pub mod timeline;
+pub mod tweet_text;
 
 use actix_web::web;
 

@@ -11,6 +11,7 @@ use super::safe_url::SafeUrl;
 use super::signed_in::SignedIn;
 use super::state::AppState;
 use super::templates::Layout;
+use super::tweet_text::{self, Segment};
 use crate::error::AppError;
 use trilogin_accounts::app::timeline;
 
@@ -24,8 +25,8 @@ pub struct TimelineQuery {
 /// One tweet as the page shows it.
 #[derive(Debug, Serialize)]
 pub struct TweetView {
-    /// The text; newlines are kept by the stylesheet.
-    pub text: String,
+    /// The text as plain runs and links; newlines are kept by the stylesheet.
+    pub segments: Vec<Segment>,
     /// Author's name.
     pub author_name: String,
     /// Author's handle, without `@`.
@@ -78,7 +79,7 @@ pub async fn timeline(
                         .unwrap_or_default(),
                     created_at: format::datetime(t.created_at),
                     created_ago: format::relative(t.created_at, now),
-                    text: t.text,
+                    segments: tweet_text::segments(&t.text, &t.urls),
                     author_name: t.author_name,
                     author_screen_name: t.author_screen_name,
                     author_avatar_url: SafeUrl::from_option(t.author_avatar_url.as_deref()),

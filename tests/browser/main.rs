@@ -27,3 +27,4 @@ mod refresh;
 mod screenshots;
 mod tabs;
 mod twitter;
+mod wrapping;

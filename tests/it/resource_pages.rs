@@ -113,6 +113,67 @@ async fn the_timeline_shows_tweets_escaped_with_newlines_and_older_paging() {
 }
 
 #[tokio::test]
+async fn the_timeline_links_the_urls_of_tweets_and_nothing_else() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "twitter", "zoe").await;
+    let mut all = String::new();
+    let mut path = "/timeline".to_owned();
+    loop {
+        let page = app.get_page(&path, 200).await;
+        all.push_str(&page);
+        let Some(at) = page.find(r#"href="/timeline?max_id="#) else {
+            break;
+        };
+        let max_id: String = page[at + r#"href="/timeline?max_id="#.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        path = format!("/timeline?max_id={max_id}");
+    }
+    // Tera escapes `/` and `&` inside the attribute and the text alike.
+    for (href, shown) in [
+        (
+            "https:&#x2F;&#x2F;example.com&#x2F;notes",
+            "example.com&#x2F;notes",
+        ),
+        (
+            "https:&#x2F;&#x2F;example.net&#x2F;blog&#x2F;escaping?ref=twitter&amp;utm_source=demo",
+            "example.net&#x2F;blog&#x2F;escaping?ref=twitter&amp;utm_source=demo",
+        ),
+        (
+            "https:&#x2F;&#x2F;example.net&#x2F;a_(b)",
+            "example.net&#x2F;a_(b)",
+        ),
+    ] {
+        let anchor = format!(r#"<a href="{href}" rel="noopener noreferrer">{shown}</a>"#);
+        assert!(all.contains(&anchor), "no {anchor} in:\n{all}");
+    }
+    assert!(
+        all.contains(r#"example.net&#x2F;end</a>."#),
+        "the full stop after a link stays outside it"
+    );
+    let tweet_anchors = all
+        .split(r#"<p class="tweet-text">"#)
+        .skip(1)
+        .flat_map(|tweet| {
+            tweet
+                .split("</p>")
+                .next()
+                .unwrap()
+                .matches("<a ")
+                .collect::<Vec<_>>()
+        })
+        .count();
+    let safe_anchors = all.matches(r#" rel="noopener noreferrer">"#).count();
+    assert!(tweet_anchors >= 3, "{tweet_anchors} links in tweets");
+    assert_eq!(
+        tweet_anchors, safe_anchors,
+        "every link in a tweet, and only those, carries rel=noopener noreferrer"
+    );
+    assert!(!all.contains("<a href=\"javascript"), "{all}");
+}
+
+#[tokio::test]
 async fn pages_of_unconnected_providers_offer_to_connect_them() {
     let app = spawn_app().await;
     login_via_demo(&app, "github", "ada").await;

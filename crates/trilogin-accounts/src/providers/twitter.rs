@@ -92,6 +92,24 @@ pub struct Tweet {
     pub author_screen_name: String,
     /// Author's avatar.
     pub author_avatar_url: Option<String>,
+    /// The links in the text (`entities.urls`), as Twitter sent them.
+    pub urls: Vec<TweetUrl>,
+}
+
+/// One of a tweet's `entities.urls`: a shortened `url` that stands at
+/// `start..end` of the text, and what it leads to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TweetUrl {
+    /// The link as it appears in the text (`https://t.co/…`).
+    pub url: String,
+    /// Where the link leads, unchecked: any scheme a tweet's author chose.
+    pub expanded_url: Option<String>,
+    /// What to show instead of `url` (`example.com/a…`).
+    pub display_url: Option<String>,
+    /// First code point of `url` in the decoded text.
+    pub start: usize,
+    /// One past its last code point.
+    pub end: usize,
 }
 
 /// Parses `statuses/*_timeline.json` and sorts newest first.
@@ -109,7 +127,9 @@ pub fn timeline(body: &Value) -> Result<Vec<Tweet>, Error> {
 
 fn tweet(item: &Value) -> Option<Tweet> {
     let id = id_field(item, "id_str")?.parse().ok()?;
-    let text = decode_entities(&str_field(item, "full_text").or_else(|| str_field(item, "text"))?);
+    let sent = str_field(item, "full_text").or_else(|| str_field(item, "text"))?;
+    let text = decode_entities(&sent);
+    let urls = url_entities(item, &sent, &text);
     let created_at = OffsetDateTime::parse(item.get("created_at")?.as_str()?, CREATED_AT).ok()?;
     let user = item.get("user")?;
     let author_screen_name = str_field(user, "screen_name")?;
@@ -120,7 +140,61 @@ fn tweet(item: &Value) -> Option<Tweet> {
         author_name: str_field(user, "name").unwrap_or_else(|| author_screen_name.clone()),
         author_screen_name,
         author_avatar_url: str_field(user, "profile_image_url_https"),
+        urls,
     })
+}
+
+/// The well-formed entries of `entities.urls`, their indices made to
+/// point into the decoded `text`. An entry without `url`, with indices
+/// that are not two numbers, or whose indices find its `url` neither in
+/// `text` nor in the `sent` (entity-encoded) text is left out, and the
+/// tweet then shows that part as plain text.
+fn url_entities(item: &Value, sent: &str, text: &str) -> Vec<TweetUrl> {
+    let Some(urls) = item.pointer("/entities/urls").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    urls.iter()
+        .filter_map(|entry| {
+            let indices = entry.get("indices")?.as_array()?;
+            let index = |i: usize| usize::try_from(indices.get(i)?.as_u64()?).ok();
+            let url = str_field(entry, "url")?;
+            let (start, end) = decoded_span(sent, text, index(0)?, index(1)?, &url)?;
+            Some(TweetUrl {
+                url,
+                expanded_url: str_field(entry, "expanded_url"),
+                display_url: str_field(entry, "display_url"),
+                start,
+                end,
+            })
+        })
+        .collect()
+}
+
+/// Where `url`, said to stand at code points `start..end`, stands in the
+/// decoded `text`. Twitter counts in the decoded text, but a `&amp;`
+/// counted as five code points (indices into the text as sent) is
+/// accepted too: such indices are moved onto the decoded text.
+fn decoded_span(
+    sent: &str,
+    text: &str,
+    start: usize,
+    end: usize,
+    url: &str,
+) -> Option<(usize, usize)> {
+    let len = end.checked_sub(start)?;
+    let span = |s: &str| -> Option<String> {
+        let span: String = s.chars().skip(start).take(len).collect();
+        (span.chars().count() == len).then_some(span)
+    };
+    if span(text).as_deref() == Some(url) {
+        return Some((start, end));
+    }
+    if span(sent).as_deref() == Some(url) {
+        let prefix: String = sent.chars().take(start).collect();
+        let moved = decode_entities(&prefix).chars().count();
+        return Some((moved, moved + len));
+    }
+    None
 }
 
 /// Undoes the one encoding Twitter applies to tweet text (`&amp;`, `&lt;`,
@@ -198,6 +272,67 @@ mod tests {
         assert_eq!(
             timeline(&json!([t])).unwrap()[0].text,
             "fish & chips <b> &lt; &copy; & done"
+        );
+    }
+
+    #[test]
+    fn url_entities_are_read_and_malformed_ones_left_out() {
+        let mut t = sample(5);
+        t["full_text"] = json!("see https://t.co/a and https://t.co/b https://t.co/c");
+        t["entities"] = json!({"urls": [
+            {"url": "https://t.co/a", "expanded_url": "https://example.com/a",
+             "display_url": "example.com/a", "indices": [4, 18]},
+            {"url": "https://t.co/b", "indices": [23, 37]},
+            {"url": "https://t.co/c", "indices": [-1, 5]},
+            {"url": "https://t.co/c", "indices": [5]},
+            {"url": "https://t.co/c", "indices": [38, 900]},
+            {"url": "https://t.co/c", "indices": [4, 18]},
+            {"expanded_url": "https://example.com/e", "indices": [0, 3]},
+            "not an entity"
+        ]});
+        let urls = &timeline(&json!([t])).unwrap()[0].urls;
+        assert_eq!(
+            urls,
+            &[
+                TweetUrl {
+                    url: "https://t.co/a".into(),
+                    expanded_url: Some("https://example.com/a".into()),
+                    display_url: Some("example.com/a".into()),
+                    start: 4,
+                    end: 18,
+                },
+                TweetUrl {
+                    url: "https://t.co/b".into(),
+                    expanded_url: None,
+                    display_url: None,
+                    start: 23,
+                    end: 37,
+                },
+            ]
+        );
+        assert!(
+            timeline(&json!([sample(6)])).unwrap()[0].urls.is_empty(),
+            "a tweet without entities has no links"
+        );
+    }
+
+    #[test]
+    fn url_indices_point_into_the_decoded_text() {
+        let url = |start: usize, end: usize| json!({"url": "https://t.co/x", "expanded_url": "https://example.com/", "indices": [start, end]});
+        let mut t = sample(5);
+        // "Zoë & 🦀 " is 8 code points decoded, 12 as sent.
+        t["full_text"] = json!("Zoë &amp; 🦀 https://t.co/x!");
+        t["entities"] = json!({"urls": [url(8, 22)]});
+        let decoded = timeline(&json!([t.clone()])).unwrap().remove(0);
+        assert_eq!(decoded.text, "Zoë & 🦀 https://t.co/x!");
+        assert_eq!((decoded.urls[0].start, decoded.urls[0].end), (8, 22));
+
+        t["entities"] = json!({"urls": [url(12, 26)]});
+        let sent = timeline(&json!([t])).unwrap().remove(0);
+        assert_eq!(
+            (sent.urls[0].start, sent.urls[0].end),
+            (8, 22),
+            "indices counted in the text as sent are moved onto the decoded text"
         );
     }
 
