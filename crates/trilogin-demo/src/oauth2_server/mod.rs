@@ -52,6 +52,11 @@ pub fn stylesheet_url(config: &DemoConfig) -> String {
     app_path(config, "/_demo/demo.css")
 }
 
+/// The site's home page, where a page with no way forward links back to.
+pub fn site_home(config: &DemoConfig) -> String {
+    app_path(config, "/")
+}
+
 fn app_path(config: &DemoConfig, path: &str) -> String {
     let mut url = config.app_url.clone();
     url.set_path(path);

@@ -1,9 +1,11 @@
 //! The consent page ([RFC 5849 §2.2](https://www.rfc-editor.org/rfc/rfc5849#section-2.2)):
 //! the person picks a demo account and authorizes or denies the app.
 //!
-//! Plain HTML forms, no JavaScript. The form carries a consent id bound on
-//! the server to the request token, so no other page can submit a decision
-//! for it (cross-site request forgery), and the id works once.
+//! Plain HTML forms; a small script only keeps a form from being sent
+//! twice. The form carries a consent id bound on the server to the request
+//! token, so no other page can submit a decision for it (cross-site request
+//! forgery). The id is answered once; the same answer sent again within a
+//! few seconds gets the same redirect.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
@@ -14,6 +16,7 @@ use url::Url;
 
 use super::state::{ConsentOutcome, Decision, GrantError};
 use super::{DemoTwitter, now};
+use crate::oauth2_server::site_home;
 use crate::people::{self, PEOPLE};
 
 const CONSENT: &str = "demo/twitter/consent.html";
@@ -80,6 +83,8 @@ struct PersonView<'a> {
 struct MessageView<'a> {
     title: &'a str,
     message: &'a str,
+    /// The site's home page, where a page with no way forward links back to.
+    home: Option<String>,
 }
 
 /// `GET oauth/authenticate` and `GET oauth/authorize`: the consent page.
@@ -172,12 +177,12 @@ pub async fn decide(
 }
 
 fn invalid_token_page(twitter: &DemoTwitter) -> HttpResponse {
-    message(
-        twitter,
-        StatusCode::BAD_REQUEST,
-        "Whoa there!",
-        "The request token for this page is invalid. It may have already been used, or expired because it is too old. Please go back to the site or application that sent you here and try again; it was probably just a mistake.",
-    )
+    let view = MessageView {
+        title: "Whoa there!",
+        message: "The request token for this page is invalid. It may have already been used, or expired because it is too old. Please go back to the site or application that sent you here and try again; it was probably just a mistake.",
+        home: Some(site_home(&twitter.config)),
+    };
+    render(twitter, StatusCode::BAD_REQUEST, MESSAGE, &view)
 }
 
 fn bad_form(twitter: &DemoTwitter) -> HttpResponse {
@@ -190,7 +195,12 @@ fn bad_form(twitter: &DemoTwitter) -> HttpResponse {
 }
 
 fn message(twitter: &DemoTwitter, status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    render(twitter, status, MESSAGE, &MessageView { title, message })
+    let view = MessageView {
+        title,
+        message,
+        home: None,
+    };
+    render(twitter, status, MESSAGE, &view)
 }
 
 fn render(
@@ -225,12 +235,14 @@ mod tests {
         let view = MessageView {
             title: "<script>alert(\"x\")</script>",
             message: "&amp;",
+            home: Some("http://a.test/\"><b>".into()),
         };
         let html = tera
             .render(MESSAGE, &Context::from_serialize(&view).unwrap())
             .unwrap();
         assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2F;script&gt;"));
         assert!(html.contains("&amp;amp;"));
+        assert!(html.contains("href=\"http:&#x2F;&#x2F;a.test&#x2F;&quot;&gt;&lt;b&gt;\""));
         assert!(!html.contains("<script>"));
         assert!(!html.contains("<style"));
     }

@@ -16,5 +16,6 @@ mod api;
 mod client;
 mod flow;
 mod persistence;
+mod resubmit;
 mod signatures;
 mod support;
