@@ -108,8 +108,9 @@ pub struct Pages {
 }
 
 impl Pages {
-    /// Compiles the templates, which are built into the binary.
-    pub fn new() -> anyhow::Result<Self> {
+    /// Compiles the shared templates and a provider's `own`, all built
+    /// into the binary.
+    pub fn new(own: &[(&str, &str)]) -> anyhow::Result<Self> {
         let mut tera = Tera::default();
         tera.add_raw_templates([
             ("demo/base.html", include_str!("../../templates/base.html")),
@@ -122,6 +123,7 @@ impl Pages {
                 include_str!("../../templates/message.html"),
             ),
         ])?;
+        tera.add_raw_templates(own.iter().copied())?;
         Ok(Self { tera })
     }
 
@@ -135,7 +137,13 @@ impl Pages {
         self.render(MESSAGE_TEMPLATE, view, status)
     }
 
-    fn render(&self, template: &str, view: &impl Serialize, status: StatusCode) -> HttpResponse {
+    /// Any of the templates, with `status`.
+    pub fn render(
+        &self,
+        template: &str,
+        view: &impl Serialize,
+        status: StatusCode,
+    ) -> HttpResponse {
         let html = Context::from_serialize(view).and_then(|c| self.tera.render(template, &c));
         match html {
             Ok(html) => HttpResponse::build(status)
@@ -302,7 +310,7 @@ mod tests {
 
     #[test]
     fn the_consent_page_escapes_what_it_shows() {
-        let pages = Pages::new().unwrap();
+        let pages = Pages::new(&[]).unwrap();
         let view = ConsentView {
             brand: Brand {
                 brand: "GitHub",

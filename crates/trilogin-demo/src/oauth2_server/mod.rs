@@ -1,7 +1,7 @@
 //! Authorization-server pieces shared by demo GitHub and demo Google: their
 //! common state, the consent flow, client authentication, the PKCE check,
-//! the grant store, consent pages, state files and the latency and fault
-//! knobs.
+//! the grant store, consent and not-found pages, state files and the
+//! latency and fault knobs.
 //!
 //! This is the provider side of OAuth 2 and is written apart from the client
 //! layer in `trilogin_oauth` on purpose: the two must agree only through the
@@ -11,6 +11,7 @@ pub mod authorize;
 pub mod client_auth;
 pub mod consent;
 pub mod grants;
+pub mod not_found;
 pub mod pkce;
 pub mod server;
 pub mod state_file;

@@ -31,6 +31,8 @@ pub struct Profile {
     pub client_secret: &'static str,
     /// The shapes of its codes and tokens.
     pub style: TokenStyle,
+    /// Its own page templates, by name, beside the shared ones.
+    pub templates: &'static [(&'static str, &'static str)],
 }
 
 /// The token request's form fields, for every grant either provider serves
@@ -88,7 +90,7 @@ impl AuthorizationServer {
             knobs: Knobs::default(),
             grants: GrantStore::open(grants)?,
             consents: PendingConsents::default(),
-            pages: Pages::new()?,
+            pages: Pages::new(profile.templates)?,
         })
     }
 

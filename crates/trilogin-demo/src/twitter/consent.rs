@@ -21,6 +21,10 @@ use crate::people::{self, PEOPLE};
 
 const CONSENT: &str = "demo/twitter/consent.html";
 const MESSAGE: &str = "demo/twitter/message.html";
+/// A person's profile page.
+pub const PROFILE: &str = "demo/twitter/profile.html";
+/// A Tweet's page.
+pub const TWEET: &str = "demo/twitter/tweet.html";
 
 /// The page templates, compiled once at start; autoescaped as HTML.
 pub fn templates() -> anyhow::Result<Tera> {
@@ -38,6 +42,11 @@ pub fn templates() -> anyhow::Result<Tera> {
             MESSAGE,
             include_str!("../../templates/twitter/message.html"),
         ),
+        (
+            PROFILE,
+            include_str!("../../templates/twitter/profile.html"),
+        ),
+        (TWEET, include_str!("../../templates/twitter/tweet.html")),
     ])?;
     tera.autoescape_on(vec![".html"]);
     Ok(tera)
@@ -177,12 +186,28 @@ pub async fn decide(
 }
 
 fn invalid_token_page(twitter: &DemoTwitter) -> HttpResponse {
+    message_home(
+        twitter,
+        StatusCode::BAD_REQUEST,
+        "Whoa there!",
+        "The request token for this page is invalid. It may have already been used, or expired because it is too old. Please go back to the site or application that sent you here and try again; it was probably just a mistake.",
+    )
+}
+
+/// A message page with a link back to the site's home page, for pages
+/// with no other way forward.
+pub fn message_home(
+    twitter: &DemoTwitter,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> HttpResponse {
     let view = MessageView {
-        title: "Whoa there!",
-        message: "The request token for this page is invalid. It may have already been used, or expired because it is too old. Please go back to the site or application that sent you here and try again; it was probably just a mistake.",
+        title,
+        message,
         home: Some(site_home(&twitter.config)),
     };
-    render(twitter, StatusCode::BAD_REQUEST, MESSAGE, &view)
+    render(twitter, status, MESSAGE, &view)
 }
 
 fn bad_form(twitter: &DemoTwitter) -> HttpResponse {
@@ -203,7 +228,8 @@ fn message(twitter: &DemoTwitter, status: StatusCode, title: &str, message: &str
     render(twitter, status, MESSAGE, &view)
 }
 
-fn render(
+/// Renders one of the page templates with `status`.
+pub fn render(
     twitter: &DemoTwitter,
     status: StatusCode,
     template: &str,

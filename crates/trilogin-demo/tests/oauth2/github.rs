@@ -711,3 +711,96 @@ async fn the_expired_request_page_links_back_to_the_site() {
     );
     server.stop().await;
 }
+
+/// The `<title>` of a page, after checking it is an HTML page.
+async fn html_title(response: reqwest::Response) -> String {
+    assert!(header(&response, "content-type").starts_with("text/html"));
+    let html = response.text().await.unwrap();
+    let start = html.find("<title>").expect("a title") + "<title>".len();
+    let end = html[start..].find("</title>").unwrap() + start;
+    html[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn the_profiles_and_repositories_the_api_links_to_have_pages_that_name_them() {
+    let server = start().await;
+    let tokens = tokens_for(&server, "zoe").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let user: Value = api(&server, "/user", access).await.json().await.unwrap();
+    let repos: Value = api(&server, "/user/repos", access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hostile = repos
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("<script>"))
+        })
+        .expect("a repository with a hostile description");
+    // Tera writes `/` as `&#x2F;`, which browsers decode.
+    let repo_title =
+        format!("{} · Demo GitHub", hostile["full_name"].as_str().unwrap()).replace('/', "&#x2F;");
+    let person_title = "Zoë Østergård-Müller (zoe-om) · Demo GitHub";
+    for (url, title) in [
+        (&user["html_url"], person_title),
+        (&hostile["owner"]["html_url"], person_title),
+        (&hostile["html_url"], repo_title.as_str()),
+    ] {
+        let response = server
+            .client
+            .get(url.as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        assert_eq!(html_title(response).await, title);
+    }
+    let page = server
+        .client
+        .get(hostile["html_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
+    assert!(html.contains("_demo&#x2F;demo.css"));
+    let avatar = server
+        .client
+        .get(user["avatar_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(avatar.status(), StatusCode::OK);
+    assert_eq!(header(&avatar, "content-type"), "image/svg+xml");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_titled_404_page_and_an_unknown_api_path_githubs_json() {
+    let server = start().await;
+    for path in [
+        "/_demo/github/nobody",
+        "/_demo/github/ada-lovelace/no-such-repo",
+        "/_demo/github/a/b/c",
+    ] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(html_title(response).await, "Page not found · Demo GitHub");
+    }
+    let response = server
+        .client
+        .get(server.url("/_demo/github/api/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (_, body) = status_and_json(response).await;
+    assert_eq!(body["message"], "Not Found");
+    assert_eq!(body["documentation_url"], "https://docs.github.com/rest");
+    server.stop().await;
+}

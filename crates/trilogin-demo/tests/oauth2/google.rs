@@ -659,3 +659,43 @@ async fn the_expired_request_page_links_back_to_the_site() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_picture_has_a_page_and_an_unknown_path_is_a_titled_404_page() {
+    let server = start().await;
+    let tokens = login(&server, "grace").await;
+    let claims: Value = userinfo(&server, tokens["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let picture = server
+        .client
+        .get(claims["picture"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.status(), StatusCode::OK);
+    assert_eq!(picture.headers()["content-type"], "image/svg+xml");
+
+    let response = server
+        .client
+        .get(server.url("/_demo/google/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<title>Page not found · Demo Google</title>"),
+        "{html}"
+    );
+    assert!(html.contains("Back to the site"));
+    server.stop().await;
+}

@@ -15,6 +15,7 @@
 mod api;
 mod client;
 mod flow;
+mod pages;
 mod persistence;
 mod resubmit;
 mod signatures;
