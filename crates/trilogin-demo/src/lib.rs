@@ -11,6 +11,7 @@ pub mod google;
 pub mod knobs;
 pub mod oauth2_server;
 pub mod people;
+pub mod replay;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod twitter;
@@ -106,7 +107,8 @@ impl DemoProviders {
             return;
         }
         cfg.route("/_demo/avatars/{key}.svg", web::get().to(avatar))
-            .route("/_demo/demo.css", web::get().to(stylesheet));
+            .route("/_demo/demo.css", web::get().to(stylesheet))
+            .route("/_demo/demo.js", web::get().to(script));
         if let Some(twitter) = &self.twitter {
             twitter.configure(cfg);
         }
@@ -128,6 +130,18 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(STYLESHEET)
+}
+
+/// The consent pages' script, compiled in like the stylesheet. A file
+/// rather than an inline script: the site's Content-Security-Policy allows
+/// scripts from the site only.
+const SCRIPT: &str = include_str!("../static/demo.js");
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(SCRIPT)
 }
 
 async fn avatar(key: web::Path<String>) -> HttpResponse {

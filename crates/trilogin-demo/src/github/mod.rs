@@ -5,6 +5,7 @@
 //! Wire format as GitHub's: token errors come with HTTP 200, token answers
 //! are form-encoded unless the client asks for JSON, granted scopes are
 //! comma separated, API errors are `{"message": …, "documentation_url": …}`.
+//! The profiles and repositories its API links to have pages of their own.
 //! Refresh tokens rotate, and a rotated one presented again revokes the
 //! whole grant.
 //!
@@ -15,6 +16,7 @@
 
 mod api;
 mod authorize;
+mod pages;
 mod rate_limit;
 pub mod repos;
 mod token;
@@ -58,6 +60,16 @@ const PROFILE: Profile = Profile {
         refresh_prefix: "ghr_",
         refresh_len: 76,
     },
+    templates: &[
+        (
+            pages::PROFILE_TEMPLATE,
+            include_str!("../../templates/github/profile.html"),
+        ),
+        (
+            pages::REPO_TEMPLATE,
+            include_str!("../../templates/github/repo.html"),
+        ),
+    ],
 };
 
 /// The demo GitHub provider's state.
@@ -130,6 +142,7 @@ impl DemoGitHub {
                     "/api/applications/{client_id}/{revocation}",
                     web::delete().to(api::revoke),
                 )
+                .default_service(web::to(pages::page))
         });
     }
 }

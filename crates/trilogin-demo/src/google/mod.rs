@@ -6,7 +6,8 @@
 //! `login_hint`, `prompt`, `access_type=offline`, RFC 9207 `iss` in the
 //! answer), the token endpoint (code and refresh grants; refresh tokens do
 //! not rotate, as at Google), signed id_tokens with `at_hash`, `userinfo`,
-//! revocation and an end-session endpoint.
+//! revocation and an end-session endpoint. Any other path gets a
+//! not-found page.
 
 mod authorize;
 mod discovery;
@@ -26,6 +27,7 @@ use super::oauth2_server::authorize::mount;
 use super::oauth2_server::authorize::{consent_page, decide};
 use super::oauth2_server::consent::Brand;
 use super::oauth2_server::grants::TokenStyle;
+use super::oauth2_server::not_found::not_found;
 use super::oauth2_server::server::{AuthorizationServer, Profile};
 use super::{DemoConfig, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
 use id_token::IdTokenFault;
@@ -54,6 +56,7 @@ const PROFILE: Profile = Profile {
         refresh_prefix: "1//0",
         refresh_len: 100,
     },
+    templates: &[],
 };
 
 /// The demo Google provider's state.
@@ -130,6 +133,7 @@ impl DemoGoogle {
                 .route("/userinfo", web::post().to(userinfo::userinfo))
                 .route("/revoke", web::post().to(revoke::revoke))
                 .route("/logout", web::get().to(logout::end_session))
+                .default_service(web::to(not_found::<Self>))
         });
     }
 

@@ -229,7 +229,8 @@ pub async fn consent_page<P: Dialect>(
 }
 
 /// `POST` of the authorization endpoint: a code on Authorize,
-/// `access_denied` on Deny.
+/// `access_denied` on Deny. The same answer sent again within a few seconds
+/// (a double-click) gets the same redirect, with the same code.
 pub async fn decide<P: Dialect>(
     provider: web::Data<P>,
     form: web::Form<ConsentForm>,
@@ -238,28 +239,55 @@ pub async fn decide<P: Dialect>(
     let server = provider.server();
     server.knobs.count("consent");
     let wording = P::WORDING;
-    let Some(pending) = server.consents.take(&form.consent_id, now()) else {
-        return server.message(
-            StatusCode::BAD_REQUEST,
-            "This request has expired",
-            wording.expired,
-        );
+    let authorize = form.decision.as_deref() == Some("authorize");
+    let decision = if authorize {
+        format!("authorize:{}", form.person.as_deref().unwrap_or_default())
+    } else {
+        "deny".to_owned()
     };
-    if form.decision.as_deref() != Some("authorize") {
-        return error_redirect(
-            provider,
-            &pending.redirect_uri,
-            pending.state.as_deref(),
-            wording.denied,
-        );
-    }
-    let Some(person) = form.person.as_deref().and_then(people::find) else {
-        return server.message(
+    let answered = server
+        .consents
+        .answer(&form.consent_id, decision, now(), |pending| {
+            if !authorize {
+                return Ok(error_location(
+                    provider,
+                    &pending.redirect_uri,
+                    pending.state.as_deref(),
+                    wording.denied,
+                ));
+            }
+            let person = form
+                .person
+                .as_deref()
+                .and_then(people::find)
+                .ok_or(NoPerson)?;
+            Ok(code_location(provider, &pending, person))
+        });
+    match answered {
+        Some(Ok(location)) => found(&location),
+        Some(Err(NoPerson)) => server.message(
             StatusCode::BAD_REQUEST,
             "No account chosen",
             wording.no_person,
-        );
-    };
+        ),
+        None => server.message_home(
+            StatusCode::BAD_REQUEST,
+            "This request has expired",
+            wording.expired,
+        ),
+    }
+}
+
+/// A consent form sent with Authorize but no known person.
+struct NoPerson;
+
+/// Issues a code for `person` and names the redirect that carries it.
+fn code_location<P: Dialect>(
+    provider: &P,
+    pending: &PendingAuthorization,
+    person: &Person,
+) -> String {
+    let server = provider.server();
     let authorization = Authorization {
         person: Some(person.key.to_owned()),
         scope: pending.scope.clone(),
@@ -275,10 +303,7 @@ pub async fn decide<P: Dialect>(
             now(),
         )
     });
-    found(&with_query(
-        &pending.redirect_uri,
-        &provider.code_params(&pending, code),
-    ))
+    with_query(&pending.redirect_uri, &provider.code_params(pending, code))
 }
 
 /// Back to `redirect_uri` with an error, the `state` and, where the
@@ -289,6 +314,15 @@ fn error_redirect<P: Dialect>(
     state: Option<&str>,
     answer: ErrorAnswer,
 ) -> HttpResponse {
+    found(&error_location(provider, redirect_uri, state, answer))
+}
+
+fn error_location<P: Dialect>(
+    provider: &P,
+    redirect_uri: &str,
+    state: Option<&str>,
+    answer: ErrorAnswer,
+) -> String {
     let issuer = provider.response_issuer();
     let mut params = vec![
         ("error", answer.error),
@@ -303,7 +337,7 @@ fn error_redirect<P: Dialect>(
     if let Some(issuer) = issuer.as_deref() {
         params.push(("iss", issuer));
     }
-    found(&with_query(redirect_uri, &params))
+    with_query(redirect_uri, &params)
 }
 
 fn page(server: &AuthorizationServer, page: Page) -> HttpResponse {

@@ -2,7 +2,8 @@
 //! server-side record of the authorization request it answers.
 //!
 //! The page carries a random consent id bound to the pending request. The
-//! POST must bring it back; it works once and expires, which is the
+//! POST must bring it back; it is answered once (the same answer again
+//! within a few seconds repeats its redirect) and expires, which is the
 //! provider's own protection against cross-site request forgery: another
 //! site cannot know the id, so it cannot make a browser grant access.
 
@@ -16,6 +17,7 @@ use tera::{Context, Tera};
 
 use super::{CONSENT_TTL_SECS, random_token, token_hash};
 use crate::knobs::lock;
+use crate::replay::RecentAnswers;
 
 /// The consent form's fields, the same at every demo OAuth 2 provider.
 #[derive(Debug, serde::Deserialize)]
@@ -106,8 +108,9 @@ pub struct Pages {
 }
 
 impl Pages {
-    /// Compiles the templates, which are built into the binary.
-    pub fn new() -> anyhow::Result<Self> {
+    /// Compiles the shared templates and a provider's `own`, all built
+    /// into the binary.
+    pub fn new(own: &[(&str, &str)]) -> anyhow::Result<Self> {
         let mut tera = Tera::default();
         tera.add_raw_templates([
             ("demo/base.html", include_str!("../../templates/base.html")),
@@ -120,6 +123,7 @@ impl Pages {
                 include_str!("../../templates/message.html"),
             ),
         ])?;
+        tera.add_raw_templates(own.iter().copied())?;
         Ok(Self { tera })
     }
 
@@ -133,7 +137,13 @@ impl Pages {
         self.render(MESSAGE_TEMPLATE, view, status)
     }
 
-    fn render(&self, template: &str, view: &impl Serialize, status: StatusCode) -> HttpResponse {
+    /// Any of the templates, with `status`.
+    pub fn render(
+        &self,
+        template: &str,
+        view: &impl Serialize,
+        status: StatusCode,
+    ) -> HttpResponse {
         let html = Context::from_serialize(view).and_then(|c| self.tera.render(template, &c));
         match html {
             Ok(html) => HttpResponse::build(status)
@@ -150,16 +160,26 @@ impl Pages {
     }
 }
 
-/// Authorization requests waiting for the person's answer, by consent id.
+/// Authorization requests waiting for the person's answer, by consent id,
+/// and the redirects of those answered in the last few seconds.
 #[derive(Debug)]
 pub struct PendingConsents<T> {
-    entries: Mutex<HashMap<String, (T, i64)>>,
+    inner: Mutex<Consents<T>>,
+}
+
+#[derive(Debug)]
+struct Consents<T> {
+    waiting: HashMap<String, (T, i64)>,
+    answered: RecentAnswers<String, String>,
 }
 
 impl<T> Default for PendingConsents<T> {
     fn default() -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Consents {
+                waiting: HashMap::new(),
+                answered: RecentAnswers::default(),
+            }),
         }
     }
 }
@@ -168,7 +188,7 @@ impl<T> PendingConsents<T> {
     /// Records a request and returns the consent id for its page.
     pub fn insert(&self, request: T, now: i64) -> String {
         let id = random_token("", 32);
-        let mut entries = lock(&self.entries);
+        let entries = &mut lock(&self.inner).waiting;
         if entries.len() >= MAX_PENDING {
             entries.retain(|_, (_, expires_at)| *expires_at > now);
         }
@@ -185,36 +205,112 @@ impl<T> PendingConsents<T> {
         id
     }
 
-    /// Takes the request for a consent id: once only, and not after it expired.
-    pub fn take(&self, consent_id: &str, now: i64) -> Option<T> {
-        let (request, expires_at) = lock(&self.entries).remove(&token_hash(consent_id))?;
-        (expires_at > now).then_some(request)
+    /// Answers the request of a consent id with `decision`: `redirect`
+    /// turns the request into the URL the browser is sent to.
+    ///
+    /// The request is taken once; the same decision sent again within
+    /// [`REPLAY_SECS`](crate::replay::REPLAY_SECS) gets the same URL without
+    /// calling `redirect` again. `None` for an unknown or expired consent,
+    /// and for one answered otherwise or longer ago. When `redirect` fails,
+    /// the consent is spent and its error returned.
+    pub fn answer<E>(
+        &self,
+        consent_id: &str,
+        decision: String,
+        now: i64,
+        redirect: impl FnOnce(T) -> Result<String, E>,
+    ) -> Option<Result<String, E>> {
+        let key = token_hash(consent_id);
+        let mut inner = lock(&self.inner);
+        if let Some(location) = inner.answered.recall(&key, &decision, now) {
+            return Some(Ok(location));
+        }
+        let (request, expires_at) = inner.waiting.remove(&key)?;
+        if expires_at <= now {
+            return None;
+        }
+        // The answer is made under the lock, so a second click waits for it
+        // rather than finding the consent taken and not yet remembered.
+        let location = redirect(request);
+        if let Ok(location) = &location {
+            inner
+                .answered
+                .remember(key, decision, location.clone(), now);
+        }
+        Some(location)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::REPLAY_SECS;
+
+    fn answer(
+        pending: &PendingConsents<&'static str>,
+        id: &str,
+        decision: &str,
+        now: i64,
+    ) -> Option<String> {
+        pending
+            .answer(id, decision.to_owned(), now, |request| {
+                Ok::<_, ()>(format!("{request}-{decision}"))
+            })
+            .map(|answered| answered.unwrap())
+    }
 
     #[test]
-    fn a_consent_id_works_once() {
+    fn a_consent_id_is_answered_once_and_then_only_repeated() {
         let pending = PendingConsents::default();
         let id = pending.insert("request", 0);
-        assert_eq!(pending.take(&id, 1), Some("request"));
-        assert_eq!(pending.take(&id, 1), None);
-        assert_eq!(pending.take("made-up", 1), None);
+        let mut calls = 0;
+        let first = pending.answer(&id, "authorize".into(), 1, |request| {
+            calls += 1;
+            Ok::<_, ()>(format!("{request}-{calls}"))
+        });
+        let again = pending.answer(&id, "authorize".into(), 2, |_| {
+            calls += 1;
+            Ok::<_, ()>(String::from("a second answer"))
+        });
+        assert_eq!(first, Some(Ok("request-1".to_owned())));
+        assert_eq!(again, first);
+        assert_eq!(calls, 1);
+        assert_eq!(answer(&pending, "made-up", "authorize", 1), None);
+    }
+
+    #[test]
+    fn another_decision_or_a_late_repeat_is_refused() {
+        let pending = PendingConsents::default();
+        let id = pending.insert("request", 0);
+        assert!(answer(&pending, &id, "authorize:ada", 1).is_some());
+        assert_eq!(answer(&pending, &id, "deny", 2), None);
+        assert_eq!(
+            answer(&pending, &id, "authorize:ada", 1 + REPLAY_SECS),
+            None
+        );
+    }
+
+    #[test]
+    fn a_failed_answer_spends_the_consent() {
+        let pending = PendingConsents::default();
+        let id = pending.insert("request", 0);
+        assert_eq!(
+            pending.answer(&id, "x".into(), 1, |_| Err("no")),
+            Some(Err("no"))
+        );
+        assert_eq!(answer(&pending, &id, "x", 1), None);
     }
 
     #[test]
     fn a_consent_id_expires() {
         let pending = PendingConsents::default();
-        let id = pending.insert(1, 0);
-        assert_eq!(pending.take(&id, CONSENT_TTL_SECS), None);
+        let id = pending.insert("request", 0);
+        assert_eq!(answer(&pending, &id, "deny", CONSENT_TTL_SECS), None);
     }
 
     #[test]
     fn the_consent_page_escapes_what_it_shows() {
-        let pages = Pages::new().unwrap();
+        let pages = Pages::new(&[]).unwrap();
         let view = ConsentView {
             brand: Brand {
                 brand: "GitHub",

@@ -1,7 +1,7 @@
 //! Authorization-server pieces shared by demo GitHub and demo Google: their
 //! common state, the consent flow, client authentication, the PKCE check,
-//! the grant store, consent pages, state files and the latency and fault
-//! knobs.
+//! the grant store, consent and not-found pages, state files and the
+//! latency and fault knobs.
 //!
 //! This is the provider side of OAuth 2 and is written apart from the client
 //! layer in `trilogin_oauth` on purpose: the two must agree only through the
@@ -11,6 +11,7 @@ pub mod authorize;
 pub mod client_auth;
 pub mod consent;
 pub mod grants;
+pub mod not_found;
 pub mod pkce;
 pub mod server;
 pub mod state_file;
@@ -50,6 +51,11 @@ pub fn avatar_url(config: &DemoConfig, key: &str) -> String {
 /// URL of the demo pages' stylesheet.
 pub fn stylesheet_url(config: &DemoConfig) -> String {
     app_path(config, "/_demo/demo.css")
+}
+
+/// The site's home page, where a page with no way forward links back to.
+pub fn site_home(config: &DemoConfig) -> String {
+    app_path(config, "/")
 }
 
 fn app_path(config: &DemoConfig, path: &str) -> String {

@@ -13,7 +13,7 @@ use super::consent::{Brand, MessageView, Pages, PendingConsents};
 use super::grants::{
     Authorization, CodeError, GrantStore, Issued, Lifetimes, RefreshError, TokenStyle,
 };
-use super::{secs, stylesheet_url};
+use super::{secs, site_home, stylesheet_url};
 use crate::DemoConfig;
 use crate::knobs::Knobs;
 
@@ -31,6 +31,8 @@ pub struct Profile {
     pub client_secret: &'static str,
     /// The shapes of its codes and tokens.
     pub style: TokenStyle,
+    /// Its own page templates, by name, beside the shared ones.
+    pub templates: &'static [(&'static str, &'static str)],
 }
 
 /// The token request's form fields, for every grant either provider serves
@@ -88,7 +90,7 @@ impl AuthorizationServer {
             knobs: Knobs::default(),
             grants: GrantStore::open(grants)?,
             consents: PendingConsents::default(),
-            pages: Pages::new()?,
+            pages: Pages::new(profile.templates)?,
         })
     }
 
@@ -199,6 +201,18 @@ impl AuthorizationServer {
     /// A message page with `status`: errors that must not redirect.
     pub fn message(&self, status: StatusCode, title: &str, text: &str) -> HttpResponse {
         self.pages.message(&self.message_view(title, text), status)
+    }
+
+    /// A message page with a link back to the site's home page: for a
+    /// consent that can no longer be answered, where the only way on is to
+    /// log in again from the site.
+    pub fn message_home(&self, status: StatusCode, title: &str, text: &str) -> HttpResponse {
+        let view = MessageView {
+            link: Some(site_home(&self.config)),
+            link_text: "Back to the site".to_owned(),
+            ..self.message_view(title, text)
+        };
+        self.pages.message(&view, status)
     }
 }
 

@@ -78,7 +78,8 @@ pub async fn home_timeline(
 }
 
 impl DemoTwitter {
-    fn timeline_of(&self, person: &Person) -> &[super::seed::Tweet] {
+    /// `person`'s Tweets, newest first.
+    pub(super) fn timeline_of(&self, person: &Person) -> &[super::seed::Tweet] {
         PEOPLE
             .iter()
             .position(|p| p.key == person.key)

@@ -1,9 +1,11 @@
 //! The consent page ([RFC 5849 §2.2](https://www.rfc-editor.org/rfc/rfc5849#section-2.2)):
 //! the person picks a demo account and authorizes or denies the app.
 //!
-//! Plain HTML forms, no JavaScript. The form carries a consent id bound on
-//! the server to the request token, so no other page can submit a decision
-//! for it (cross-site request forgery), and the id works once.
+//! Plain HTML forms; a small script only keeps a form from being sent
+//! twice. The form carries a consent id bound on the server to the request
+//! token, so no other page can submit a decision for it (cross-site request
+//! forgery). The id is answered once; the same answer sent again within a
+//! few seconds gets the same redirect.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
@@ -14,10 +16,15 @@ use url::Url;
 
 use super::state::{ConsentOutcome, Decision, GrantError};
 use super::{DemoTwitter, now};
+use crate::oauth2_server::site_home;
 use crate::people::{self, PEOPLE};
 
 const CONSENT: &str = "demo/twitter/consent.html";
 const MESSAGE: &str = "demo/twitter/message.html";
+/// A person's profile page.
+pub const PROFILE: &str = "demo/twitter/profile.html";
+/// A Tweet's page.
+pub const TWEET: &str = "demo/twitter/tweet.html";
 
 /// The page templates, compiled once at start; autoescaped as HTML.
 pub fn templates() -> anyhow::Result<Tera> {
@@ -35,6 +42,11 @@ pub fn templates() -> anyhow::Result<Tera> {
             MESSAGE,
             include_str!("../../templates/twitter/message.html"),
         ),
+        (
+            PROFILE,
+            include_str!("../../templates/twitter/profile.html"),
+        ),
+        (TWEET, include_str!("../../templates/twitter/tweet.html")),
     ])?;
     tera.autoescape_on(vec![".html"]);
     Ok(tera)
@@ -80,6 +92,8 @@ struct PersonView<'a> {
 struct MessageView<'a> {
     title: &'a str,
     message: &'a str,
+    /// The site's home page, where a page with no way forward links back to.
+    home: Option<String>,
 }
 
 /// `GET oauth/authenticate` and `GET oauth/authorize`: the consent page.
@@ -172,12 +186,28 @@ pub async fn decide(
 }
 
 fn invalid_token_page(twitter: &DemoTwitter) -> HttpResponse {
-    message(
+    message_home(
         twitter,
         StatusCode::BAD_REQUEST,
         "Whoa there!",
         "The request token for this page is invalid. It may have already been used, or expired because it is too old. Please go back to the site or application that sent you here and try again; it was probably just a mistake.",
     )
+}
+
+/// A message page with a link back to the site's home page, for pages
+/// with no other way forward.
+pub fn message_home(
+    twitter: &DemoTwitter,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> HttpResponse {
+    let view = MessageView {
+        title,
+        message,
+        home: Some(site_home(&twitter.config)),
+    };
+    render(twitter, status, MESSAGE, &view)
 }
 
 fn bad_form(twitter: &DemoTwitter) -> HttpResponse {
@@ -190,10 +220,16 @@ fn bad_form(twitter: &DemoTwitter) -> HttpResponse {
 }
 
 fn message(twitter: &DemoTwitter, status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    render(twitter, status, MESSAGE, &MessageView { title, message })
+    let view = MessageView {
+        title,
+        message,
+        home: None,
+    };
+    render(twitter, status, MESSAGE, &view)
 }
 
-fn render(
+/// Renders one of the page templates with `status`.
+pub fn render(
     twitter: &DemoTwitter,
     status: StatusCode,
     template: &str,
@@ -225,12 +261,14 @@ mod tests {
         let view = MessageView {
             title: "<script>alert(\"x\")</script>",
             message: "&amp;",
+            home: Some("http://a.test/\"><b>".into()),
         };
         let html = tera
             .render(MESSAGE, &Context::from_serialize(&view).unwrap())
             .unwrap();
         assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2F;script&gt;"));
         assert!(html.contains("&amp;amp;"));
+        assert!(html.contains("href=\"http:&#x2F;&#x2F;a.test&#x2F;&quot;&gt;&lt;b&gt;\""));
         assert!(!html.contains("<script>"));
         assert!(!html.contains("<style"));
     }

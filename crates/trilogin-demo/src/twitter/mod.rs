@@ -7,6 +7,8 @@
 //! - `GET 1.1/account/verify_credentials.json`,
 //!   `GET 1.1/statuses/user_timeline.json`, `GET 1.1/statuses/home_timeline.json`,
 //!   `POST 1.1/oauth/invalidate_token`: the API, signed with an access token.
+//! - `GET {screen_name}` and `GET {screen_name}/status/{id}`: the profile
+//!   and Tweet pages, at Twitter's addresses.
 //!
 //! Every request is checked as Twitter checks it: HMAC-SHA1, HMAC-SHA256
 //! or RSA-SHA1 signature (from the `Authorization` header, the query or a
@@ -21,6 +23,7 @@ mod consent;
 mod errors;
 mod nonces;
 mod oauth;
+mod pages;
 mod seed;
 mod signature;
 mod signed_request;
@@ -149,7 +152,8 @@ impl DemoTwitter {
                     "/1.1/oauth/invalidate_token",
                     web::post().to(oauth::invalidate_token),
                 )
-                .route("/demo-twitter.css", web::get().to(stylesheet)),
+                .route("/demo-twitter.css", web::get().to(stylesheet))
+                .default_service(web::to(pages::page)),
         );
     }
 

@@ -17,7 +17,9 @@ use subtle::ConstantTimeEq as _;
 use super::nonces::NonceCache;
 use super::signed_request::SignedRequest;
 use crate::knobs::lock;
+use crate::oauth2_server::token_hash;
 use crate::people::{self, Person};
+use crate::replay::RecentAnswers;
 
 /// How long a request token waits for consent and exchange.
 const REQUEST_TOKEN_TTL_SECS: i64 = 15 * 60;
@@ -67,7 +69,7 @@ impl AccessGrant {
 }
 
 /// The person's answer on the consent page.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Authorize the app as this person.
     Authorize(&'static Person),
@@ -117,6 +119,8 @@ struct Persisted {
 #[derive(Debug, Default)]
 struct Inner {
     pending: HashMap<String, RequestToken>,
+    /// Recent decisions by the hash of request token and consent id.
+    answered: RecentAnswers<Decision, ConsentOutcome>,
     granted: Persisted,
     nonces: NonceCache,
 }
@@ -128,6 +132,41 @@ impl Inner {
             .get_mut(token)
             .filter(|t| t.expires_at > now && t.approval.is_none())
             .ok_or(GrantError::UnknownRequestToken)
+    }
+
+    fn decide(
+        &mut self,
+        token: &str,
+        consent_id: &str,
+        decision: Decision,
+        now: i64,
+    ) -> Result<ConsentOutcome, GrantError> {
+        let pending = self.undecided(token, now)?;
+        let bound = pending.consent_id.as_deref().unwrap_or_default();
+        // The consent id is the form's CSRF token: only the page this server
+        // rendered for this request token can decide it.
+        if bound.is_empty() || !bool::from(bound.as_bytes().ct_eq(consent_id.as_bytes())) {
+            return Err(GrantError::ConsentMismatch);
+        }
+        pending.consent_id = None;
+        match decision {
+            Decision::Authorize(person) => {
+                let verifier = random_string(32);
+                pending.approval = Some(Approval {
+                    person,
+                    verifier: verifier.clone(),
+                });
+                Ok(ConsentOutcome::Authorized {
+                    callback: pending.callback.clone(),
+                    verifier,
+                })
+            }
+            Decision::Deny => {
+                let callback = pending.callback.clone();
+                self.pending.remove(token);
+                Ok(ConsentOutcome::Denied { callback })
+            }
+        }
     }
 }
 
@@ -206,7 +245,9 @@ impl TwitterState {
             .clone())
     }
 
-    /// Records the decision taken on the consent form for `token`.
+    /// Records the decision taken on the consent form for `token`. The
+    /// same decision on the same form again within a few seconds (a
+    /// double-click) gets the same outcome, with the same verifier.
     pub fn decide(
         &self,
         token: &str,
@@ -215,32 +256,13 @@ impl TwitterState {
         now: i64,
     ) -> Result<ConsentOutcome, GrantError> {
         let mut inner = lock(&self.inner);
-        let pending = inner.undecided(token, now)?;
-        let bound = pending.consent_id.as_deref().unwrap_or_default();
-        // The consent id is the form's CSRF token: only the page this server
-        // rendered for this request token can decide it.
-        if bound.is_empty() || !bool::from(bound.as_bytes().ct_eq(consent_id.as_bytes())) {
-            return Err(GrantError::ConsentMismatch);
+        let key = token_hash(&format!("{token} {consent_id}"));
+        if let Some(outcome) = inner.answered.recall(&key, &decision, now) {
+            return Ok(outcome);
         }
-        pending.consent_id = None;
-        match decision {
-            Decision::Authorize(person) => {
-                let verifier = random_string(32);
-                pending.approval = Some(Approval {
-                    person,
-                    verifier: verifier.clone(),
-                });
-                Ok(ConsentOutcome::Authorized {
-                    callback: pending.callback.clone(),
-                    verifier,
-                })
-            }
-            Decision::Deny => {
-                let callback = pending.callback.clone();
-                inner.pending.remove(token);
-                Ok(ConsentOutcome::Denied { callback })
-            }
-        }
+        let outcome = inner.decide(token, consent_id, decision, now)?;
+        inner.answered.remember(key, decision, outcome.clone(), now);
+        Ok(outcome)
     }
 
     /// Exchanges an authorized request token for the person's access token
@@ -311,6 +333,7 @@ impl TwitterState {
     pub fn revoke_all(&self) {
         let mut inner = lock(&self.inner);
         inner.pending.clear();
+        inner.answered = RecentAnswers::default();
         inner.granted.access_tokens.clear();
         self.save(&inner.granted);
     }
@@ -369,6 +392,7 @@ pub fn random_string(len: usize) -> String {
 mod tests {
     use super::*;
     use crate::people::PEOPLE;
+    use crate::replay::REPLAY_SECS;
 
     const NOW: i64 = 1_700_000_000;
 
@@ -430,6 +454,24 @@ mod tests {
             })
         );
         assert!(used_up(&state, &token, "x", NOW));
+    }
+
+    #[test]
+    fn the_same_decision_again_gets_the_same_verifier_and_another_is_refused() {
+        let (_dir, state) = fresh();
+        let (token, _) = state.issue_request_token("http://cb", NOW).unwrap();
+        let consent = state.open_consent(&token, NOW).unwrap();
+        let ada = Decision::Authorize(&PEOPLE[0]);
+        let first = state.decide(&token, &consent, ada, NOW).unwrap();
+        assert_eq!(state.decide(&token, &consent, ada, NOW + 1), Ok(first));
+        assert_eq!(
+            state.decide(&token, &consent, Decision::Deny, NOW + 1),
+            Err(GrantError::UnknownRequestToken)
+        );
+        assert_eq!(
+            state.decide(&token, &consent, ada, NOW + REPLAY_SECS),
+            Err(GrantError::UnknownRequestToken)
+        );
     }
 
     #[test]

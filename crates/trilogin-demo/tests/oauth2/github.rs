@@ -656,3 +656,151 @@ async fn issued_tokens_survive_a_restart() {
     assert!(refreshed["access_token"].is_string(), "{refreshed}");
     restarted.stop().await;
 }
+
+#[tokio::test]
+async fn the_same_consent_sent_twice_gets_the_same_code_which_works_once() {
+    let server = start().await;
+    let (_, html) = consent_page(&server, &[]).await;
+    let consent = consent_id(&html);
+    let first = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
+    let second = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
+    assert_eq!(first.status(), StatusCode::FOUND);
+    assert_eq!(second.status(), StatusCode::FOUND);
+    assert_eq!(location(&second), location(&first));
+
+    let code = param(&location(&first), "code").expect("a code");
+    let (_, tokens) = exchange(&server, &code, None).await;
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+    let (_, again) = exchange(&server, &code, None).await;
+    assert_eq!(again["error"], "bad_verification_code");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn another_decision_on_an_answered_consent_is_refused() {
+    let server = start().await;
+    let (_, html) = consent_page(&server, &[]).await;
+    let consent = consent_id(&html);
+    let first = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
+    assert_eq!(first.status(), StatusCode::FOUND);
+
+    let other_person = answer(&server, AUTHORIZE, &consent, "ada", "authorize").await;
+    assert_eq!(other_person.status(), StatusCode::BAD_REQUEST);
+    let deny = answer(&server, AUTHORIZE, &consent, "grace", "deny").await;
+    assert_eq!(deny.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        deny.text()
+            .await
+            .unwrap()
+            .contains("This request has expired")
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_expired_request_page_links_back_to_the_site() {
+    let server = start().await;
+    let response = answer(&server, AUTHORIZE, "made-up-consent-id", "ada", "authorize").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("This request has expired"));
+    let home = server.url("/").replace('/', "&#x2F;");
+    assert!(
+        html.contains(&format!("<a href=\"{home}\">Back to the site</a>")),
+        "{html}"
+    );
+    server.stop().await;
+}
+
+/// The `<title>` of a page, after checking it is an HTML page.
+async fn html_title(response: reqwest::Response) -> String {
+    assert!(header(&response, "content-type").starts_with("text/html"));
+    let html = response.text().await.unwrap();
+    let start = html.find("<title>").expect("a title") + "<title>".len();
+    let end = html[start..].find("</title>").unwrap() + start;
+    html[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn the_profiles_and_repositories_the_api_links_to_have_pages_that_name_them() {
+    let server = start().await;
+    let tokens = tokens_for(&server, "zoe").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let user: Value = api(&server, "/user", access).await.json().await.unwrap();
+    let repos: Value = api(&server, "/user/repos", access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hostile = repos
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("<script>"))
+        })
+        .expect("a repository with a hostile description");
+    // Tera writes `/` as `&#x2F;`, which browsers decode.
+    let repo_title =
+        format!("{} · Demo GitHub", hostile["full_name"].as_str().unwrap()).replace('/', "&#x2F;");
+    let person_title = "Zoë Østergård-Müller (zoe-om) · Demo GitHub";
+    for (url, title) in [
+        (&user["html_url"], person_title),
+        (&hostile["owner"]["html_url"], person_title),
+        (&hostile["html_url"], repo_title.as_str()),
+    ] {
+        let response = server
+            .client
+            .get(url.as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        assert_eq!(html_title(response).await, title);
+    }
+    let page = server
+        .client
+        .get(hostile["html_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
+    assert!(html.contains("_demo&#x2F;demo.css"));
+    let avatar = server
+        .client
+        .get(user["avatar_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(avatar.status(), StatusCode::OK);
+    assert_eq!(header(&avatar, "content-type"), "image/svg+xml");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_titled_404_page_and_an_unknown_api_path_githubs_json() {
+    let server = start().await;
+    for path in [
+        "/_demo/github/nobody",
+        "/_demo/github/ada-lovelace/no-such-repo",
+        "/_demo/github/a/b/c",
+    ] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(html_title(response).await, "Page not found · Demo GitHub");
+    }
+    let response = server
+        .client
+        .get(server.url("/_demo/github/api/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (_, body) = status_and_json(response).await;
+    assert_eq!(body["message"], "Not Found");
+    assert_eq!(body["documentation_url"], "https://docs.github.com/rest");
+    server.stop().await;
+}

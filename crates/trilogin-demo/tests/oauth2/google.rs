@@ -604,3 +604,98 @@ async fn injected_token_faults_fire_once() {
     assert_eq!(google.knobs().calls("token"), 3);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_same_consent_sent_twice_gets_the_same_code_which_works_once() {
+    let server = start().await;
+    let html = authorize(&server, &[]).await.text().await.unwrap();
+    let consent = consent_id(&html);
+    let first = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
+    let second = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
+    assert_eq!(first.status(), StatusCode::FOUND);
+    assert_eq!(second.status(), StatusCode::FOUND);
+    assert_eq!(location(&second), location(&first));
+
+    let code = param(&location(&first), "code").expect("a code");
+    let (_, tokens) = exchange(&server, &code, None).await;
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+    let (_, again) = exchange(&server, &code, None).await;
+    assert_eq!(again["error"], "invalid_grant");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn another_decision_on_an_answered_consent_is_refused() {
+    let server = start().await;
+    let html = authorize(&server, &[]).await.text().await.unwrap();
+    let consent = consent_id(&html);
+    let first = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
+    assert_eq!(first.status(), StatusCode::FOUND);
+
+    let other_person = answer(&server, AUTHORIZE, &consent, "ada", "authorize").await;
+    assert_eq!(other_person.status(), StatusCode::BAD_REQUEST);
+    let deny = answer(&server, AUTHORIZE, &consent, "grace", "deny").await;
+    assert_eq!(deny.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        deny.text()
+            .await
+            .unwrap()
+            .contains("This request has expired")
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_expired_request_page_links_back_to_the_site() {
+    let server = start().await;
+    let response = answer(&server, AUTHORIZE, "made-up-consent-id", "ada", "authorize").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("This request has expired"));
+    let home = server.url("/").replace('/', "&#x2F;");
+    assert!(
+        html.contains(&format!("<a href=\"{home}\">Back to the site</a>")),
+        "{html}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_picture_has_a_page_and_an_unknown_path_is_a_titled_404_page() {
+    let server = start().await;
+    let tokens = login(&server, "grace").await;
+    let claims: Value = userinfo(&server, tokens["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let picture = server
+        .client
+        .get(claims["picture"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.status(), StatusCode::OK);
+    assert_eq!(picture.headers()["content-type"], "image/svg+xml");
+
+    let response = server
+        .client
+        .get(server.url("/_demo/google/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<title>Page not found · Demo Google</title>"),
+        "{html}"
+    );
+    assert!(html.contains("Back to the site"));
+    server.stop().await;
+}

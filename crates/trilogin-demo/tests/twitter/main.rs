@@ -15,6 +15,8 @@
 mod api;
 mod client;
 mod flow;
+mod pages;
 mod persistence;
+mod resubmit;
 mod signatures;
 mod support;
