@@ -12,8 +12,10 @@ use trilogin_demo::knobs::Fault;
 use trilogin_demo::{GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
 
 use crate::support::{
-    self, DemoServer, PLAIN_PKCE, answer, assert_sent_back_with, consent_as, consent_id, location,
-    param, pkce_pair, refresh_grant, start, start_on, status_and_json,
+    self, DemoServer, PLAIN_PKCE, answer, answer_twice,
+    assert_answered_consent_refuses_another_decision, assert_expired_page_links_back,
+    assert_sent_back_with, consent_as, consent_id, location, param, pkce_pair, refresh_grant,
+    start, start_on, status_and_json,
 };
 
 const AUTHORIZE: &str = "/_demo/google/o/oauth2/v2/auth";
@@ -609,14 +611,8 @@ async fn injected_token_faults_fire_once() {
 async fn the_same_consent_sent_twice_gets_the_same_code_which_works_once() {
     let server = start().await;
     let html = authorize(&server, &[]).await.text().await.unwrap();
-    let consent = consent_id(&html);
-    let first = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
-    let second = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
-    assert_eq!(first.status(), StatusCode::FOUND);
-    assert_eq!(second.status(), StatusCode::FOUND);
-    assert_eq!(location(&second), location(&first));
-
-    let code = param(&location(&first), "code").expect("a code");
+    let back = answer_twice(&server, AUTHORIZE, &consent_id(&html)).await;
+    let code = param(&back, "code").expect("a code");
     let (_, tokens) = exchange(&server, &code, None).await;
     assert!(tokens["access_token"].is_string(), "{tokens}");
     let (_, again) = exchange(&server, &code, None).await;
@@ -628,35 +624,14 @@ async fn the_same_consent_sent_twice_gets_the_same_code_which_works_once() {
 async fn another_decision_on_an_answered_consent_is_refused() {
     let server = start().await;
     let html = authorize(&server, &[]).await.text().await.unwrap();
-    let consent = consent_id(&html);
-    let first = answer(&server, AUTHORIZE, &consent, "grace", "authorize").await;
-    assert_eq!(first.status(), StatusCode::FOUND);
-
-    let other_person = answer(&server, AUTHORIZE, &consent, "ada", "authorize").await;
-    assert_eq!(other_person.status(), StatusCode::BAD_REQUEST);
-    let deny = answer(&server, AUTHORIZE, &consent, "grace", "deny").await;
-    assert_eq!(deny.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        deny.text()
-            .await
-            .unwrap()
-            .contains("This request has expired")
-    );
+    assert_answered_consent_refuses_another_decision(&server, AUTHORIZE, &consent_id(&html)).await;
     server.stop().await;
 }
 
 #[tokio::test]
 async fn the_expired_request_page_links_back_to_the_site() {
     let server = start().await;
-    let response = answer(&server, AUTHORIZE, "made-up-consent-id", "ada", "authorize").await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let html = response.text().await.unwrap();
-    assert!(html.contains("This request has expired"));
-    let home = server.url("/").replace('/', "&#x2F;");
-    assert!(
-        html.contains(&format!("<a href=\"{home}\">Back to the site</a>")),
-        "{html}"
-    );
+    assert_expired_page_links_back(&server, AUTHORIZE).await;
     server.stop().await;
 }
 

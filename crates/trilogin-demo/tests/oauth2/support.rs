@@ -77,6 +77,48 @@ pub async fn answer(
         .unwrap()
 }
 
+/// Answers consent `consent` of the endpoint at `path` twice, as a
+/// double-click does, and asserts both get the same redirect; returns it.
+pub async fn answer_twice(server: &DemoServer, path: &str, consent: &str) -> Url {
+    let first = answer(server, path, consent, "grace", "authorize").await;
+    let second = answer(server, path, consent, "grace", "authorize").await;
+    assert_eq!(first.status(), StatusCode::FOUND);
+    assert_eq!(second.status(), StatusCode::FOUND);
+    assert_eq!(location(&second), location(&first));
+    location(&first)
+}
+
+/// Asserts that once consent `consent` is answered, another person or
+/// another decision on it is refused with the expired-request page.
+pub async fn assert_answered_consent_refuses_another_decision(
+    server: &DemoServer,
+    path: &str,
+    consent: &str,
+) {
+    let first = answer(server, path, consent, "grace", "authorize").await;
+    assert_eq!(first.status(), StatusCode::FOUND);
+    let other_person = answer(server, path, consent, "ada", "authorize").await;
+    assert_eq!(other_person.status(), StatusCode::BAD_REQUEST);
+    let deny = answer(server, path, consent, "grace", "deny").await;
+    assert_eq!(deny.status(), StatusCode::BAD_REQUEST);
+    let page = deny.text().await.unwrap();
+    assert!(page.contains("This request has expired"), "{page}");
+}
+
+/// Asserts that the expired-request page of the endpoint at `path` links
+/// back to the site's home page.
+pub async fn assert_expired_page_links_back(server: &DemoServer, path: &str) {
+    let response = answer(server, path, "made-up-consent-id", "ada", "authorize").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("This request has expired"));
+    let home = server.url("/").replace('/', "&#x2F;");
+    assert!(
+        html.contains(&format!("<a href=\"{home}\">Back to the site</a>")),
+        "{html}"
+    );
+}
+
 /// A `plain` PKCE challenge, which the demos refuse: only S256 is offered
 /// (RFC 7636 §4.2).
 pub const PLAIN_PKCE: [(&str, &str); 2] = [
