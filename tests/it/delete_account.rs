@@ -7,6 +7,7 @@ use trilogin_accounts::{Provider, UserId};
 
 use crate::journey::login_via_demo;
 use crate::refresh::demo_github;
+use crate::resource_pages::assert_github_refuses;
 use trilogin_testing::{TestApp, csrf_token_in, location, spawn_app, spawn_app_with};
 
 /// Ada, logged in with GitHub, with Twitter and Google connected.
@@ -72,18 +73,7 @@ async fn deleting_revokes_everything_deletes_everything_and_logs_out_everywhere(
     assert_eq!(twitter.knobs().calls("invalidate_token"), 1);
     let google = app.state.demo.google.as_deref().unwrap();
     assert_eq!(google.knobs().calls("revoke"), 1);
-    let at_github = app
-        .client
-        .get(app.url("/_demo/github/api/user"))
-        .bearer_auth(github_token.access_token.secret())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        at_github.status(),
-        401,
-        "the token no longer works at GitHub"
-    );
+    assert_github_refuses(&app, &github_token.access_token).await;
 
     let mut conn = app.db();
     assert_eq!(count_rows(&mut conn, "users"), 0);

@@ -7,7 +7,8 @@ use trilogin_accounts::{Provider, UserId};
 
 use crate::journey::login_via_demo;
 use crate::refresh::{ada_with_github, demo_github};
-use trilogin_testing::{location, spawn_app, spawn_app_with};
+use trilogin_oauth::secret::AccessToken;
+use trilogin_testing::{TestApp, location, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_repositories_page_shows_github_data_escaped_with_paging_and_budget() {
@@ -263,10 +264,15 @@ async fn disconnect_revokes_at_github_and_deletes_the_row() {
     assert!(page.contains(r#"href="/login/github">Connect GitHub</a>"#));
     assert_eq!(demo_github(&app).knobs().calls("revoke"), 1);
     assert!(app.stored_oauth2(user_id, Provider::GitHub).is_none());
+    assert_github_refuses(&app, &token.access_token).await;
+}
+
+/// Asserts that demo GitHub no longer accepts `access_token` (revoked).
+pub async fn assert_github_refuses(app: &TestApp, access_token: &AccessToken) {
     let at_github = app
         .client
         .get(app.url("/_demo/github/api/user"))
-        .bearer_auth(token.access_token.secret())
+        .bearer_auth(access_token.secret())
         .send()
         .await
         .unwrap();
