@@ -228,7 +228,8 @@ impl Client {
     }
 
     /// Sends `request` with the person's token from `hooks`; OAuth 2 tokens
-    /// are refreshed on access, OAuth 1 tokens are signed with.
+    /// are refreshed on access, OAuth 1 tokens are signed with. A request
+    /// with `withhold_token` set goes without it, and needs none stored.
     ///
     /// # Errors
     ///
@@ -254,6 +255,7 @@ impl Client {
         hooks: &dyn TokenHooks,
     ) -> Result<reqwest::Response> {
         match self.protocol() {
+            Protocol::OAuth1(c) if request.withhold_token => c.request_without_token(request).await,
             Protocol::OAuth1(c) => match hooks.fetch_token(c.name()).await? {
                 Some(Token::OAuth1(token)) => c.request(request, &token).await,
                 Some(Token::OAuth2(_)) => Err(Error::Storage(format!(

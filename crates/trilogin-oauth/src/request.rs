@@ -41,6 +41,10 @@ pub struct ApiRequest {
     pub json: Option<serde_json::Value>,
     /// Extra headers, e.g. `If-None-Match`.
     pub headers: Vec<(String, String)>,
+    /// Authlib's `withhold_token`: send without the person's token, for a
+    /// public endpoint. No stored token is needed; OAuth 1 still signs
+    /// with the client's own credentials, OAuth 2 sends no credentials.
+    pub withhold_token: bool,
 }
 
 impl ApiRequest {
@@ -53,6 +57,7 @@ impl ApiRequest {
             form: None,
             json: None,
             headers: Vec::new(),
+            withhold_token: false,
         }
     }
 
@@ -91,6 +96,13 @@ impl ApiRequest {
     #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends the request without the person's token ([`Self::withhold_token`]).
+    #[must_use]
+    pub fn without_token(mut self) -> Self {
+        self.withhold_token = true;
         self
     }
 }

@@ -257,7 +257,8 @@ impl OAuth1Client {
         parse_token_credentials(status, &body)
     }
 
-    /// Sends `req` signed with `token` ([RFC 5849 §3]). A relative path is
+    /// Sends `req` signed with `token` ([RFC 5849 §3]), or with the client's
+    /// credentials alone when `req.withhold_token` is set. A relative path is
     /// joined to `api_base_url`. A 401 means the token was revoked or has
     /// expired; OAuth 1 tokens do not refresh, so it is
     /// [`Error::ReauthorizationRequired`] with the provider's body. Any other
@@ -270,11 +271,31 @@ impl OAuth1Client {
     /// [`Error::ReauthorizationRequired`] for a 401, [`Error::Transport`] when
     /// the provider cannot be reached, [`Error::Config`] for a request with both
     /// a form and a JSON body, or a path that cannot be resolved.
-    #[tracing::instrument(skip_all, fields(client = %self.name, path = %req.path))]
     pub async fn request(
         &self,
         req: &ApiRequest,
         token: &OAuth1Token,
+    ) -> Result<reqwest::Response> {
+        self.send_api(req, (!req.withhold_token).then_some(token))
+            .await
+    }
+
+    /// Sends `req` signed with the client's credentials alone, with no
+    /// token (`withhold_token`), for a public endpoint. A 401 is the
+    /// caller's to read: there is no token to reauthorize.
+    ///
+    /// # Errors
+    ///
+    /// As [`request`](Self::request), without the 401 case.
+    pub async fn request_without_token(&self, req: &ApiRequest) -> Result<reqwest::Response> {
+        self.send_api(req, None).await
+    }
+
+    #[tracing::instrument(skip_all, fields(client = %self.name, path = %req.path))]
+    async fn send_api(
+        &self,
+        req: &ApiRequest,
+        token: Option<&OAuth1Token>,
     ) -> Result<reqwest::Response> {
         if req.form.is_some() && req.json.is_some() {
             return Err(Error::Config(
@@ -285,7 +306,7 @@ impl OAuth1Client {
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&req.query);
         }
-        let protocol = self.protocol_params(Some(token.oauth_token.secret()));
+        let protocol = self.protocol_params(token.map(|t| t.oauth_token.secret()));
         let response = self
             .send(
                 req.method.clone(),
@@ -294,10 +315,10 @@ impl OAuth1Client {
                 req.json.as_ref(),
                 &req.headers,
                 &protocol,
-                token.oauth_token_secret.secret(),
+                token.map_or("", |t| t.oauth_token_secret.secret()),
             )
             .await?;
-        if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+        if token.is_some() && response.status() == reqwest::StatusCode::UNAUTHORIZED {
             let body = response.text().await.unwrap_or_default();
             tracing::info!(%body, "the provider refused the token");
             return Err(Error::ReauthorizationRequired {

@@ -18,7 +18,8 @@ impl OAuth2Client {
     /// Sends `request` with the person's token from `hooks`, refreshing it
     /// first when it is about to expire, and once more after a 401. A second
     /// 401, or a 401 without a refresh token, is
-    /// [`Error::ReauthorizationRequired`].
+    /// [`Error::ReauthorizationRequired`]. With `withhold_token` set, the
+    /// request goes once, with no credentials, and `hooks` are not asked.
     ///
     /// # Errors
     ///
@@ -31,6 +32,9 @@ impl OAuth2Client {
         request: &ApiRequest,
         hooks: &dyn TokenHooks,
     ) -> Result<reqwest::Response> {
+        if request.withhold_token {
+            return self.send(request, None).await;
+        }
         let token = self.token(hooks).await?;
         let response = self.request_with_token(request, &token).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
@@ -66,13 +70,24 @@ impl OAuth2Client {
         request: &ApiRequest,
         token: &OAuth2Token,
     ) -> Result<reqwest::Response> {
+        self.send(request, Some(token)).await
+    }
+
+    /// Sends `request` once, with `token` placed per `token_placement`, or
+    /// with no credentials at all when `token` is `None`.
+    async fn send(
+        &self,
+        request: &ApiRequest,
+        token: Option<&OAuth2Token>,
+    ) -> Result<reqwest::Response> {
+        let placement = token.map(|token| (self.config.token_placement, token));
         let mut url = self.resolve(&request.path)?;
         {
             let mut query = url.query_pairs_mut();
             for (name, value) in &request.query {
                 query.append_pair(name, value);
             }
-            if self.config.token_placement == TokenPlacement::Uri {
+            if let Some((TokenPlacement::Uri, token)) = placement {
                 query.append_pair("access_token", token.access_token.secret());
             }
         }
@@ -91,8 +106,8 @@ impl OAuth2Client {
             builder = builder.header(name, value);
         }
         let mut form = request.form.clone();
-        match self.config.token_placement {
-            TokenPlacement::Header => {
+        match placement {
+            Some((TokenPlacement::Header, token)) => {
                 let mut value =
                     HeaderValue::from_str(&format!("Bearer {}", token.access_token.secret()))
                         .map_err(|_| Error::UnexpectedResponse {
@@ -103,7 +118,7 @@ impl OAuth2Client {
                 value.set_sensitive(true);
                 builder = builder.header(AUTHORIZATION, value);
             }
-            TokenPlacement::Body => {
+            Some((TokenPlacement::Body, token)) => {
                 if request.json.is_some() {
                     return Err(Error::Config(
                         "token_placement=body cannot be combined with a JSON body".into(),
@@ -114,7 +129,7 @@ impl OAuth2Client {
                     token.access_token.secret().to_owned(),
                 ));
             }
-            TokenPlacement::Uri => {}
+            Some((TokenPlacement::Uri, _)) | None => {}
         }
         if let Some(json) = &request.json {
             builder = builder.json(json);

@@ -1,11 +1,12 @@
 //! The three-legged login and resource requests, and every way they refuse.
 
-use trilogin_oauth::Error;
 use trilogin_oauth::config::SignatureType;
-use wiremock::matchers::{method, path};
+use trilogin_oauth::{ApiRequest, Error};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
+use crate::provider::SignedWith;
 
 #[tokio::test]
 async fn the_full_three_step_login_yields_token_credentials_that_sign_api_calls() {
@@ -219,4 +220,65 @@ async fn a_callback_without_a_verifier_is_refused_and_spends_the_request_token()
         "{err:?}"
     );
     assert_no_pending_login(&client, &session).await;
+}
+
+#[tokio::test]
+async fn request_and_access_token_params_travel_signed_in_their_calls() {
+    let server = MockServer::start().await;
+    mount_refusal(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/request_token"))
+        .and(query_param("x_auth_access_type", "read"))
+        .and(request_token_signature())
+        .respond_with(ResponseTemplate::new(200).set_body_string(TEMPORARY_CREDENTIALS))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/access_token"))
+        .and(query_param("include_email", "true"))
+        .and(access_token_signature())
+        .respond_with(ResponseTemplate::new(200).set_body_string(TOKEN_CREDENTIALS))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = config(&server, SignatureType::Header, CONSUMER_SECRET);
+    config
+        .request_token_params
+        .insert("x_auth_access_type".into(), "read".into());
+    config
+        .access_token_params
+        .insert("include_email".into(), "true".into());
+    let client = client_with(config);
+    let session = MemorySession::default();
+    client.authorize_redirect(&session, CALLBACK).await.unwrap();
+    let token = client
+        .authorize_access_token(&session, &consented())
+        .await
+        .unwrap();
+    assert_eq!(token.oauth_token.secret(), ACCESS_TOKEN);
+}
+
+#[tokio::test]
+async fn a_request_that_withholds_the_token_is_signed_by_the_client_alone() {
+    let server = MockServer::start().await;
+    mount_refusal(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/1.1/help/configuration.json"))
+        .and(SignedWith::new(CONSUMER_KEY, CONSUMER_SECRET, ""))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client(&server, SignatureType::Header);
+    let request = ApiRequest::get("help/configuration.json").without_token();
+    let response = client.request_without_token(&request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    // Given a token anyway, the flag still keeps it home.
+    let response = client.request(&request, &access_token()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    for received in server.received_requests().await.unwrap() {
+        let authorization = received.headers["authorization"].to_str().unwrap();
+        assert!(!authorization.contains("oauth_token="), "{authorization}");
+    }
 }

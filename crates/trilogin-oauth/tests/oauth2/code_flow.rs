@@ -490,3 +490,18 @@ async fn a_client_with_a_request_token_url_is_oauth1_and_signs_its_requests() {
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn access_token_params_travel_in_the_code_exchange() {
+    let server = MockServer::start().await;
+    mount_token(&server, token_json(), 1).await;
+    let mut config = oauth2_config(&server);
+    config
+        .access_token_params
+        .insert("audience".into(), "https://api.example".into());
+    login(config).await.0.unwrap();
+    let body = form(&received(&server, "/token").await[0]);
+    assert_eq!(body["audience"], "https://api.example");
+    assert_eq!(body["grant_type"], "authorization_code");
+    assert_eq!(body["code"], "code-1");
+}

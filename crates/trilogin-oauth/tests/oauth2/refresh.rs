@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use serde_json::json;
 use trilogin_oauth::config::TokenPlacement;
 use trilogin_oauth::{
-    ApiVerbs, Error, OAuth2Token, RefreshClaim, Result, Token, TokenHooks, UpdateOutcome,
+    ApiRequest, ApiVerbs, Error, OAuth2Token, RefreshClaim, Result, Token, TokenHooks,
+    UpdateOutcome,
 };
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -411,4 +412,51 @@ async fn userinfo_through_the_hooks_refreshes_once_after_a_401() {
     let hooks = stored_token_expiring_in(3600);
     let result = oidc_client(config).userinfo_for(&hooks).await;
     assert_reauthorization_required(&result);
+}
+
+#[tokio::test]
+async fn put_patch_and_delete_send_their_method_with_the_token() {
+    let server = MockServer::start().await;
+    for verb in ["PUT", "PATCH", "DELETE"] {
+        Mock::given(method(verb))
+            .and(path("/api/me"))
+            .and(header("authorization", "Bearer at-1"))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = client(oauth2_config(&server));
+    let hooks = MemoryHooks::with(token("at-1", None, 600));
+    assert_eq!(client.put("me", &hooks).await.unwrap().status(), 204);
+    assert_eq!(client.patch("me", &hooks).await.unwrap().status(), 204);
+    assert_eq!(client.delete("me", &hooks).await.unwrap().status(), 204);
+}
+
+#[tokio::test]
+async fn a_request_that_withholds_the_token_needs_none_and_sends_none() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/public"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client(oauth2_config(&server));
+    let request = ApiRequest::get("public").without_token();
+    // Nobody is connected: a normal request could not be sent at all.
+    let nobody = MemoryHooks::default();
+    assert!(matches!(
+        client.request(&ApiRequest::get("public"), &nobody).await,
+        Err(Error::NotConnected(_))
+    ));
+    let response = client.request(&request, &nobody).await.unwrap();
+    assert_eq!(response.status(), 200);
+    // With a token stored, it still stays home.
+    let connected = MemoryHooks::with(token("at-1", None, 600));
+    client.request(&request, &connected).await.unwrap();
+    for received in received(&server, "/api/public").await {
+        assert!(received.headers.get("authorization").is_none());
+        assert!(!received.url.as_str().contains("at-1"));
+    }
 }
