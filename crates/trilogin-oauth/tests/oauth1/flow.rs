@@ -6,7 +6,6 @@ use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
-use crate::provider::SignedWith;
 
 #[tokio::test]
 async fn the_full_three_step_login_yields_token_credentials_that_sign_api_calls() {
@@ -263,13 +262,7 @@ async fn request_and_access_token_params_travel_signed_in_their_calls() {
 async fn a_request_that_withholds_the_token_is_signed_by_the_client_alone() {
     let server = MockServer::start().await;
     mount_refusal(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/1.1/help/configuration.json"))
-        .and(SignedWith::new(CONSUMER_KEY, CONSUMER_SECRET, ""))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
-        .expect(2)
-        .mount(&server)
-        .await;
+    mount_public_endpoint(&server, 2).await;
     let client = client(&server, SignatureType::Header);
     let request = ApiRequest::get("help/configuration.json").without_token();
     let response = client.request_without_token(&request).await.unwrap();

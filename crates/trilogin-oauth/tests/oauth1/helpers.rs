@@ -181,3 +181,16 @@ pub async fn received_at(server: &MockServer, at: &str, signature: &SignedWith) 
         .map(|r| signature.check(r).unwrap_or_else(|e| panic!("{at}: {e}")))
         .collect()
 }
+
+/// A public endpoint (`help/configuration.json`) that accepts requests
+/// signed by the client alone, with no token, expected `times`.
+pub async fn mount_public_endpoint(server: &MockServer, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/1.1/help/configuration.json"))
+        .and(SignedWith::new(CONSUMER_KEY, CONSUMER_SECRET, ""))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .expect(times)
+        .named("public endpoint")
+        .mount(server)
+        .await;
+}

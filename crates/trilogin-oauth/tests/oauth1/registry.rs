@@ -6,11 +6,9 @@ use trilogin_oauth::registry::{Client, OAuth};
 use trilogin_oauth::{
     ApiRequest, ApiVerbs, Error, OAuth1Token, OAuth2Token, Result, Token, TokenHooks, UpdateOutcome,
 };
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 use crate::helpers::*;
-use crate::provider::SignedWith;
 
 /// Storage holding at most one person's Twitter token.
 struct Stored(Option<OAuth1Token>);
@@ -102,13 +100,7 @@ async fn the_registry_reports_a_person_without_a_twitter_token_as_not_connected(
 async fn a_request_that_withholds_the_token_goes_through_the_registry_with_nobody_connected() {
     let server = MockServer::start().await;
     mount_refusal(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/1.1/help/configuration.json"))
-        .and(SignedWith::new(CONSUMER_KEY, CONSUMER_SECRET, ""))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_public_endpoint(&server, 1).await;
     let oauth = registry(&server);
     let twitter = oauth.client("twitter").unwrap();
     let nobody = Stored(None);
