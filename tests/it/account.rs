@@ -30,6 +30,7 @@ pub fn seed_user(app: &TestApp, name: &str) -> UserId {
 /// An OAuth 2 token expiring at `expires_at`, with a refresh token.
 pub fn oauth2_token(access: &str, expires_at: time::OffsetDateTime) -> OAuth2Token {
     OAuth2Token {
+        issued_at: None,
         access_token: AccessToken::new(access),
         token_type: "Bearer".into(),
         refresh_token: Some(RefreshToken::new(format!("{access}-refresh"))),

@@ -335,6 +335,17 @@ async fn a_provider_outage_at_the_token_endpoint_ends_on_the_home_page() {
 }
 
 #[tokio::test]
+async fn a_github_rate_limit_at_login_ends_on_the_home_page_with_when_to_come_back() {
+    let app = spawn_app().await;
+    let github = app.state.demo.github.clone().unwrap();
+    github.impose_secondary_rate_limit(120);
+    let answer = consent_via_demo(&app, "/login/github", "ada", "authorize").await;
+    let done = follow_to_callback(&app, &answer).await;
+    ends_home_with(&app, done, "GitHub has asked this site to slow down").await;
+    assert_eq!(github.knobs().calls("user"), 1, "refused once, not retried");
+}
+
+#[tokio::test]
 async fn a_token_endpoint_that_does_not_answer_in_time_ends_on_the_home_page() {
     let app = spawn_app_with(|config| {
         config

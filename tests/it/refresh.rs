@@ -44,6 +44,7 @@ pub async fn demo_github_token(app: &TestApp, login: &str) -> OAuth2Token {
         .await
         .unwrap();
     OAuth2Token {
+        issued_at: None,
         access_token: AccessToken::new(answer["access_token"].as_str().unwrap()),
         token_type: "Bearer".into(),
         refresh_token: Some(RefreshToken::new(answer["refresh_token"].as_str().unwrap())),

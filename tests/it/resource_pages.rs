@@ -80,6 +80,53 @@ async fn a_spent_rate_limit_shows_when_to_try_again() {
         "HH:MM UTC, not {clock}"
     );
     assert!(body.contains(r#"href="/repos">Try again</a>"#));
+
+    // Until the reset, asking again would only be refused again: GitHub
+    // is not called.
+    let calls = demo_github(&app).knobs().calls("repos");
+    let again = app.get_page("/repos", 200).await;
+    assert!(again.contains("GitHub's rate limit is used up"), "{again}");
+    assert_eq!(demo_github(&app).knobs().calls("repos"), calls);
+}
+
+#[tokio::test]
+async fn after_the_last_call_of_the_hour_github_is_not_called_until_the_reset() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    demo_github(&app).set_rate_limit_remaining(1);
+    let last = app.get_page("/repos", 200).await;
+    assert!(
+        last.contains(r#"class="card repo""#),
+        "the last call is answered: {last}"
+    );
+    let calls = demo_github(&app).knobs().calls("repos");
+    let next = app.get_page("/repos?page=2", 200).await;
+    assert!(next.contains("GitHub's rate limit is used up"), "{next}");
+    assert!(next.contains("Please try again at "), "{next}");
+    assert_eq!(
+        demo_github(&app).knobs().calls("repos"),
+        calls,
+        "no call is spent on a certain refusal"
+    );
+}
+
+#[tokio::test]
+async fn a_secondary_rate_limit_is_waited_out_for_its_retry_after() {
+    let app = spawn_app().await;
+    login_via_demo(&app, "github", "ada").await;
+    demo_github(&app).impose_secondary_rate_limit(300);
+    for attempt in ["refused", "not sent"] {
+        let repos = app.get_page("/repos", 200).await;
+        assert!(
+            repos.contains("GitHub's rate limit is used up"),
+            "{attempt}: {repos}"
+        );
+    }
+    assert_eq!(
+        demo_github(&app).knobs().calls("repos"),
+        1,
+        "one refused call, then none until Retry-After"
+    );
 }
 
 #[tokio::test]

@@ -44,6 +44,7 @@ struct Timeout {
 
 fn github_token() -> OAuth2Token {
     OAuth2Token {
+        issued_at: None,
         access_token: AccessToken::new("ghu_plaintextAccessToken123"),
         token_type: "bearer".into(),
         refresh_token: Some(RefreshToken::new("ghr_plaintextRefreshToken456")),
@@ -52,6 +53,15 @@ fn github_token() -> OAuth2Token {
         id_token: Some(IdToken::new("eyJplaintext.id.token")),
         id_token_claims: None,
         extra: BTreeMap::new(),
+    }
+}
+
+/// `token` without the issue time storage gives it, to compare with
+/// the token that was saved.
+fn without_issue_time(token: OAuth2Token) -> OAuth2Token {
+    OAuth2Token {
+        issued_at: None,
+        ..token
     }
 }
 
@@ -274,7 +284,13 @@ fn a_saved_token_is_not_stored_in_plaintext_and_loads_back() {
     let stored = store::load_oauth2(&mut conn, cipher, user_id, Provider::GitHub)
         .unwrap()
         .expect("stored token");
-    assert_eq!(stored.token, token);
+    // A stored token was issued when it was stored.
+    let issued_at = stored
+        .token
+        .issued_at
+        .expect("the time the token was stored");
+    assert!((time::OffsetDateTime::now_utc() - issued_at).abs() < time::Duration::minutes(1));
+    assert_eq!(without_issue_time(stored.token), token);
     assert_eq!(stored.provider_user_id, "583231");
     assert!(!stored.needs_reconnect);
 }
@@ -302,6 +318,7 @@ fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
     let victim = add_user(&mut conn, "Victim");
     let attacker = add_user(&mut conn, "Attacker");
     let victims = OAuth2Token {
+        issued_at: None,
         access_token: AccessToken::new("gho_victims_token"),
         ..github_token()
     };
@@ -345,7 +362,7 @@ fn a_sealed_token_copied_into_another_persons_row_does_not_open_there() {
     assert!(matches!(moved, Err(StoreError::Crypto(_))), "{moved:?}");
     let kept = store::load_oauth2(&mut conn, cipher, victim, Provider::GitHub).unwrap();
     assert_eq!(
-        kept.unwrap().token,
+        without_issue_time(kept.unwrap().token),
         victims,
         "the victim's own row still opens"
     );
@@ -359,6 +376,7 @@ fn saving_again_replaces_the_token_and_clears_stale_fields() {
     save_oauth2(&db, user_id, Provider::GitHub, "1", &github_token());
     store::mark_needs_reconnect(&mut conn, user_id, Provider::GitHub).unwrap();
     let plain = OAuth2Token {
+        issued_at: None,
         access_token: AccessToken::new("gho_second"),
         refresh_token: None,
         expires_at: None,
@@ -369,7 +387,7 @@ fn saving_again_replaces_the_token_and_clears_stale_fields() {
     let stored = store::load_oauth2(&mut conn, cipher, user_id, Provider::GitHub)
         .unwrap()
         .unwrap();
-    assert_eq!(stored.token, plain);
+    assert_eq!(without_issue_time(stored.token), plain);
     assert!(!stored.needs_reconnect, "a new token reconnects");
     assert_eq!(store::list(&mut conn, user_id).unwrap().len(), 1);
 }

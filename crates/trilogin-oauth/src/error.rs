@@ -96,6 +96,14 @@ pub enum Error {
     /// The token hooks (`fetch_token` / `update_token`) failed.
     #[error("token storage error: {0}")]
     Storage(String),
+
+    /// The provider asked the client to wait (rate limit reached) and the
+    /// call was not sent, or was refused for that reason.
+    #[error("rate limited by the provider until {until}")]
+    RateLimited {
+        /// When calls may go again.
+        until: time::OffsetDateTime,
+    },
 }
 
 impl Error {

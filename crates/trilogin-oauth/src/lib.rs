@@ -14,6 +14,7 @@ pub mod oauth2;
 pub mod oidc;
 pub mod pending;
 pub mod pkce;
+mod rate_limit;
 pub mod registry;
 pub mod request;
 pub mod secret;

@@ -23,6 +23,10 @@ pub struct OAuth2Token {
     /// When the access token stops working: receipt time plus `expires_in`.
     /// `None` means the provider gave no lifetime (GitHub OAuth apps).
     pub expires_at: Option<OffsetDateTime>,
+    /// When the token was received (for a stored token: when it was
+    /// stored). With `expires_at` it gives the token's own lifetime, which
+    /// bounds the refresh leeway.
+    pub issued_at: Option<OffsetDateTime>,
     /// The granted scope, space-separated, when the provider said.
     pub scope: Option<String>,
     /// The OpenID Connect ID token, as received.
@@ -40,6 +44,10 @@ impl OAuth2Token {
     /// True when the token expires within `leeway` of `now` and should be
     /// refreshed before use. Tokens without a lifetime never need refresh.
     ///
+    /// The leeway is at most half the token's own lifetime: with a 60 s
+    /// leeway, a token that lives 30 s would otherwise need a refresh the
+    /// moment it arrives, and every request would refresh.
+    ///
     /// # Examples
     ///
     /// ```
@@ -49,6 +57,7 @@ impl OAuth2Token {
     ///
     /// let now = datetime!(2026-01-01 12:00 UTC);
     /// let token = OAuth2Token {
+    ///     issued_at: None,
     ///     access_token: AccessToken::new("gho_abc"),
     ///     token_type: "Bearer".into(),
     ///     refresh_token: None,
@@ -63,7 +72,17 @@ impl OAuth2Token {
     /// ```
     #[must_use]
     pub fn needs_refresh(&self, now: OffsetDateTime, leeway: Duration) -> bool {
-        self.expires_at.is_some_and(|at| at - leeway <= now)
+        self.expires_at
+            .is_some_and(|at| at - self.effective_leeway(leeway) <= now)
+    }
+
+    /// `leeway`, capped at half the token's lifetime when that is known.
+    #[must_use]
+    pub fn effective_leeway(&self, leeway: Duration) -> Duration {
+        match (self.issued_at, self.expires_at) {
+            (Some(issued), Some(expires)) if expires > issued => leeway.min((expires - issued) / 2),
+            _ => leeway,
+        }
     }
 
     /// True when the token carries a refresh token.
@@ -86,6 +105,10 @@ pub struct OAuth1Token {
 
 /// A stored token of either protocol, as the `fetch_token` hook returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one token per call, matched and borrowed far more than moved"
+)]
 pub enum Token {
     /// OAuth 1.0a token credentials.
     OAuth1(OAuth1Token),
@@ -100,6 +123,7 @@ mod tests {
 
     fn token_expiring_at(at: Option<OffsetDateTime>) -> OAuth2Token {
         OAuth2Token {
+            issued_at: None,
             access_token: AccessToken::new("a"),
             token_type: "Bearer".into(),
             refresh_token: Some(RefreshToken::new("r")),
@@ -126,6 +150,47 @@ mod tests {
         );
         assert!(at(59).needs_refresh(now, leeway));
         assert!(at(-5).needs_refresh(now, leeway), "already expired");
+    }
+
+    #[test]
+    fn the_leeway_is_at_most_half_the_tokens_lifetime() {
+        let issued = datetime!(2026-01-01 12:00:00 UTC);
+        let leeway = Duration::seconds(60);
+        let token = OAuth2Token {
+            issued_at: Some(issued),
+            ..token_expiring_at(Some(issued + Duration::seconds(30)))
+        };
+        assert_eq!(token.effective_leeway(leeway), Duration::seconds(15));
+        let at = |s: i64| issued + Duration::seconds(s);
+        assert!(
+            !token.needs_refresh(at(0), leeway),
+            "fresh from the provider"
+        );
+        assert!(!token.needs_refresh(at(14), leeway));
+        assert!(token.needs_refresh(at(15), leeway), "half its life is left");
+        assert!(token.needs_refresh(at(31), leeway), "already expired");
+
+        let hour = OAuth2Token {
+            issued_at: Some(issued),
+            ..token_expiring_at(Some(issued + Duration::hours(1)))
+        };
+        assert_eq!(
+            hour.effective_leeway(leeway),
+            leeway,
+            "a long life keeps the leeway"
+        );
+    }
+
+    #[test]
+    fn a_lifetime_that_makes_no_sense_leaves_the_leeway_alone() {
+        let issued = datetime!(2026-01-01 12:00:00 UTC);
+        let expired_before_issue = OAuth2Token {
+            issued_at: Some(issued),
+            ..token_expiring_at(Some(issued - Duration::seconds(5)))
+        };
+        let leeway = Duration::seconds(60);
+        assert_eq!(expired_before_issue.effective_leeway(leeway), leeway);
+        assert!(expired_before_issue.needs_refresh(issued, leeway));
     }
 
     #[test]

@@ -155,6 +155,9 @@ fn oauth_message(p: Provider, error: &oauth::Error) -> String {
         E::ReauthorizationRequired { .. } => {
             format!("{p} did not accept the new login. Please try again.")
         }
+        E::RateLimited { until } => {
+            super::problem::rate_limited(p.label(), *until, time::OffsetDateTime::now_utc())
+        }
         _ => format!("Logging in with {p} is not possible right now. Please try again later."),
     }
 }
@@ -478,6 +481,7 @@ mod tests {
 
     fn token(access: &str, refresh: Option<&str>) -> Token {
         Token::OAuth2(OAuth2Token {
+            issued_at: None,
             access_token: AccessToken::new(access),
             token_type: "bearer".into(),
             refresh_token: refresh.map(RefreshToken::new),

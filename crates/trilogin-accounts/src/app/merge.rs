@@ -182,6 +182,7 @@ mod tests {
             extra: std::collections::BTreeMap::new(),
         };
         let oauth2 = trilogin_oauth::OAuth2Token {
+            issued_at: None,
             access_token: AccessToken::new("a"),
             token_type: "bearer".into(),
             refresh_token: None,

@@ -3,6 +3,7 @@
 //! Every case becomes a clear message with a way forward, never a 500.
 
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::Provider;
 use trilogin_oauth::Error;
@@ -28,6 +29,10 @@ pub struct ProviderProblem {
     pub kind: ProblemKind,
     /// One or two sentences for the person; never a token or a raw body.
     pub message: String,
+    /// When the provider's rate limit lets calls go again, if that is the
+    /// problem.
+    #[serde(skip)]
+    pub retry_at: Option<OffsetDateTime>,
 }
 
 impl ProviderProblem {
@@ -36,6 +41,7 @@ impl ProviderProblem {
         Self {
             provider,
             kind: ProblemKind::NotConnected,
+            retry_at: None,
             message: format!(
                 "You have not connected {label} yet. Connect it to see this page.",
                 label = provider.label()
@@ -48,6 +54,7 @@ impl ProviderProblem {
         Self {
             provider,
             kind: ProblemKind::Reconnect,
+            retry_at: None,
             message: format!(
                 "{label} no longer accepts the access you gave this site. \
                  Log in with {label} again to reconnect; nothing has been deleted.",
@@ -64,6 +71,7 @@ impl ProviderProblem {
             provider,
             kind: ProblemKind::Retry,
             message,
+            retry_at: None,
         };
         match error {
             Error::NotConnected(_) => Self::not_connected(provider),
@@ -90,11 +98,30 @@ impl ProviderProblem {
             Error::Storage(_) => retry(format!(
                 "Your saved {label} connection could not be read. Please try again."
             )),
+            Error::RateLimited { until } => Self {
+                retry_at: Some(*until),
+                ..retry(rate_limited(label, *until, OffsetDateTime::now_utc()))
+            },
             _ => retry(format!(
                 "{label} gave an answer this site did not understand. Please try again."
             )),
         }
     }
+}
+
+/// What the person reads when `label` asked the site to wait until `until`:
+/// when to come back, since trying before then only shows this again.
+pub(crate) fn rate_limited(label: &str, until: OffsetDateTime, now: OffsetDateTime) -> String {
+    let minutes = ((until - now).whole_seconds().max(0) + 59) / 60;
+    let minutes = minutes.max(1);
+    let clock = until.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{label} has asked this site to slow down (its rate limit is reached). \
+         Please try again after {:02}:{:02} UTC, in about {minutes} minute{}.",
+        clock.hour(),
+        clock.minute(),
+        if minutes == 1 { "" } else { "s" }
+    )
 }
 
 #[cfg(test)]
@@ -127,6 +154,26 @@ mod tests {
         assert_eq!(problem.kind, ProblemKind::Retry);
         assert!(problem.message.contains("error 503"));
         assert!(!problem.message.contains("secret"));
+    }
+
+    #[test]
+    fn a_rate_limit_says_when_to_come_back() {
+        let now = time::macros::datetime!(2026-12-07 12:00:10 UTC);
+        let until = time::macros::datetime!(2026-12-07 12:14:30 UTC);
+        let message = rate_limited("GitHub", until, now);
+        assert!(
+            message.contains("GitHub has asked this site to slow down"),
+            "{message}"
+        );
+        assert!(
+            message.contains("after 12:14 UTC, in about 15 minutes"),
+            "{message}"
+        );
+        let soon = rate_limited("GitHub", now + time::Duration::seconds(5), now);
+        assert!(soon.contains("in about 1 minute."), "{soon}");
+        let problem = ProviderProblem::from_error(Provider::GitHub, &Error::RateLimited { until });
+        assert_eq!(problem.kind, ProblemKind::Retry);
+        assert_eq!(problem.retry_at, Some(until));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::problem::ProviderProblem;
 use super::repos_cache::CachedPage;
-use super::resources::{self, Answer};
+use super::resources;
 use super::services::Services;
 use crate::providers::github::{self, Pages, RateLimit, Repo};
 use crate::{Provider, UserId};
@@ -53,7 +53,14 @@ pub async fn load(
     if let Some(cached) = &cached {
         request = request.header("If-None-Match", cached.etag.clone());
     }
-    let answer = resources::call(services, user_id, provider, &request).await?;
+    let answer = match resources::call(services, user_id, provider, &request).await {
+        Ok(answer) => answer,
+        Err(ProviderProblem {
+            retry_at: Some(reset),
+            ..
+        }) => return Ok(ReposOutcome::RateLimited { reset }),
+        Err(problem) => return Err(problem),
+    };
     let rate_limit = RateLimit::from_headers(&answer.headers);
 
     if answer.status == StatusCode::NOT_MODIFIED
@@ -66,11 +73,6 @@ pub async fn load(
             rate_limit,
             not_modified: true,
         });
-    }
-    if let Some(limit) = rate_limit.filter(|l| l.is_exhausted())
-        && is_rate_limit_refusal(&answer)
-    {
-        return Ok(ReposOutcome::RateLimited { reset: limit.reset });
     }
     if answer.status != StatusCode::OK {
         return Err(resources::unexpected(services, user_id, provider, &answer).await);
@@ -98,12 +100,4 @@ pub async fn load(
         rate_limit,
         not_modified: false,
     })
-}
-
-/// GitHub refuses a spent budget with 403 (or 429) and says so.
-fn is_rate_limit_refusal(answer: &Answer) -> bool {
-    matches!(
-        answer.status,
-        StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
-    )
 }

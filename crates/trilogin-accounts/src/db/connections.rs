@@ -324,6 +324,9 @@ pub(crate) fn open_oauth2_row(
     let at = [row.name.as_str(), row.provider_user_id.as_str()];
     let open = |column, sealed: &str| cipher.open(&sealed_at(column, &at), sealed);
     let token = OAuth2Token {
+        // A token row is written when its token arrives (login or
+        // refresh), so its last write is when the token was issued.
+        issued_at: Some(from_db_time(row.updated_at)),
         access_token: AccessToken::new(open(SEALED_ACCESS_TOKEN, &row.access_token)?),
         token_type: row.token_type,
         refresh_token: row

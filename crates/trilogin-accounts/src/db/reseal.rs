@@ -162,6 +162,7 @@ mod tests {
         let (cipher, mut conn) = (&db.cipher, db.conn());
         let user = add_user(&mut conn, "Ada");
         let token = OAuth2Token {
+            issued_at: None,
             access_token: AccessToken::new("gho_old"),
             token_type: "bearer".into(),
             refresh_token: Some(RefreshToken::new("ghr_old")),
@@ -207,7 +208,11 @@ mod tests {
         let stored = connections::load_oauth2(&mut conn, cipher, user, Provider::GitHub)
             .unwrap()
             .unwrap();
-        assert_eq!(stored.token, token);
+        let stored = OAuth2Token {
+            issued_at: None,
+            ..stored.token
+        };
+        assert_eq!(stored, token);
         let state: String = sessions::table
             .select(sessions::state)
             .first(&mut conn)

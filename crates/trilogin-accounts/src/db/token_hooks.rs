@@ -365,6 +365,7 @@ mod tests {
 
     fn token(access: &str, refresh: &str) -> OAuth2Token {
         OAuth2Token {
+            issued_at: None,
             access_token: AccessToken::new(access),
             token_type: "bearer".into(),
             refresh_token: (!refresh.is_empty()).then(|| RefreshToken::new(refresh)),
@@ -391,8 +392,15 @@ mod tests {
     #[tokio::test]
     async fn fetch_token_opens_the_stored_row_and_knows_nothing_of_other_providers() {
         let f = fixture();
-        let fetched = f.hooks.fetch_token("github").await.unwrap();
-        assert_eq!(fetched, Some(Token::OAuth2(token("a1", "r1"))));
+        let Some(Token::OAuth2(fetched)) = f.hooks.fetch_token("github").await.unwrap() else {
+            panic!("no OAuth 2 token fetched");
+        };
+        assert!(fetched.issued_at.is_some(), "a stored token knows its age");
+        let fetched = OAuth2Token {
+            issued_at: None,
+            ..fetched
+        };
+        assert_eq!(fetched, token("a1", "r1"));
         assert_eq!(f.hooks.fetch_token("google").await.unwrap(), None);
     }
 
@@ -429,7 +437,10 @@ mod tests {
         );
         let loser = token("a3", "r3");
         let outcome = f.hooks.update_token("github", &loser, &old).await.unwrap();
-        assert_eq!(outcome, UpdateOutcome::Superseded(winner));
+        let UpdateOutcome::Superseded(superseding) = outcome else {
+            panic!("the loser's token was saved: {outcome:?}");
+        };
+        assert_eq!(superseding.access_token, winner.access_token);
         assert_eq!(stored(&f).token.access_token.secret(), "a2");
     }
 

@@ -376,6 +376,14 @@ fn respond(
     let body = body.to_string();
     let etag = format!("W/\"{}\"", hex::encode(Sha256::digest(body.as_bytes())));
     let now = now();
+    if let Some(wait) = github.rate_limits.secondary_wait(now) {
+        return HttpResponse::Forbidden()
+            .insert_header(("Retry-After", wait.to_string()))
+            .json(json!({
+                "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+            }));
+    }
     let budget = github.rate_limits.peek(&access.token_hash, now);
     if budget.remaining == 0 {
         let mut builder = HttpResponse::Forbidden();

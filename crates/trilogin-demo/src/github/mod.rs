@@ -124,6 +124,13 @@ impl DemoGitHub {
         self.rate_limits.set_remaining(&tokens, remaining, now());
     }
 
+    /// Knob: GitHub's secondary rate limit: every API call is refused with
+    /// 403 and `Retry-After` for the next `seconds`.
+    pub fn impose_secondary_rate_limit(&self, seconds: u32) {
+        self.rate_limits
+            .impose_secondary(now() + i64::from(seconds));
+    }
+
     /// Mounts the provider's routes under `/_demo/github`.
     pub fn configure(self: &Arc<Self>, cfg: &mut web::ServiceConfig) {
         mount(self, cfg, |scope| {

@@ -1,5 +1,6 @@
 //! GitHub's primary rate limit: each access token has a budget of requests
-//! per hour, reported in `X-RateLimit-*` headers on every API answer.
+//! per hour, reported in `X-RateLimit-*` headers on every API answer. And
+//! its secondary limit, which refuses calls for a while with `Retry-After`.
 //! <https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api>
 
 use std::collections::HashMap;
@@ -34,13 +35,26 @@ impl Budget {
     }
 }
 
-/// Budgets by access-token hash.
+/// Budgets by access-token hash, and the secondary limit.
 #[derive(Debug, Default)]
 pub struct RateLimits {
     budgets: Mutex<HashMap<String, Budget>>,
+    secondary_until: Mutex<Option<i64>>,
 }
 
 impl RateLimits {
+    /// Knob: every API call is refused until `until` (Unix seconds).
+    pub fn impose_secondary(&self, until: i64) {
+        *lock(&self.secondary_until) = Some(until);
+    }
+
+    /// Seconds until the secondary limit lifts, while it holds.
+    pub fn secondary_wait(&self, now: i64) -> Option<i64> {
+        lock(&self.secondary_until)
+            .map(|until| until - now)
+            .filter(|wait| *wait > 0)
+    }
+
     /// The token's budget now, without spending any.
     pub fn peek(&self, token: &str, now: i64) -> Budget {
         let mut budgets = lock(&self.budgets);
@@ -103,6 +117,15 @@ mod tests {
         assert_eq!(limits.spend("t", 1).unwrap().remaining, 0);
         assert_eq!(limits.spend("t", 2).unwrap_err().remaining, 0);
         assert_eq!(limits.peek("other", 2).remaining, RATE_LIMIT);
+    }
+
+    #[test]
+    fn the_secondary_limit_holds_until_its_time() {
+        let limits = RateLimits::default();
+        assert_eq!(limits.secondary_wait(0), None);
+        limits.impose_secondary(60);
+        assert_eq!(limits.secondary_wait(10), Some(50));
+        assert_eq!(limits.secondary_wait(60), None);
     }
 
     #[test]

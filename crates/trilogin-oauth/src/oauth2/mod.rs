@@ -25,6 +25,7 @@ use super::config::ClientConfig;
 use super::discovery::{MetadataCache, ProviderMetadata};
 use super::error::{Error, Result};
 use super::http::{ProviderTimeout as _, check_endpoint, configured_or_discovered};
+use super::rate_limit::RateLimits;
 use super::token::OAuth2Token;
 
 pub use authorize::PendingLogin;
@@ -40,6 +41,7 @@ pub struct OAuth2Client {
     metadata: MetadataCache,
     token_check: Option<Arc<dyn TokenCheck>>,
     refresh_locks: refresh::RefreshLocks,
+    rate_limits: RateLimits,
 }
 
 /// The OAuth 2 endpoints of a client: configured values win over
@@ -159,6 +161,7 @@ impl OAuth2Client {
             config,
             http,
             refresh_locks: refresh::RefreshLocks::default(),
+            rate_limits: RateLimits::default(),
         })
     }
 

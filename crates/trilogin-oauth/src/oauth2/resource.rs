@@ -4,6 +4,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use time::OffsetDateTime;
 use url::Url;
 
 use super::OAuth2Client;
@@ -140,7 +141,17 @@ impl OAuth2Client {
         if let Some(hook) = &self.config.compliance.protected_request {
             hook(&mut outgoing);
         }
-        Ok(self.http.execute(outgoing).await?)
+        let credential = token.map_or("", |token| token.access_token.secret());
+        self.rate_limits
+            .check(credential, OffsetDateTime::now_utc())?;
+        let response = self.http.execute(outgoing).await?;
+        self.rate_limits.observe(
+            credential,
+            response.status(),
+            response.headers(),
+            OffsetDateTime::now_utc(),
+        )?;
+        Ok(response)
     }
 
     /// `path` relative to `api_base_url`, or an absolute URL, which must

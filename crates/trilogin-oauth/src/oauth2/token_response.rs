@@ -160,6 +160,7 @@ pub fn token_from_answer(
         }
     };
     let token = OAuth2Token {
+        issued_at: Some(received_at),
         access_token: AccessToken::new(access_token),
         token_type: "Bearer".into(),
         refresh_token: text(&fields, "refresh_token")

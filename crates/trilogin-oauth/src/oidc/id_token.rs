@@ -639,6 +639,7 @@ mod tests {
             #[test]
             fn reading_the_subject_of_any_stored_id_token_never_panics(id_token in tricky_text()) {
                 let token = OAuth2Token {
+                    issued_at: None,
                     access_token: AccessToken::new("at"),
                     token_type: "Bearer".into(),
                     refresh_token: None,

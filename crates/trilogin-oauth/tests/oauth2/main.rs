@@ -11,5 +11,6 @@
 
 mod code_flow;
 mod oidc;
+mod rate_limit;
 mod refresh;
 mod support;

@@ -87,6 +87,31 @@ async fn a_token_inside_the_leeway_is_refreshed_and_one_outside_is_not() {
 }
 
 #[tokio::test]
+async fn tokens_that_live_shorter_than_the_leeway_are_not_refreshed_on_every_request() {
+    let server = MockServer::start().await;
+    // The provider hands out 30-second tokens; the leeway is 60 s.
+    mount_refresh(
+        &server,
+        "/token",
+        json!({"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 30}),
+        1,
+    )
+    .await;
+    mount_api(&server, "at-2", 200, 3).await;
+    let client = client(oauth2_config(&server));
+    let hooks = stored_token_expiring_in(-10);
+    for _ in 0..3 {
+        let response = client.get("me", &hooks).await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(
+        hooks.update_count(),
+        1,
+        "one refresh, then the fresh token is used"
+    );
+}
+
+#[tokio::test]
 async fn a_refresh_without_a_new_refresh_token_keeps_the_old_one() {
     let server = MockServer::start().await;
     mount_refresh(&server, "/token", refreshed(), 1).await;

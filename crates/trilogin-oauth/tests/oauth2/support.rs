@@ -265,6 +265,7 @@ impl TokenHooks for MemoryHooks {
 /// A token that expires `in_seconds` from now (negative: already expired).
 pub fn token(access: &str, refresh: Option<&str>, in_seconds: i64) -> OAuth2Token {
     OAuth2Token {
+        issued_at: None,
         access_token: AccessToken::new(access),
         token_type: "Bearer".into(),
         refresh_token: refresh.map(RefreshToken::new),
