@@ -11,10 +11,12 @@ use std::path::PathBuf;
 
 use url::Url;
 
+use trilogin_oauth::config::parse_claims_options;
 use trilogin_oauth::config::{
     ClientConfig, CodeChallengeMethod, SignatureMethod, SignatureType, TokenEndpointAuthMethod,
     TokenPlacement,
 };
+use trilogin_oauth::http::check_header;
 use trilogin_oauth::secret::ClientSecret;
 use trilogin_oauth::{Error, Result};
 
@@ -53,6 +55,12 @@ pub const PARAMS: &[&str] = &[
     "ID_TOKEN_ISSUER_ALIASES",
     "METADATA_TTL",
     "TIMEOUT",
+    "USER_AGENT",
+    "HEADERS",
+    "PROXY",
+    "CLAIMS_OPTIONS",
+    "MAX_AGE",
+    "ACR_VALUES",
     "ALLOW_INSECURE_HTTP",
 ];
 
@@ -189,6 +197,32 @@ pub fn client_config(
                     .map(str::to_owned)
                     .collect();
             }
+            "USER_AGENT" => {
+                check_header("User-Agent", value).map_err(|_| bad("expected printable text"))?;
+                c.user_agent = Some(value.to_owned());
+            }
+            "HEADERS" => {
+                let headers = parse_params(value, &bad)?;
+                for (name, value) in &headers {
+                    check_header(name, value)
+                        .map_err(|_| bad(&format!("{name} is not a header that can be sent")))?;
+                }
+                c.headers = headers;
+            }
+            "PROXY" => {
+                let proxy = parse_url(value, &bad)?;
+                if !matches!(proxy.scheme(), "http" | "https") {
+                    return Err(bad("expected an http:// or https:// proxy URL"));
+                }
+                c.proxy = Some(proxy);
+            }
+            "CLAIMS_OPTIONS" => {
+                c.claims_options = parse_claims_options(value).map_err(|_| {
+                    bad(r#"expected JSON such as {"hd": {"essential": true, "value": "example.com"}}"#)
+                })?;
+            }
+            "MAX_AGE" => c.max_age = Some(parse_seconds(value, &bad)?),
+            "ACR_VALUES" => c.acr_values = Some(value.to_owned()),
             "ALLOW_INSECURE_HTTP" => {
                 c.allow_insecure_http = match value.to_ascii_lowercase().as_str() {
                     "1" | "true" | "yes" | "on" => true,
@@ -363,6 +397,29 @@ mod tests {
     }
 
     #[test]
+    fn http_settings_and_login_requirements_are_read() {
+        let c = load(&[
+            ("GITHUB_USER_AGENT", "acme-portal/2.0"),
+            ("GITHUB_HEADERS", "X-Tenant=acme&X-Trace=on"),
+            ("GITHUB_PROXY", "http://proxy.internal:3128"),
+            (
+                "GITHUB_CLAIMS_OPTIONS",
+                r#"{"hd": {"essential": true, "value": "example.com"}}"#,
+            ),
+            ("GITHUB_MAX_AGE", "300"),
+            ("GITHUB_ACR_VALUES", "silver gold"),
+        ])
+        .unwrap();
+        assert_eq!(c.user_agent.as_deref(), Some("acme-portal/2.0"));
+        assert_eq!(c.headers["X-Tenant"], "acme");
+        assert_eq!(c.headers["X-Trace"], "on");
+        assert_eq!(c.proxy.unwrap().as_str(), "http://proxy.internal:3128/");
+        assert!(c.claims_options["hd"].essential);
+        assert_eq!(c.max_age, Some(time::Duration::minutes(5)));
+        assert_eq!(c.acr_values.as_deref(), Some("silver gold"));
+    }
+
+    #[test]
     fn oauth1_settings_are_read_too() {
         let c = client_config_from_map(
             "twitter",
@@ -411,6 +468,13 @@ mod tests {
             ("GITHUB_AUTHORIZE_PARAMS", "prompt"),
             ("GITHUB_ID_TOKEN_SIGNING_ALG_VALUES", "none"),
             ("GITHUB_JWKS", "[1,2]"),
+            ("GITHUB_HEADERS", "X Bad=1"),
+            ("GITHUB_HEADERS", "X-Tenant=a%0Ab"),
+            ("GITHUB_USER_AGENT", "agent\nX-Injected: 1"),
+            ("GITHUB_PROXY", "socks5://127.0.0.1:1080"),
+            ("GITHUB_PROXY", "proxy:3128"),
+            ("GITHUB_CLAIMS_OPTIONS", r#"{"hd": {"mandatory": true}}"#),
+            ("GITHUB_MAX_AGE", "soon"),
         ] {
             let message = config_error(load(&[(key, value)]));
             assert!(message.starts_with(key), "{key}: {message}");

@@ -375,6 +375,30 @@ async fn an_id_token_that_fails_validation_ends_on_the_home_page() {
 }
 
 #[tokio::test]
+async fn claims_options_let_in_only_the_logins_whose_id_token_meets_them() {
+    let with_options = |options: &'static str| {
+        move |config: &mut trilogin::config::Config| {
+            config
+                .provider_env
+                .insert("GOOGLE_CLAIMS_OPTIONS".to_owned(), options.to_owned());
+        }
+    };
+    // Every demo Google address is verified: this rule lets ada in.
+    let app = spawn_app_with(with_options(r#"{"email_verified": {"values": [true]}}"#)).await;
+    assert_eq!(login_via_demo(&app, "google", "ada").await, "/");
+    assert_eq!(all_users(&app).len(), 1);
+
+    // A Google Workspace domain the demo accounts are not in.
+    let app = spawn_app_with(with_options(
+        r#"{"hd": {"essential": true, "value": "example.com"}}"#,
+    ))
+    .await;
+    let answer = consent_via_demo(&app, "/login/google", "ada", "authorize").await;
+    let done = follow_to_callback(&app, &answer).await;
+    ends_home_with(&app, done, "failed this site&#x27;s security checks").await;
+}
+
+#[tokio::test]
 async fn next_is_followed_when_it_is_a_path_of_this_site() {
     let app = spawn_app().await;
     let went = login_via_demo_to(&app, "/login/github?next=/account%3Ftab%3D1", "ada").await;

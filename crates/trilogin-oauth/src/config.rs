@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use serde::Deserialize;
+use serde_json::Value;
 use time::Duration;
 use url::Url;
 
@@ -77,6 +79,48 @@ pub enum SignatureType {
     Query,
     /// Form-encoded body (§3.5.2).
     Body,
+}
+
+/// The rule for one claim, as in Authlib's `claims_options`, e.g.
+/// `{"hd": {"essential": true, "value": "example.com"}}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRule {
+    /// The claim must be present (and not null or empty).
+    #[serde(default)]
+    pub essential: bool,
+    /// When present, the claim must be exactly this.
+    pub value: Option<Value>,
+    /// When present, the claim must be one of these.
+    pub values: Option<Vec<Value>>,
+}
+
+/// Rules by claim name.
+pub type ClaimsOptions = BTreeMap<String, ClaimRule>;
+
+/// Parses `claims_options` from its JSON form.
+///
+/// # Errors
+///
+/// [`Error::Config`] for anything but an object of rule objects with only
+/// the keys `essential`, `value` and `values`.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::config::parse_claims_options as parse;
+///
+/// let options = parse(r#"{"hd": {"essential": true, "value": "example.com"}}"#)?;
+/// assert!(options["hd"].essential);
+/// assert!(parse(r#"{"hd": {"mandatory": true}}"#).is_err());
+/// # Ok::<(), trilogin_oauth::Error>(())
+/// ```
+pub fn parse_claims_options(json: &str) -> super::error::Result<ClaimsOptions> {
+    serde_json::from_str(json).map_err(|e| {
+        super::error::Error::Config(format!(
+            "claims_options must map claim names to {{essential, value, values}}: {e}"
+        ))
+    })
 }
 
 /// A registered client. Field names follow Authlib's `register()` keywords,
@@ -150,6 +194,14 @@ pub struct ClientConfig {
     /// for its ID tokens (Google: `accounts.google.com` beside the discovered
     /// `https://accounts.google.com`). Exact matches only.
     pub id_token_issuer_aliases: Vec<String>,
+    /// `claims_options`: rules the claims of a login's ID token must meet.
+    pub claims_options: ClaimsOptions,
+    /// `max_age` (OIDC Core §3.1.2.1): sent with the authorization request;
+    /// a login's ID token must then show an `auth_time` within it.
+    pub max_age: Option<Duration>,
+    /// `acr_values`, space-separated: sent with the authorization request;
+    /// a login's ID token must then carry one of them as `acr`.
+    pub acr_values: Option<String>,
     /// How long discovery documents and key sets stay cached.
     pub metadata_ttl: Duration,
 
@@ -157,6 +209,15 @@ pub struct ClientConfig {
     /// the shared client's timeout in force (the app's `HTTP_TIMEOUT`), so
     /// that one setting governs every provider that has none of its own.
     pub timeout: Option<std::time::Duration>,
+    /// `user_agent`: this provider's `User-Agent`, instead of the shared
+    /// client's.
+    pub user_agent: Option<String>,
+    /// `headers`: extra headers on every call to this provider.
+    pub headers: BTreeMap<String, String>,
+    /// `proxy`: an `http://` or `https://` proxy for every call to this provider.
+    /// Such a client has an HTTP client of its own, with `timeout` (else
+    /// [`PROXIED_CLIENT_TIMEOUT`](crate::http::PROXIED_CLIENT_TIMEOUT)).
+    pub proxy: Option<Url>,
     /// `allow_insecure_http`: permit `http://` endpoints on non-loopback hosts
     /// (local test rigs only). Loopback hosts are always allowed.
     pub allow_insecure_http: bool,
@@ -199,8 +260,14 @@ impl Default for ClientConfig {
             id_token_leeway: Duration::seconds(120),
             id_token_signing_alg_values: None,
             id_token_issuer_aliases: Vec::new(),
+            claims_options: ClaimsOptions::new(),
+            max_age: None,
+            acr_values: None,
             metadata_ttl: Duration::hours(24),
             timeout: None,
+            user_agent: None,
+            headers: BTreeMap::new(),
+            proxy: None,
             allow_insecure_http: false,
             compliance: ComplianceHooks::default(),
         }

@@ -116,7 +116,7 @@ impl MetadataCache {
         {
             return Ok(Arc::clone(metadata));
         }
-        let json = get_json(http, url, config.timeout).await?;
+        let json = get_json(http, url, config).await?;
         let metadata: ProviderMetadata =
             serde_json::from_value(json.clone()).map_err(|e| Error::UnexpectedResponse {
                 status: 200,

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::ACCEPT;
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue, USER_AGENT};
 use url::{Host, Url};
 
+use super::config::ClientConfig;
 use super::error::{Error, Result};
 
 /// Builds the one `reqwest::Client` the app shares: redirects are never
@@ -26,21 +27,105 @@ pub fn build_client(user_agent: &str, timeout: Duration) -> Result<reqwest::Clie
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
 
-/// A provider's own timeout on one request.
-pub(crate) trait ProviderTimeout {
-    /// Sets `timeout` when the provider has one (`<NAME>_TIMEOUT`); with
-    /// `None` the shared client's timeout holds. reqwest lets a request's
-    /// timeout replace the client's, so a default filled in here would
-    /// silently overrule `HTTP_TIMEOUT`.
-    fn provider_timeout(self, timeout: Option<Duration>) -> Self;
+/// How long a client with a proxy of its own waits for an answer when its
+/// configuration sets no `timeout`: it cannot share the registry's client,
+/// nor so that client's timeout.
+pub const PROXIED_CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The HTTP client a provider's calls go through: the shared one, or, for a
+/// provider with a `proxy`, one of its own built like [`build_client`].
+///
+/// # Errors
+///
+/// [`Error::Config`] for a proxy URL reqwest cannot use, or a client that
+/// cannot be built.
+pub(crate) fn client_for(
+    config: &ClientConfig,
+    shared: reqwest::Client,
+) -> Result<reqwest::Client> {
+    check_headers(config)?;
+    let Some(proxy) = &config.proxy else {
+        return Ok(shared);
+    };
+    if !matches!(proxy.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "proxy {proxy} must be an http:// or https:// URL"
+        )));
+    }
+    let proxy = reqwest::Proxy::all(proxy.as_str())
+        .map_err(|e| Error::Config(format!("bad proxy {proxy}: {e}")))?;
+    let timeout = config.timeout.unwrap_or(PROXIED_CLIENT_TIMEOUT);
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5).min(timeout))
+        .timeout(timeout)
+        .user_agent(config.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
+        .proxy(proxy)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
 
-impl ProviderTimeout for reqwest::RequestBuilder {
-    fn provider_timeout(self, timeout: Option<Duration>) -> Self {
-        match timeout {
+/// The user agent of a proxied client that names none.
+const DEFAULT_USER_AGENT: &str = concat!("trilogin-oauth/", env!("CARGO_PKG_VERSION"));
+
+/// Every extra header must be one that can be sent: checked when the client
+/// is built, so that a request never fails on it.
+fn check_headers(config: &ClientConfig) -> Result<()> {
+    if let Some(agent) = &config.user_agent {
+        check_header(USER_AGENT.as_str(), agent)?;
+    }
+    for (name, value) in &config.headers {
+        check_header(name, value)?;
+    }
+    Ok(())
+}
+
+/// Refuses a header that cannot be sent (a bad name, a line break in the
+/// value), which would otherwise fail every request to the provider.
+///
+/// # Errors
+///
+/// [`Error::Config`] naming the header.
+///
+/// # Examples
+///
+/// ```
+/// use trilogin_oauth::http::check_header;
+///
+/// assert!(check_header("X-Tenant", "acme").is_ok());
+/// assert!(check_header("X Tenant", "acme").is_err());
+/// assert!(check_header("X-Tenant", "acme\r\nX-Injected: 1").is_err());
+/// ```
+pub fn check_header(name: &str, value: &str) -> Result<()> {
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|e| Error::Config(format!("bad header name {name:?}: {e}")))?;
+    HeaderValue::from_str(value)
+        .map_err(|e| Error::Config(format!("bad value of header {name}: {e}")))?;
+    Ok(())
+}
+
+/// A provider's own HTTP settings on one request (Authlib's
+/// `client_kwargs`): its timeout, user agent and extra headers.
+pub(crate) trait ForProvider {
+    /// Applies `config`'s settings. Without a `timeout` the shared client's
+    /// holds: reqwest lets a request's timeout replace the client's, so a
+    /// default filled in here would silently overrule `HTTP_TIMEOUT`.
+    fn for_provider(self, config: &ClientConfig) -> Self;
+}
+
+impl ForProvider for reqwest::RequestBuilder {
+    fn for_provider(self, config: &ClientConfig) -> Self {
+        let mut builder = match config.timeout {
             Some(timeout) => self.timeout(timeout),
             None => self,
+        };
+        if let Some(agent) = &config.user_agent {
+            builder = builder.header(USER_AGENT, agent.as_str());
         }
+        for (name, value) in &config.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder
     }
 }
 
@@ -120,12 +205,12 @@ pub fn required<'a>(url: Option<&'a Url>, what: &str) -> Result<&'a Url> {
 pub(crate) async fn get_json(
     http: &reqwest::Client,
     url: &Url,
-    timeout: Option<Duration>,
+    config: &ClientConfig,
 ) -> Result<serde_json::Value> {
     let response = http
         .get(url.clone())
         .header(ACCEPT, "application/json")
-        .provider_timeout(timeout)
+        .for_provider(config)
         .send()
         .await?;
     let status = response.status();

@@ -26,7 +26,7 @@ use self::response::{parse_temporary_credentials, parse_token_credentials};
 use self::signature::{ProtocolParams, Secrets, Signer, SigningOptions, Unsigned, sign_request};
 use super::config::ClientConfig;
 use super::error::{Error, Result};
-use super::http::{ProviderTimeout as _, check_endpoint};
+use super::http::{ForProvider as _, check_endpoint};
 use super::pending::PendingLogins;
 use super::request::ApiRequest;
 use super::secret::{TokenSecret, random_token};
@@ -111,6 +111,7 @@ impl OAuth1Client {
         if let Some(api_base_url) = &config.api_base_url {
             check_endpoint(api_base_url, config.allow_insecure_http)?;
         }
+        let http = crate::http::client_for(&config, http)?;
         let signer = Signer::from_config(config.signature_method, config.rsa_key_file.as_deref())?;
         if !matches!(signer, Signer::RsaSha1(_)) && config.client_secret.is_none() {
             return Err(Error::Config(format!(
@@ -423,7 +424,7 @@ impl OAuth1Client {
         let mut builder = self
             .http
             .request(method, signed.url)
-            .provider_timeout(self.config.timeout);
+            .for_provider(&self.config);
         for (name, value) in headers {
             builder = builder.header(name.as_str(), value.as_str());
         }

@@ -24,7 +24,7 @@ use super::compliance::{RequestHook, TokenAnswerHook};
 use super::config::ClientConfig;
 use super::discovery::{MetadataCache, ProviderMetadata};
 use super::error::{Error, Result};
-use super::http::{ProviderTimeout as _, check_endpoint, configured_or_discovered};
+use super::http::{ForProvider as _, check_endpoint, configured_or_discovered};
 use super::rate_limit::RateLimits;
 use super::token::OAuth2Token;
 
@@ -153,6 +153,7 @@ impl OAuth2Client {
             return Err(Error::Config(format!("{name}: client_id is missing")));
         }
         let auth = ClientAuth::from_config(&config)?;
+        let http = crate::http::client_for(&config, http)?;
         Ok(Self {
             name: name.to_owned(),
             metadata: MetadataCache::new(config.metadata_ttl),
@@ -175,7 +176,8 @@ impl OAuth2Client {
         &self.config
     }
 
-    /// The shared HTTP client this client sends through.
+    /// The HTTP client this client sends through: the shared one, or its
+    /// own when it has a `proxy`.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
@@ -274,7 +276,7 @@ impl OAuth2Client {
             .post(url.clone())
             .header(ACCEPT, "application/json")
             .form(&form)
-            .provider_timeout(self.config.timeout);
+            .for_provider(&self.config);
         if let Some(authorization) = auth.authorization {
             builder = builder.header(AUTHORIZATION, authorization);
         }

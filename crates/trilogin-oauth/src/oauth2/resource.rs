@@ -11,7 +11,7 @@ use super::OAuth2Client;
 use crate::config::TokenPlacement;
 use crate::error::{Error, Result};
 use crate::hooks::TokenHooks;
-use crate::http::{ProviderTimeout as _, check_endpoint};
+use crate::http::{ForProvider as _, check_endpoint};
 use crate::request::ApiRequest;
 use crate::token::OAuth2Token;
 
@@ -98,7 +98,7 @@ impl OAuth2Client {
         let mut builder = self
             .http
             .request(request.method.clone(), url)
-            .provider_timeout(self.config.timeout);
+            .for_provider(&self.config);
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|e| Error::Config(format!("bad header name {name}: {e}")))?;

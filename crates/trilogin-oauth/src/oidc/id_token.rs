@@ -304,7 +304,7 @@ impl IdTokenValidator {
             self.jwks
                 .key_for(
                     client.http(),
-                    config.timeout,
+                    config,
                     source,
                     header.kid.as_deref(),
                     header.alg,
@@ -360,14 +360,17 @@ impl TokenCheck for IdTokenValidator {
                 let id_token = token.id_token.as_ref().ok_or_else(|| {
                     invalid("the token answer of an OpenID Connect login has no id_token")
                 })?;
-                self.validate(
-                    client,
-                    id_token,
-                    Some(nonce),
-                    Some(&token.access_token),
-                    now,
-                )
-                .await?
+                let claims = self
+                    .validate(
+                        client,
+                        id_token,
+                        Some(nonce),
+                        Some(&token.access_token),
+                        now,
+                    )
+                    .await?;
+                super::claims_options::check(&claims.all, client.config(), now)?;
+                claims
             }
             Grant::RefreshToken { replaced } => {
                 let Some(id_token) = token.id_token.as_ref() else {

@@ -9,6 +9,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use url::Url;
 
+use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::http::get_json;
 
@@ -57,7 +58,7 @@ impl JwksCache {
     pub async fn key_for(
         &self,
         http: &reqwest::Client,
-        timeout: Option<Duration>,
+        config: &ClientConfig,
         source: KeySource<'_>,
         kid: Option<&str>,
         alg: Algorithm,
@@ -70,7 +71,7 @@ impl JwksCache {
         let fresh = state.fetched_at.is_some_and(|at| at.elapsed() < self.ttl);
         let mut fetched_now = false;
         if !fresh {
-            state.keys = fetch(http, url, timeout).await?;
+            state.keys = fetch(http, url, config).await?;
             state.fetched_at = Some(Instant::now());
             fetched_now = true;
         }
@@ -84,7 +85,7 @@ impl JwksCache {
                         .is_none_or(|at| at.elapsed() >= REFETCH_INTERVAL) =>
             {
                 state.last_unknown_kid_fetch = Some(Instant::now());
-                state.keys = fetch(http, url, timeout).await?;
+                state.keys = fetch(http, url, config).await?;
                 state.fetched_at = Some(Instant::now());
                 select(&state.keys, kid, alg)
             }
@@ -93,8 +94,8 @@ impl JwksCache {
     }
 }
 
-async fn fetch(http: &reqwest::Client, url: &Url, timeout: Option<Duration>) -> Result<Vec<Jwk>> {
-    let json = get_json(http, url, timeout).await?;
+async fn fetch(http: &reqwest::Client, url: &Url, config: &ClientConfig) -> Result<Vec<Jwk>> {
+    let json = get_json(http, url, config).await?;
     Ok(parse_key_set(&json))
 }
 

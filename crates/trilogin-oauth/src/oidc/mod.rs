@@ -10,6 +10,7 @@
 //! it (key set, userinfo and logout endpoints, signing algorithms) is read
 //! here.
 
+pub mod claims_options;
 pub mod id_token;
 pub mod jwks;
 mod logout;
@@ -71,7 +72,21 @@ impl OidcClient {
     /// assert_eq!(google.oauth2().name(), "google");
     /// # Ok::<(), trilogin_oauth::Error>(())
     /// ```
-    pub fn new(name: &str, config: ClientConfig, http: reqwest::Client) -> Result<Self> {
+    pub fn new(name: &str, mut config: ClientConfig, http: reqwest::Client) -> Result<Self> {
+        // What the ID token is checked for is asked for first (OIDC Core
+        // §3.1.2.1); an explicit authorize parameter of the same name wins.
+        if let Some(max_age) = config.max_age {
+            config
+                .authorize_params
+                .entry("max_age".to_owned())
+                .or_insert_with(|| max_age.whole_seconds().to_string());
+        }
+        if let Some(acr_values) = &config.acr_values {
+            config
+                .authorize_params
+                .entry("acr_values".to_owned())
+                .or_insert_with(|| acr_values.clone());
+        }
         let validator = Arc::new(IdTokenValidator::new(config.metadata_ttl));
         let oauth2 = OAuth2Client::with_token_check(name, config, http, validator.clone())?;
         Ok(Self { oauth2, validator })

@@ -8,7 +8,7 @@ use super::OidcClient;
 use crate::claims::UserInfo;
 use crate::error::{Error, Result};
 use crate::hooks::TokenHooks;
-use crate::http::{ProviderTimeout as _, required};
+use crate::http::{ForProvider as _, required};
 use crate::token::OAuth2Token;
 
 impl OidcClient {
@@ -41,7 +41,7 @@ impl OidcClient {
                 AUTHORIZATION,
                 format!("Bearer {}", token.access_token.secret()),
             )
-            .provider_timeout(self.config().timeout)
+            .for_provider(self.config())
             .send()
             .await?;
         let status = response.status();

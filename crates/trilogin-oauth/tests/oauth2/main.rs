@@ -9,6 +9,7 @@
     reason = "test set-up helpers fail loudly"
 )]
 
+mod client_kwargs;
 mod code_flow;
 mod oidc;
 mod rate_limit;

@@ -85,8 +85,17 @@ async fn logged_in(server: &MockServer, client: &OidcClient) -> OAuth2Token {
 /// A login whose ID token carries good claims with `changes` made to
 /// them (a null removes the claim).
 async fn login_with_claims(changes: Value) -> Result<OAuth2Token, Error> {
+    login_with_claims_as(|config| config, changes).await
+}
+
+/// [`login_with_claims`] with a client whose configuration `configure`
+/// changes.
+async fn login_with_claims_as(
+    configure: impl FnOnce(ClientConfig) -> ClientConfig,
+    changes: Value,
+) -> Result<OAuth2Token, Error> {
     let server = provider(1).await;
-    let client = oidc_client(oidc_config(&server));
+    let client = oidc_client(configure(oidc_config(&server)));
     oidc_login(&server, &client, |nonce| {
         let mut c = claims(&server, nonce);
         if let (Value::Object(map), Value::Object(changes)) = (&mut c, changes) {
@@ -122,6 +131,55 @@ async fn an_oidc_login_validates_the_id_token_and_keeps_its_claims() {
     let claims = token.id_token_claims.unwrap();
     assert_eq!(claims.sub, "user-1");
     assert_eq!(claims.get_str("email"), Some("ada@example.test"));
+}
+
+/// A Google Workspace-style client: one hosted domain, a login of the last
+/// five minutes, and a strong enough authentication.
+fn demanding(config: ClientConfig) -> ClientConfig {
+    ClientConfig {
+        claims_options: trilogin_oauth::config::parse_claims_options(
+            r#"{"hd": {"essential": true, "value": "example.com"}}"#,
+        )
+        .unwrap(),
+        max_age: Some(time::Duration::minutes(5)),
+        acr_values: Some("silver gold".into()),
+        ..config
+    }
+}
+
+#[tokio::test]
+async fn claims_options_max_age_and_acr_values_are_asked_for_and_checked() {
+    let server = MockServer::start().await;
+    mount_discovery(&server, json!({})).await;
+    let client = oidc_client(demanding(oidc_config(&server)));
+    let url = start_login(client.oauth2(), &MemorySession::default()).await;
+    let q = query(&url);
+    assert_eq!(q["max_age"], "300");
+    assert_eq!(q["acr_values"], "silver gold");
+
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let good = json!({"hd": "example.com", "auth_time": now - 10, "acr": "gold"});
+    let token = login_with_claims_as(demanding, good.clone()).await.unwrap();
+    assert_eq!(
+        token.id_token_claims.unwrap().get_str("hd"),
+        Some("example.com")
+    );
+
+    let with = |name: &str, value: Value| {
+        let mut claims = good.clone();
+        claims[name] = value;
+        claims
+    };
+    for (claims, why) in [
+        (with("hd", json!("gmail.com")), "hd is \"gmail.com\""),
+        (with("hd", Value::Null), "essential claim hd"),
+        (with("auth_time", json!(now - 3600)), "more than max_age"),
+        (with("auth_time", Value::Null), "no auth_time"),
+        (with("acr", json!("bronze")), "acr bronze"),
+        (with("acr", Value::Null), "no acr"),
+    ] {
+        assert_invalid(login_with_claims_as(demanding, claims).await, why);
+    }
 }
 
 #[tokio::test]
