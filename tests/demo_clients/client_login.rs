@@ -161,3 +161,56 @@ async fn the_client_layer_follows_a_key_rotation_and_refuses_a_tampered_id_token
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_password_grant_then_a_bearer_call_runs_through_the_client_layer() {
+    let server = DemoServer::start(&["github"]).await;
+    let client = client(&server, Provider::GitHub);
+    let client = client.as_oauth2().unwrap();
+    let token = client
+        .fetch_token_with_password("ada-lovelace", "demo-password", Some("read:user"))
+        .await
+        .unwrap();
+    assert_eq!(token.token_type, "Bearer");
+    let user: Value = client
+        .request_with_token(&github::user_request(), &token)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["login"], "ada-lovelace");
+
+    let wrong = client
+        .fetch_token_with_password("ada-lovelace", "guess", None)
+        .await;
+    assert!(
+        matches!(&wrong, Err(Error::Provider { error, .. }) if error == "invalid_grant"),
+        "{wrong:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_client_credentials_grant_gets_a_token_for_the_client_itself() {
+    let server = DemoServer::start(&["github"]).await;
+    let client = client(&server, Provider::GitHub);
+    let client = client.as_oauth2().unwrap();
+    let token = client
+        .fetch_token_with_client_credentials(None)
+        .await
+        .unwrap();
+    assert!(token.refresh_token.is_none(), "RFC 6749 §4.4.3");
+    let people = client
+        .request_with_token(&trilogin_oauth::ApiRequest::get("users"), &token)
+        .await
+        .unwrap();
+    assert_eq!(people.status(), StatusCode::OK);
+    // It speaks for no person.
+    let me = client
+        .request_with_token(&github::user_request(), &token)
+        .await
+        .unwrap();
+    assert_ne!(me.status(), StatusCode::OK);
+    server.stop().await;
+}

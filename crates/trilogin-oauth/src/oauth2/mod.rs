@@ -7,6 +7,7 @@
 //! the ID token of every token received. Nothing here depends on it.
 
 mod authorize;
+mod grants;
 mod refresh;
 mod resource;
 mod revoke;

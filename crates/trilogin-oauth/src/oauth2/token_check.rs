@@ -27,6 +27,10 @@ pub enum Grant<'a> {
         /// The token being replaced.
         replaced: &'a OAuth2Token,
     },
+    /// The resource owner's password (RFC 6749 §4.3).
+    Password,
+    /// The client's own credentials (RFC 6749 §4.4).
+    ClientCredentials,
 }
 
 /// Validates, and may complete, each token a client receives from the

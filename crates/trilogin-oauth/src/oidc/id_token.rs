@@ -372,6 +372,14 @@ impl TokenCheck for IdTokenValidator {
                 super::claims_options::check(&claims.all, client.config(), now)?;
                 claims
             }
+            Grant::Password | Grant::ClientCredentials => {
+                let Some(id_token) = token.id_token.as_ref() else {
+                    return Ok(());
+                };
+                // No browser login sent a nonce: everything else is checked.
+                self.validate(client, id_token, None, Some(&token.access_token), now)
+                    .await?
+            }
             Grant::RefreshToken { replaced } => {
                 let Some(id_token) = token.id_token.as_ref() else {
                     return Ok(());

@@ -11,6 +11,7 @@
 
 mod client_kwargs;
 mod code_flow;
+mod grants;
 mod oidc;
 mod rate_limit;
 mod refresh;
