@@ -8,12 +8,11 @@ use super::session::TypedSession;
 use super::state::AppState;
 use super::templates::Layout;
 use crate::error::AppError;
-use trilogin_accounts::Provider;
 
 /// One provider's log-in button.
 #[derive(Debug, Serialize)]
 pub struct ProviderButton {
-    /// Route name: `twitter`, `github`, `google`.
+    /// Route name: `twitter`, `github`, `google`, or a name of `OIDC_PROVIDERS`.
     pub name: &'static str,
     /// Brand name as written.
     pub label: &'static str,
@@ -61,7 +60,8 @@ pub async fn home(
         return Ok(dashboard);
     }
     let served = state.config.demo_served();
-    let providers: Vec<ProviderButton> = Provider::ALL
+    let providers: Vec<ProviderButton> = state
+        .providers()
         .into_iter()
         .map(|provider| (provider.name(), provider))
         .map(|(name, provider)| ProviderButton {

@@ -51,6 +51,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/timeline", web::get().to(timeline::timeline))
         .route("/repos", web::get().to(repos::repos))
         .route("/profile", web::get().to(profile::profile))
+        .route(
+            "/profile/{provider}",
+            web::get().to(profile::provider_profile),
+        )
         .route("/account", web::get().to(account::account))
         .service(
             web::resource("/account/merge")

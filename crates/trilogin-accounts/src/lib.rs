@@ -15,7 +15,7 @@ pub mod crypto;
 pub mod db;
 /// The providers a person can log in with.
 pub mod provider;
-/// Presets for Twitter, GitHub and Google: endpoints, scopes, profiles, resources.
+/// Presets for Twitter, GitHub, Google and any OpenID Connect provider: endpoints, scopes, profiles, resources.
 pub mod providers;
 /// Which account something belongs to.
 pub mod user_id;
