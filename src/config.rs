@@ -822,6 +822,64 @@ mod tests {
     }
 
     #[test]
+    fn oidc_providers_are_read_in_order_with_their_settings_and_display_names() {
+        let config = config(&[
+            ("OIDC_PROVIDERS", " keycloak, dot ,"),
+            ("KEYCLOAK_CLIENT_ID", "site"),
+            ("KEYCLOAK_DISPLAY_NAME", "Staff login"),
+            ("DOT_SCOPE", "openid"),
+        ])
+        .unwrap();
+        assert_eq!(config.oidc_providers, ["keycloak", "dot"]);
+        assert_eq!(
+            config.provider_names(),
+            ["twitter", "github", "google", "keycloak", "dot"]
+        );
+        assert!(config.is_configured("keycloak"));
+        assert!(!config.is_configured("dot"));
+        assert_eq!(config.display_name("keycloak"), "Staff login");
+        assert_eq!(config.display_name("dot"), "Dot");
+        assert_eq!(
+            config.provider_env.get("DOT_SCOPE").map(String::as_str),
+            Some("openid")
+        );
+        // On loopback the demo stands in for the one without a client id.
+        assert_eq!(config.demo_served(), ["twitter", "github", "google", "dot"]);
+        assert_eq!(
+            provider_prefix(&config.provider_names(), "DOT_CLIENT_ID"),
+            Some("dot")
+        );
+    }
+
+    #[test]
+    fn bad_oidc_provider_names_stop_start_up_naming_the_variable() {
+        for (value, why) in [
+            ("Keycloak", "is not a provider name"),
+            ("key-cloak", "is not a provider name"),
+            ("9lives", "is not a provider name"),
+            ("google", "is taken by the site itself"),
+            ("profile", "is taken by the site itself"),
+            ("dot,dot", "is listed twice"),
+            ("app", "would read the site's own APP_URL"),
+            ("database", "would read the site's own DATABASE_URL"),
+            ("dot,dot_com", "would share settings"),
+            ("google_workspace", "would share settings"),
+        ] {
+            let err = config(&[("OIDC_PROVIDERS", value)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("OIDC_PROVIDERS: "), "{value}: {err}");
+            assert!(err.contains(why), "{value}: {err}");
+        }
+        assert!(
+            config(&[("OIDC_PROVIDERS", " , ")])
+                .unwrap()
+                .oidc_providers
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn generated_state_lives_in_data_dir_whatever_the_database() {
         let sqlite = config(&[("DATABASE_URL", "sqlite:///var/lib/trilogin/app.db")]).unwrap();
         assert_eq!(

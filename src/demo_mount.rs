@@ -106,11 +106,13 @@ pub fn demo_preset(provider: Provider, demo: &trilogin_demo::DemoConfig) -> Clie
             id_token_issuer_aliases: Vec::new(),
             ..google::preset()
         },
-        // A demo Google under the provider's own name and issuer.
+        // A demo Google under the provider's own name and issuer, which
+        // like Google gives a refresh token only for offline access.
         Provider::Oidc(_) => ClientConfig {
             client_id: trilogin_demo::GOOGLE_CLIENT_ID.to_owned(),
             client_secret: Some(ClientSecret::new(trilogin_demo::GOOGLE_CLIENT_SECRET)),
             server_metadata_url: url(".well-known/openid-configuration"),
+            authorize_params: [("access_type".to_owned(), "offline".to_owned())].into(),
             ..oidc::preset()
         },
     }

@@ -48,6 +48,9 @@ pub struct HomeView {
 pub struct HomeQuery {
     /// The page of this site that sent the person here to log in.
     pub next: Option<String>,
+    /// The `state` a provider sends back after signing the person out
+    /// (`post_logout_redirect_uri` is APP_URL).
+    pub state: Option<String>,
 }
 
 /// Renders the dashboard, or the log-in page when nobody is logged in.
@@ -56,6 +59,9 @@ pub async fn home(
     session: TypedSession,
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(returned) = super::logout::sign_out_returned(&session, query.state.as_deref())? {
+        return Ok(returned);
+    }
     if let Some(dashboard) = super::dashboard::for_session(&state, &session).await? {
         return Ok(dashboard);
     }

@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(logout::logout_page))
                 .default_service(web::to(logout::logout_by_other_method)),
         )
+        .route("/logout/{provider}", web::post().to(logout::sign_out_at))
         .route("/timeline", web::get().to(timeline::timeline))
         .route("/repos", web::get().to(repos::repos))
         .route("/profile", web::get().to(profile::profile))
