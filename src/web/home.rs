@@ -59,7 +59,7 @@ pub async fn home(
     session: TypedSession,
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(returned) = super::logout::sign_out_returned(&session, query.state.as_deref())? {
+    if let Some(returned) = super::sign_out::sign_out_returned(&session, query.state.as_deref())? {
         return Ok(returned);
     }
     if let Some(dashboard) = super::dashboard::for_session(&state, &session).await? {
