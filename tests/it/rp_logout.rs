@@ -172,3 +172,36 @@ async fn the_sign_out_button_needs_the_csrf_token_and_an_offer_of_this_browser()
         .await;
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test]
+async fn a_provider_that_does_not_answer_is_left_out_and_a_failed_sign_out_says_so() {
+    let app = spawn_app_with(|config| {
+        with_acme_and_dot(config);
+        // Metadata read afresh each time, so the provider's silence shows.
+        for (key, value) in [("ACME_METADATA_TTL", "0"), ("ACME_TIMEOUT", "1")] {
+            config.provider_env.insert(key.to_owned(), value.to_owned());
+        }
+    })
+    .await;
+    let slow = std::time::Duration::from_secs(2);
+    login_via_demo(&app, "acme", "ada").await;
+    demo(&app, "acme").knobs().set_latency(slow);
+    // The logout itself never waits on the provider's answer to fail.
+    assert_eq!(log_out(&app).await, "/");
+    assert!(home_page(&app).await.contains("You are logged out."));
+
+    demo(&app, "acme")
+        .knobs()
+        .set_latency(std::time::Duration::ZERO);
+    login_via_demo(&app, "acme", "ada").await;
+    assert_eq!(log_out(&app).await, "/logout");
+    demo(&app, "acme").knobs().set_latency(slow);
+    let answer = sign_out_at(&app, "acme").await;
+    assert_eq!(location(&answer), "/");
+    let page = home_page(&app).await;
+    assert!(
+        page.contains("Acme SSO could not be reached to sign you out there."),
+        "{page}"
+    );
+    assert_eq!(demo(&app, "acme").knobs().calls("end_session"), 0);
+}
