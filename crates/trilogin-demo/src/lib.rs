@@ -1,6 +1,7 @@
 //! Built-in local emulations of Twitter, GitHub and Google, served by the
 //! same process under `/_demo/twitter/`, `/_demo/github/` and
-//! `/_demo/google/` when demo mode is on.
+//! `/_demo/google/` when demo mode is on, and a Google-like stand-in under
+//! `/_demo/{name}/` for each OpenID Connect provider the site names.
 //!
 //! They are real protocol servers in the real providers' wire formats, and
 //! they check requests with their own code, never with the client layer's:
