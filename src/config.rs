@@ -22,13 +22,40 @@ pub mod trusted_proxies;
 
 pub use trusted_proxies::TrustedProxies;
 
-/// The providers the site knows, by the name used in routes and variables,
-/// in [`Provider::ALL`]'s order.
+/// The preset providers, by the name used in routes and variables, in
+/// [`Provider::PRESETS`]'s order.
 pub const PROVIDERS: [&str; 3] = [
-    Provider::ALL[0].name(),
-    Provider::ALL[1].name(),
-    Provider::ALL[2].name(),
+    Provider::PRESETS[0].name(),
+    Provider::PRESETS[1].name(),
+    Provider::PRESETS[2].name(),
 ];
+
+/// The site's own variables: no provider of `OIDC_PROVIDERS` may take a
+/// name whose `<NAME>_` prefix would read one of them.
+pub const SITE_VARIABLES: &[&str] = &[
+    "APP_URL",
+    "BIND",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
+    "DATABASE_CONNECT_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT",
+    "DATA_DIR",
+    "SECRET_KEY",
+    "ASSETS_DIR",
+    "RUST_LOG",
+    "SESSION_TTL",
+    "HTTP_TIMEOUT",
+    "DEMO_PROVIDERS",
+    "DEMO_ACCESS_TOKEN_TTL",
+    "DEMO_REFRESH_TOKEN_TTL",
+    "LOGIN_RATE_LIMIT",
+    "TRUSTED_PROXIES",
+    "OIDC_PROVIDERS",
+];
+
+/// The setting beside a provider's client parameters that names it on the
+/// pages: `<NAME>_DISPLAY_NAME`, for the providers of `OIDC_PROVIDERS`.
+pub const DISPLAY_NAME: &str = "DISPLAY_NAME";
 
 /// Name of the generated key file inside the data directory.
 pub const SECRET_KEY_FILE: &str = "secret.key";
@@ -113,6 +140,10 @@ pub struct Config {
     pub http_timeout: Duration,
     /// `DEMO_PROVIDERS`: `auto` (default), `on` or `off`.
     pub demo_providers: DemoMode,
+    /// `OIDC_PROVIDERS`: further OpenID Connect providers by name (comma
+    /// separated), each configured by its `<NAME>_*` settings and shown
+    /// after the presets in this order.
+    pub oidc_providers: Vec<String>,
     /// `LOGIN_RATE_LIMIT`: login starts allowed per minute from one client
     /// address, also the burst (default 30; 0 turns the limit off).
     pub login_rate_limit: u32,
@@ -124,8 +155,9 @@ pub struct Config {
     pub demo_access_token_ttl: Duration,
     /// `DEMO_REFRESH_TOKEN_TTL`: refresh token lifetime at the demo providers (default 180 d).
     pub demo_refresh_token_ttl: Duration,
-    /// Every `TWITTER_*`, `GITHUB_*` and `GOOGLE_*` variable, for the OAuth
-    /// layer to read as `<NAME>_<PARAM>`.
+    /// Every `TWITTER_*`, `GITHUB_*` and `GOOGLE_*` variable, and those of
+    /// each provider of `OIDC_PROVIDERS`, for the OAuth layer to read as
+    /// `<NAME>_<PARAM>`.
     pub provider_env: BTreeMap<String, String>,
 }
 
@@ -143,10 +175,12 @@ impl Config {
             .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
             .collect();
         let mut config = Self::from_lookup(|key| vars.get(key).cloned())?;
-        config.provider_env.extend(
-            vars.into_iter()
-                .filter(|(key, _)| provider_prefix(key).is_some()),
-        );
+        let names = config.provider_names();
+        let provider_vars: Vec<(String, String)> = vars
+            .into_iter()
+            .filter(|(key, _)| provider_prefix(&names, key).is_some())
+            .collect();
+        config.provider_env.extend(provider_vars);
         Ok(config)
     }
 
@@ -198,11 +232,22 @@ impl Config {
             },
         };
 
+        let oidc_providers = match get("OIDC_PROVIDERS") {
+            Some(value) => oidc_providers(&value)?,
+            None => Vec::new(),
+        };
         let provider_env = PROVIDERS
             .iter()
-            .flat_map(|name| {
+            .map(|name| (*name, &[][..]))
+            .chain(
+                oidc_providers
+                    .iter()
+                    .map(|name| (name.as_str(), &[DISPLAY_NAME][..])),
+            )
+            .flat_map(|(name, extra)| {
                 crate::config::provider_env::PARAMS
                     .iter()
+                    .chain(extra)
                     .map(move |param| format!("{}_{param}", name.to_ascii_uppercase()))
             })
             .filter_map(|key| lookup(&key).map(|value| (key, value)))
@@ -240,6 +285,7 @@ impl Config {
             session_ttl: duration("SESSION_TTL", Duration::from_secs(14 * DAY))?,
             http_timeout: duration("HTTP_TIMEOUT", Duration::from_secs(10))?,
             demo_providers,
+            oidc_providers,
             login_rate_limit: match get("LOGIN_RATE_LIMIT") {
                 None => DEFAULT_LOGIN_RATE_LIMIT,
                 Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
@@ -278,13 +324,35 @@ impl Config {
             .is_some_and(|id| !id.trim().is_empty())
     }
 
-    /// The providers the demo emulations serve, in [`PROVIDERS`] order:
-    /// none in a build without them (cargo feature `demo`).
-    pub fn demo_served(&self) -> Vec<&'static str> {
+    /// Every provider's name: the presets, then `OIDC_PROVIDERS`.
+    pub fn provider_names(&self) -> Vec<&str> {
+        PROVIDERS
+            .into_iter()
+            .chain(self.oidc_providers.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// How the pages name the provider `name` of `OIDC_PROVIDERS`: its
+    /// `<NAME>_DISPLAY_NAME`, else the name with a capital.
+    pub fn display_name(&self, name: &str) -> String {
+        self.provider_env
+            .get(&format!("{}_{DISPLAY_NAME}", name.to_ascii_uppercase()))
+            .map(|label| label.trim())
+            .filter(|label| !label.is_empty())
+            .map_or_else(
+                || trilogin_accounts::provider::capitalised(name),
+                str::to_owned,
+            )
+    }
+
+    /// The providers the demo emulations serve, in [`Config::provider_names`]
+    /// order: none in a build without them (cargo feature `demo`). A
+    /// provider of `OIDC_PROVIDERS` is served by a demo Google of its own.
+    pub fn demo_served(&self) -> Vec<&str> {
         if !cfg!(feature = "demo") {
             return Vec::new();
         }
-        PROVIDERS
+        self.provider_names()
             .into_iter()
             .filter(|name| match self.demo_providers {
                 DemoMode::On => true,
@@ -420,8 +488,47 @@ fn parse_duration(var: &'static str, value: &str) -> Result<Duration, ConfigErro
     }
 }
 
-fn provider_prefix(key: &str) -> Option<&'static str> {
-    PROVIDERS.into_iter().find(|name| {
+/// `OIDC_PROVIDERS`: names checked one by one, then against each other
+/// and the site's own variables, since each becomes a `<NAME>_` prefix.
+fn oidc_providers(value: &str) -> Result<Vec<String>, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        var: "OIDC_PROVIDERS",
+        reason,
+    };
+    let mut names: Vec<String> = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        Provider::check_oidc_name(name).map_err(invalid)?;
+        if names.iter().any(|n| n == name) {
+            return Err(invalid(format!("{name:?} is listed twice")));
+        }
+        names.push(name.to_owned());
+    }
+    let every = || {
+        PROVIDERS
+            .into_iter()
+            .chain(names.iter().map(String::as_str))
+    };
+    for name in &names {
+        let prefix = format!("{}_", name.to_ascii_uppercase());
+        if let Some(var) = SITE_VARIABLES.iter().find(|var| var.starts_with(&prefix)) {
+            return Err(invalid(format!(
+                "{name:?} would read the site's own {var} as one of its settings; choose another name"
+            )));
+        }
+        for other in every().filter(|other| other != name) {
+            let other_prefix = format!("{}_", other.to_ascii_uppercase());
+            if prefix.starts_with(&other_prefix) || other_prefix.starts_with(&prefix) {
+                return Err(invalid(format!(
+                    "{name:?} and {other:?} would share settings ({prefix}… and {other_prefix}…); choose names that do not extend each other with _"
+                )));
+            }
+        }
+    }
+    Ok(names)
+}
+
+fn provider_prefix<'n>(names: &[&'n str], key: &str) -> Option<&'n str> {
+    names.iter().copied().find(|name| {
         key.strip_prefix(name.to_ascii_uppercase().as_str())
             .and_then(|rest| rest.strip_prefix('_'))
             .is_some_and(|param| !param.is_empty())
@@ -696,16 +803,80 @@ mod tests {
 
     #[test]
     fn provider_variables_are_recognised_by_their_upper_case_prefix() {
-        assert_eq!(provider_prefix("GITHUB_AUTHORIZE_URL"), Some("github"));
-        assert_eq!(provider_prefix("TWITTER_SIGNATURE_METHOD"), Some("twitter"));
         assert_eq!(
-            provider_prefix("GOOGLE_SERVER_METADATA_URL"),
+            provider_prefix(&PROVIDERS, "GITHUB_AUTHORIZE_URL"),
+            Some("github")
+        );
+        assert_eq!(
+            provider_prefix(&PROVIDERS, "TWITTER_SIGNATURE_METHOD"),
+            Some("twitter")
+        );
+        assert_eq!(
+            provider_prefix(&PROVIDERS, "GOOGLE_SERVER_METADATA_URL"),
             Some("google")
         );
-        assert_eq!(provider_prefix("GITHUB_"), None);
-        assert_eq!(provider_prefix("GITHUBX_ID"), None);
-        assert_eq!(provider_prefix("github_client_id"), None);
-        assert_eq!(provider_prefix("APP_URL"), None);
+        assert_eq!(provider_prefix(&PROVIDERS, "GITHUB_"), None);
+        assert_eq!(provider_prefix(&PROVIDERS, "GITHUBX_ID"), None);
+        assert_eq!(provider_prefix(&PROVIDERS, "github_client_id"), None);
+        assert_eq!(provider_prefix(&PROVIDERS, "APP_URL"), None);
+    }
+
+    #[test]
+    fn oidc_providers_are_read_in_order_with_their_settings_and_display_names() {
+        let config = config(&[
+            ("OIDC_PROVIDERS", " keycloak, dot ,"),
+            ("KEYCLOAK_CLIENT_ID", "site"),
+            ("KEYCLOAK_DISPLAY_NAME", "Staff login"),
+            ("DOT_SCOPE", "openid"),
+        ])
+        .unwrap();
+        assert_eq!(config.oidc_providers, ["keycloak", "dot"]);
+        assert_eq!(
+            config.provider_names(),
+            ["twitter", "github", "google", "keycloak", "dot"]
+        );
+        assert!(config.is_configured("keycloak"));
+        assert!(!config.is_configured("dot"));
+        assert_eq!(config.display_name("keycloak"), "Staff login");
+        assert_eq!(config.display_name("dot"), "Dot");
+        assert_eq!(
+            config.provider_env.get("DOT_SCOPE").map(String::as_str),
+            Some("openid")
+        );
+        // On loopback the demo stands in for the one without a client id.
+        assert_eq!(config.demo_served(), ["twitter", "github", "google", "dot"]);
+        assert_eq!(
+            provider_prefix(&config.provider_names(), "DOT_CLIENT_ID"),
+            Some("dot")
+        );
+    }
+
+    #[test]
+    fn bad_oidc_provider_names_stop_start_up_naming_the_variable() {
+        for (value, why) in [
+            ("Keycloak", "is not a provider name"),
+            ("key-cloak", "is not a provider name"),
+            ("9lives", "is not a provider name"),
+            ("google", "is taken by the site itself"),
+            ("profile", "is taken by the site itself"),
+            ("dot,dot", "is listed twice"),
+            ("app", "would read the site's own APP_URL"),
+            ("database", "would read the site's own DATABASE_URL"),
+            ("dot,dot_com", "would share settings"),
+            ("google_workspace", "would share settings"),
+        ] {
+            let err = config(&[("OIDC_PROVIDERS", value)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("OIDC_PROVIDERS: "), "{value}: {err}");
+            assert!(err.contains(why), "{value}: {err}");
+        }
+        assert!(
+            config(&[("OIDC_PROVIDERS", " , ")])
+                .unwrap()
+                .oidc_providers
+                .is_empty()
+        );
     }
 
     #[test]
@@ -801,20 +972,14 @@ mod tests {
         use super::super::*;
         use trilogin_oauth::strategies::tricky_text;
 
-        const VARIABLES: &[&str] = &[
-            "APP_URL",
-            "BIND",
-            "DATABASE_URL",
-            "SECRET_KEY",
-            "SESSION_TTL",
-            "HTTP_TIMEOUT",
-            "DEMO_PROVIDERS",
-            "DEMO_ACCESS_TOKEN_TTL",
-            "DEMO_REFRESH_TOKEN_TTL",
-            "LOGIN_RATE_LIMIT",
-            "TRUSTED_PROXIES",
-            "GITHUB_CLIENT_ID",
-        ];
+        fn variables() -> Vec<&'static str> {
+            SITE_VARIABLES
+                .iter()
+                .copied()
+                .filter(|var| !var.ends_with("_DIR"))
+                .chain(["GITHUB_CLIENT_ID"])
+                .collect()
+        }
 
         fn value() -> impl Strategy<Value = String> {
             prop_oneof![
@@ -827,7 +992,7 @@ mod tests {
         proptest! {
             #[test]
             fn arbitrary_settings_never_panic_and_a_refusal_names_a_variable_that_was_set(
-                vars in prop::collection::btree_map(prop::sample::select(VARIABLES), value(), 0..6),
+                vars in prop::collection::btree_map(prop::sample::select(variables()), value(), 0..6),
             ) {
                 match Config::from_lookup(|key| vars.get(key).cloned()) {
                     Ok(config) => {

@@ -7,12 +7,14 @@
 
 use trilogin_accounts::Provider;
 #[cfg(feature = "demo")]
-use trilogin_accounts::providers::{github, google};
+use trilogin_accounts::providers::{github, google, oidc};
 use trilogin_oauth::ClientConfig;
 #[cfg(feature = "demo")]
 use trilogin_oauth::secret::ClientSecret;
 
 use crate::config::Config;
+#[cfg(feature = "demo")]
+use crate::config::PROVIDERS;
 
 #[cfg(feature = "demo")]
 pub use trilogin_demo::DemoProviders;
@@ -41,10 +43,17 @@ fn demo_config(config: &Config) -> trilogin_demo::DemoConfig {
     }
 }
 
-/// Starts the demos that `config` serves (possibly none).
+/// Starts the demos that `config` serves (possibly none); each served
+/// provider of `OIDC_PROVIDERS` gets a demo Google of its own.
 #[cfg(feature = "demo")]
 pub fn start(config: &Config) -> anyhow::Result<DemoProviders> {
-    DemoProviders::new(&demo_config(config), &config.demo_served())
+    let demo = demo_config(config);
+    let served = config.demo_served();
+    let mut providers = DemoProviders::new(&demo, &served)?;
+    for name in served.iter().filter(|name| !PROVIDERS.contains(name)) {
+        providers.add_oidc(&demo, name, &config.display_name(name))?;
+    }
+    Ok(providers)
 }
 
 /// Starts nothing: this build has no demo providers.
@@ -96,6 +105,15 @@ pub fn demo_preset(provider: Provider, demo: &trilogin_demo::DemoConfig) -> Clie
             // The demo issues only its own issuer.
             id_token_issuer_aliases: Vec::new(),
             ..google::preset()
+        },
+        // A demo Google under the provider's own name and issuer, which
+        // like Google gives a refresh token only for offline access.
+        Provider::Oidc(_) => ClientConfig {
+            client_id: trilogin_demo::GOOGLE_CLIENT_ID.to_owned(),
+            client_secret: Some(ClientSecret::new(trilogin_demo::GOOGLE_CLIENT_SECRET)),
+            server_metadata_url: url(".well-known/openid-configuration"),
+            authorize_params: [("access_type".to_owned(), "offline".to_owned())].into(),
+            ..oidc::preset()
         },
     }
 }

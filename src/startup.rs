@@ -156,34 +156,71 @@ impl Application {
 /// Registers a client for every provider a person can log in with: a
 /// configured provider (`<NAME>_CLIENT_ID` set) with its real preset, an
 /// unconfigured one with the preset of its demo when the demo serves it.
-/// `<NAME>_<PARAM>` settings apply on top of either. A bad setting stops
-/// start-up with a message that names the variable.
+/// `<NAME>_<PARAM>` settings apply on top of either. The providers of
+/// `OIDC_PROVIDERS` are registered as [`Provider::Oidc`] first, and must be
+/// configured or served by a demo. A bad setting stops start-up with a
+/// message that names the variable.
 fn oauth_registry(config: &Config, http: reqwest::Client) -> anyhow::Result<OAuth> {
     let mut oauth = OAuth::new(http);
-    for provider in Provider::ALL {
+    let mut providers = Provider::PRESETS.to_vec();
+    for name in &config.oidc_providers {
+        providers.push(
+            Provider::register_oidc(name, &config.display_name(name))
+                .map_err(|reason| anyhow::anyhow!("OIDC_PROVIDERS: {reason}"))?,
+        );
+    }
+    for provider in providers {
         let name = provider.name();
+        let prefix = name.to_ascii_uppercase();
+        let display_name = format!("{prefix}_{}", crate::config::DISPLAY_NAME);
         // Other tools set variables with these prefixes too (`GITHUB_TOKEN`,
         // `GOOGLE_APPLICATION_CREDENTIALS`), so an unknown name is a warning
         // that shows typos, not a reason to refuse to start.
         for key in crate::config::provider_env::unknown_env_keys(name, config.provider_env.keys()) {
+            if matches!(provider, Provider::Oidc(_)) && key == display_name {
+                continue;
+            }
             tracing::warn!("{key} is not a {} setting and is ignored", provider.label());
         }
         let preset = if config.is_configured(name) {
             trilogin_accounts::providers::preset(provider)
         } else if let Some(demo) = demo_mount::preset(config, provider) {
             demo
+        } else if matches!(provider, Provider::Oidc(_)) {
+            anyhow::bail!(
+                "{prefix}_CLIENT_ID: must be set for {name} of OIDC_PROVIDERS, with {prefix}_CLIENT_SECRET and {prefix}_SERVER_METADATA_URL"
+            );
         } else {
             continue;
         };
         let client_config = crate::config::provider_env::client_config(name, preset, |var| {
             config.provider_env.get(var).cloned()
         })?;
-        let prefix = name.to_ascii_uppercase();
+        if matches!(provider, Provider::Oidc(_)) {
+            check_oidc_client(&prefix, &client_config)?;
+        }
         oauth
             .register(name, client_config)
             .with_context(|| format!("{prefix}_* settings"))?;
     }
     Ok(oauth)
+}
+
+/// What a provider of `OIDC_PROVIDERS` cannot do without: a discovery
+/// document (or the endpoints it would name), and the `openid` scope that
+/// makes it an OpenID Connect client.
+fn check_oidc_client(prefix: &str, config: &trilogin_oauth::ClientConfig) -> anyhow::Result<()> {
+    if config.server_metadata_url.is_none()
+        && (config.authorize_url.is_none() || config.access_token_url.is_none())
+    {
+        anyhow::bail!(
+            "{prefix}_SERVER_METADATA_URL: must be set: the provider's discovery document, ending in /.well-known/openid-configuration"
+        );
+    }
+    if !config.is_oidc() {
+        anyhow::bail!("{prefix}_SCOPE: must include openid for an OpenID Connect provider");
+    }
+    Ok(())
 }
 
 fn server(

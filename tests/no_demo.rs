@@ -69,3 +69,28 @@ async fn demo_providers_on_is_refused_by_a_build_without_them() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_provider_of_oidc_providers_without_a_client_id_stops_a_build_without_demos() {
+    let error = spawn(&[("OIDC_PROVIDERS", "keycloak")]).await.unwrap_err();
+    let message = format!("{error:#}");
+    assert!(
+        message.starts_with("KEYCLOAK_CLIENT_ID: must be set"),
+        "{message}"
+    );
+
+    let address = spawn(&[
+        ("OIDC_PROVIDERS", "keycloak"),
+        ("KEYCLOAK_CLIENT_ID", "site"),
+        ("KEYCLOAK_CLIENT_SECRET", "secret"),
+        (
+            "KEYCLOAK_SERVER_METADATA_URL",
+            "https://sso.example.com/realms/main/.well-known/openid-configuration",
+        ),
+    ])
+    .await
+    .unwrap();
+    let page = reqwest::get(&address).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Log in with Keycloak"), "{page}");
+    assert!(!page.to_lowercase().contains("demo"), "{page}");
+}

@@ -10,24 +10,13 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use trilogin::config::Config;
+use trilogin::config::{Config, SITE_VARIABLES};
 use trilogin::config::provider_env::{PARAMS, client_config, unknown_env_keys};
 use trilogin_accounts::Provider;
 use trilogin_accounts::providers::preset;
 use trilogin_oauth::OAuth;
 
-const SITE: &[&str] = &[
-    "APP_URL",
-    "BIND",
-    "DATABASE_URL",
-    "SECRET_KEY",
-    "RUST_LOG",
-    "SESSION_TTL",
-    "HTTP_TIMEOUT",
-    "DEMO_PROVIDERS",
-    "DEMO_ACCESS_TOKEN_TTL",
-    "DEMO_REFRESH_TOKEN_TTL",
-];
+const SITE: &[&str] = SITE_VARIABLES;
 
 /// Each value goes to the variable its number picks: the site's, or one
 /// parameter of one provider.
@@ -62,7 +51,7 @@ fuzz_target!(|values: Vec<(u16, String)>| {
         return;
     };
     let mut oauth = OAuth::new(http.clone());
-    for provider in Provider::ALL {
+    for provider in Provider::PRESETS {
         let name = provider.name();
         let _ = unknown_env_keys(name, config.provider_env.keys());
         let from_env = |var: &str| config.provider_env.get(var).cloned();

@@ -75,7 +75,8 @@ pub async fn account(
     let user_id = signed_in.user_id;
     let connections = account::connections(&state.services, user_id).await?;
     let now = OffsetDateTime::now_utc();
-    let rows: Vec<ConnectionView> = Provider::ALL
+    let rows: Vec<ConnectionView> = state
+        .providers()
         .into_iter()
         .map(|provider| {
             view(
@@ -110,7 +111,7 @@ fn view(
     let protocol = match provider {
         Provider::Twitter => "OAuth 1.0a",
         Provider::GitHub => "OAuth 2.0",
-        Provider::Google => "OpenID Connect",
+        Provider::Google | Provider::Oidc(_) => "OpenID Connect",
     };
     let c = connection;
     let expires_at = c.and_then(|c| c.expires_at);
@@ -210,13 +211,20 @@ pub async fn refresh(
 }
 
 /// What disconnecting `provider` does there, in the person's words.
-fn revocation_text(provider: Provider) -> &'static str {
+fn revocation_text(provider: Provider) -> String {
     match provider {
-        Provider::Twitter => "The access token this site holds is invalidated at Twitter.",
-        Provider::GitHub => {
-            "This site's authorization is revoked at GitHub: reconnecting asks you to authorize it again."
+        Provider::Twitter => {
+            "The access token this site holds is invalidated at Twitter.".to_owned()
         }
-        Provider::Google => "This site's access is revoked at Google, refresh token included.",
+        Provider::GitHub => {
+            "This site's authorization is revoked at GitHub: reconnecting asks you to authorize it again.".to_owned()
+        }
+        Provider::Google => {
+            "This site's access is revoked at Google, refresh token included.".to_owned()
+        }
+        Provider::Oidc(_) => format!(
+            "This site's access is revoked at {provider}, refresh token included, where {provider} offers revocation (RFC 7009)."
+        ),
     }
 }
 
@@ -245,7 +253,7 @@ pub async fn confirm_disconnect(
     } else {
         (
             vec![
-                revocation_text(provider).to_owned(),
+                revocation_text(provider),
                 format!(
                     "The tokens stored here for {label} are deleted, and this site can no longer reach your {label} account. Your {label} account itself is not changed."
                 ),

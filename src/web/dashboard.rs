@@ -27,8 +27,8 @@ pub struct ProviderCard {
     pub identity: Option<String>,
     /// What the site shows from it.
     pub gives: &'static str,
-    /// The path segment of the page that shows it (Tera escapes `/`).
-    pub page: &'static str,
+    /// The path of the page that shows it, after the first `/`.
+    pub page: String,
     /// False when the provider has no client id and no demo serves it.
     pub available: bool,
 }
@@ -51,11 +51,15 @@ pub struct DashboardView {
 }
 
 /// What each provider gives the site, and where it is shown.
-pub fn offering(provider: Provider) -> (&'static str, &'static str) {
+pub fn offering(provider: Provider) -> (&'static str, String) {
     match provider {
-        Provider::Twitter => ("Your latest tweets", "timeline"),
-        Provider::GitHub => ("Your repositories", "repos"),
-        Provider::Google => ("Your profile and ID token", "profile"),
+        Provider::Twitter => ("Your latest tweets", "timeline".to_owned()),
+        Provider::GitHub => ("Your repositories", "repos".to_owned()),
+        Provider::Google => ("Your profile and ID token", "profile".to_owned()),
+        Provider::Oidc(_) => (
+            "Your profile and ID token",
+            format!("profile/{}", provider.name()),
+        ),
     }
 }
 
@@ -71,7 +75,8 @@ pub async fn render(
     else {
         return Ok(None);
     };
-    let cards = Provider::ALL
+    let cards = state
+        .providers()
         .into_iter()
         .map(|provider| card(state, provider, &connections))
         .collect();

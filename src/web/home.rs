@@ -8,12 +8,11 @@ use super::session::TypedSession;
 use super::state::AppState;
 use super::templates::Layout;
 use crate::error::AppError;
-use trilogin_accounts::Provider;
 
 /// One provider's log-in button.
 #[derive(Debug, Serialize)]
 pub struct ProviderButton {
-    /// Route name: `twitter`, `github`, `google`.
+    /// Route name: `twitter`, `github`, `google`, or a name of `OIDC_PROVIDERS`.
     pub name: &'static str,
     /// Brand name as written.
     pub label: &'static str,
@@ -49,6 +48,9 @@ pub struct HomeView {
 pub struct HomeQuery {
     /// The page of this site that sent the person here to log in.
     pub next: Option<String>,
+    /// The `state` a provider sends back after signing the person out
+    /// (`post_logout_redirect_uri` is APP_URL).
+    pub state: Option<String>,
 }
 
 /// Renders the dashboard, or the log-in page when nobody is logged in.
@@ -57,11 +59,15 @@ pub async fn home(
     session: TypedSession,
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(returned) = super::sign_out::sign_out_returned(&session, query.state.as_deref())? {
+        return Ok(returned);
+    }
     if let Some(dashboard) = super::dashboard::for_session(&state, &session).await? {
         return Ok(dashboard);
     }
     let served = state.config.demo_served();
-    let providers: Vec<ProviderButton> = Provider::ALL
+    let providers: Vec<ProviderButton> = state
+        .providers()
         .into_iter()
         .map(|provider| (provider.name(), provider))
         .map(|(name, provider)| ProviderButton {

@@ -24,6 +24,7 @@ pub mod resource_page;
 pub mod safe_url;
 pub mod session;
 pub mod session_store;
+pub mod sign_out;
 pub mod signed_in;
 pub mod state;
 pub mod templates;
@@ -48,9 +49,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(logout::logout_page))
                 .default_service(web::to(logout::logout_by_other_method)),
         )
+        .route("/logout/{provider}", web::post().to(sign_out::sign_out_at))
         .route("/timeline", web::get().to(timeline::timeline))
         .route("/repos", web::get().to(repos::repos))
         .route("/profile", web::get().to(profile::profile))
+        .route(
+            "/profile/{provider}",
+            web::get().to(profile::provider_profile),
+        )
         .route("/account", web::get().to(account::account))
         .service(
             web::resource("/account/merge")

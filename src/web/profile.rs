@@ -1,5 +1,6 @@
-//! `GET /profile`: the person's Google profile from the userinfo endpoint
-//! and the claims of their ID token.
+//! `GET /profile/{provider}`: the person's profile at an OpenID Connect
+//! provider (Google, or one of `OIDC_PROVIDERS`) from the userinfo
+//! endpoint, and the claims of their ID token. `GET /profile` is Google's.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -12,6 +13,7 @@ use super::signed_in::SignedIn;
 use super::state::AppState;
 use super::templates::Layout;
 use crate::error::AppError;
+use trilogin_accounts::Provider;
 use trilogin_accounts::app::profile;
 
 /// One row of the claims table.
@@ -20,7 +22,7 @@ pub struct ClaimView {
     /// The claim's name.
     pub name: &'static str,
     /// What it means.
-    pub meaning: &'static str,
+    pub meaning: String,
     /// Its value as sent.
     pub value: String,
     /// For times: `23 Nov 2026, 14:05 UTC (3 minutes ago)`.
@@ -33,13 +35,15 @@ pub struct ProfileView {
     /// Shared layout fields.
     #[serde(flatten)]
     pub layout: Layout,
+    /// The provider's display name.
+    pub provider_label: &'static str,
     /// Full name.
     pub name: Option<String>,
     /// E-mail address.
     pub email: Option<String>,
-    /// Whether Google verified it.
+    /// Whether the provider verified it.
     pub email_verified: bool,
-    /// Picture, when Google's URL is http(s).
+    /// Picture, when the provider's URL is http(s).
     pub picture: Option<SafeUrl>,
     /// The ID token's claims.
     pub claims: Vec<ClaimView>,
@@ -49,28 +53,54 @@ pub struct ProfileView {
     pub problem: Option<ProblemView>,
 }
 
-fn meaning(claim: &str) -> &'static str {
+fn meaning(claim: &str, provider: Provider) -> String {
     match claim {
-        "iss" => "Issuer: who signed the token",
-        "aud" => "Audience: the client it was issued to",
-        "sub" => "Subject: your stable id at Google",
-        "iat" => "Issued at",
-        "exp" => "Expires at",
-        _ => "",
+        "iss" => "Issuer: who signed the token".to_owned(),
+        "aud" => "Audience: the client it was issued to".to_owned(),
+        "sub" => format!("Subject: your stable id at {provider}"),
+        "iat" => "Issued at".to_owned(),
+        "exp" => "Expires at".to_owned(),
+        _ => String::new(),
     }
 }
 
-/// Renders the profile page.
+/// `GET /profile`: the Google profile page.
 pub async fn profile(
     state: web::Data<AppState>,
     signed_in: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let loaded = profile::load(&state.services, signed_in.user_id).await;
+    render(&state, signed_in, Provider::Google, "profile").await
+}
+
+/// `GET /profile/{provider}`: the profile page of any OpenID Connect
+/// provider of this site; the 404 page for any other name.
+pub async fn provider_profile(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let provider = state
+        .provider_named(&path)
+        .filter(|p| p.is_oidc())
+        .ok_or(AppError::NotFound)?;
+    let retry = format!("profile/{}", provider.name());
+    render(&state, signed_in, provider, &retry).await
+}
+
+async fn render(
+    state: &AppState,
+    signed_in: SignedIn,
+    provider: Provider,
+    retry_path: &str,
+) -> Result<HttpResponse, AppError> {
+    let loaded = profile::load(&state.services, signed_in.user_id, provider).await;
     let now = OffsetDateTime::now_utc();
-    let layout = Layout::for_session("Profile", state.demo_banner(), &signed_in.session)?;
+    let title = format!("{provider} profile");
+    let layout = Layout::for_session(title, state.demo_banner(), &signed_in.session)?;
     let view = match loaded {
         Ok(page) => ProfileView {
             layout,
+            provider_label: provider.label(),
             name: page.userinfo.name,
             email: page.userinfo.email,
             email_verified: page.userinfo.email_verified,
@@ -80,7 +110,7 @@ pub async fn profile(
                 .into_iter()
                 .map(|c| ClaimView {
                     name: c.name,
-                    meaning: meaning(c.name),
+                    meaning: meaning(c.name, provider),
                     readable: c.at.map(|at| {
                         format!("{} ({})", format::datetime(at), format::relative(at, now))
                     }),
@@ -92,14 +122,15 @@ pub async fn profile(
         },
         Err(problem) => ProfileView {
             layout,
+            provider_label: provider.label(),
             name: None,
             email: None,
             email_verified: false,
             picture: None,
             claims: Vec::new(),
             loaded: false,
-            problem: Some(ProblemView::new(problem, "profile")),
+            problem: Some(ProblemView::new(problem, retry_path)),
         },
     };
-    resource_page::render(&state, "profile.html", &view)
+    resource_page::render(state, "profile.html", &view)
 }

@@ -1,7 +1,8 @@
 //! `TypedSession`: the only way handlers touch the session, through named
 //! keys: the logged-in user, flash messages, the CSRF token, where to go
 //! after a login, the login binding that ties pending logins (kept in
-//! their own table) to this browser, and an open offer to merge accounts.
+//! their own table) to this browser, an open offer to merge accounts, and
+//! after a logout the providers that can sign the person out too.
 
 use std::future::{Ready, ready};
 
@@ -20,6 +21,8 @@ const CSRF_TOKEN: &str = "csrf_token";
 const NEXT_PATH: &str = "next_path";
 const LOGIN_BINDING: &str = "login_binding";
 const MERGE_OFFER: &str = "merge_offer";
+const SIGN_OUT_OFFERS: &str = "sign_out_offers";
+const PENDING_SIGN_OUT: &str = "pending_sign_out";
 
 /// How long an offer to merge accounts stays open after the login that
 /// proved control of the other account: a merge needs a fresh proof.
@@ -40,6 +43,42 @@ impl MergeOffer {
     pub fn is_open(&self, now: time::OffsetDateTime) -> bool {
         let age = now.unix_timestamp().saturating_sub(self.made_at);
         (0..MERGE_OFFER_TTL.whole_seconds()).contains(&age)
+    }
+}
+
+/// An OpenID Connect provider that can sign the person out too, offered on
+/// the page after logout: its name, and the ID token for `id_token_hint`
+/// (the session state is sealed at rest like the token columns).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOutOffer {
+    /// The provider's name.
+    pub provider: String,
+    /// The connection's ID token, when one is stored.
+    pub id_token: Option<String>,
+}
+
+impl std::fmt::Debug for SignOutOffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignOutOffer")
+            .field("provider", &self.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sign-out sent to a provider, waiting for the browser to come back
+/// with its `state`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSignOut {
+    /// The provider's name.
+    pub provider: String,
+    /// The `state` sent; compared in constant time on return.
+    pub state: String,
+}
+
+impl PendingSignOut {
+    /// True when `returned` is the `state` this sign-out sent.
+    pub fn state_matches(&self, returned: &str) -> bool {
+        self.state.as_bytes().ct_eq(returned.as_bytes()).into()
     }
 }
 
@@ -229,6 +268,53 @@ impl TypedSession {
         let offer = self.merge_offer();
         self.0.remove(MERGE_OFFER);
         offer
+    }
+
+    /// Keeps the providers that can sign the person out too, after logout.
+    pub fn set_sign_out_offers(&self, offers: &[SignOutOffer]) -> Result<(), AppError> {
+        self.0
+            .insert(SIGN_OUT_OFFERS, offers)
+            .map_err(AppError::internal)
+    }
+
+    /// The providers that can still sign the person out too.
+    pub fn sign_out_offers(&self) -> Vec<SignOutOffer> {
+        self.0
+            .get(SIGN_OUT_OFFERS)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Takes the offer of `provider` (single use); the others stay.
+    pub fn take_sign_out_offer(&self, provider: &str) -> Result<Option<SignOutOffer>, AppError> {
+        let mut offers = self.sign_out_offers();
+        let Some(i) = offers.iter().position(|o| o.provider == provider) else {
+            return Ok(None);
+        };
+        let offer = offers.remove(i);
+        self.set_sign_out_offers(&offers)?;
+        Ok(Some(offer))
+    }
+
+    /// Remembers the sign-out just sent to a provider.
+    pub fn set_pending_sign_out(&self, pending: &PendingSignOut) -> Result<(), AppError> {
+        self.0
+            .insert(PENDING_SIGN_OUT, pending)
+            .map_err(AppError::internal)
+    }
+
+    /// Takes the sign-out waiting for its return, if any (single use).
+    pub fn take_pending_sign_out(&self) -> Option<PendingSignOut> {
+        // Removing marks the session changed: only when there is something
+        // to remove, since every visit of the home page asks.
+        match self.0.get::<PendingSignOut>(PENDING_SIGN_OUT) {
+            Ok(None) => None,
+            found => {
+                self.0.remove(PENDING_SIGN_OUT);
+                found.ok().flatten()
+            }
+        }
     }
 
     /// The underlying actix session.

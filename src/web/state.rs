@@ -2,7 +2,7 @@
 //! beside what only the web layer needs: templates, the session store, the
 //! demo providers, the login rate limit. Nothing below the web layer sees it.
 
-use trilogin_accounts::Services;
+use trilogin_accounts::{Provider, Services};
 
 use super::login_limit::LoginLimiter;
 use super::session_store::DbSessionStore;
@@ -29,6 +29,27 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The provider named `name` in a path, when this site has it: a
+    /// preset, or one of its own providers of `OIDC_PROVIDERS`.
+    pub fn provider_named(&self, name: &str) -> Option<Provider> {
+        Provider::from_name(name).filter(|p| {
+            !matches!(p, Provider::Oidc(_)) || self.services.oauth.client(p.name()).is_some()
+        })
+    }
+
+    /// The providers the pages list, in order: the three presets (each
+    /// available or not), then this site's providers of `OIDC_PROVIDERS`.
+    pub fn providers(&self) -> Vec<Provider> {
+        // The process-wide list may hold providers of other apps in the
+        // same process (tests); only this app's registry says which are ours.
+        Provider::all()
+            .into_iter()
+            .filter(|p| {
+                !matches!(p, Provider::Oidc(_)) || self.services.oauth.client(p.name()).is_some()
+            })
+            .collect()
+    }
+
     /// The demo banner every page carries: none without demo providers,
     /// a warning not to use the site in production when they serve off
     /// loopback.

@@ -22,6 +22,7 @@ mod consent;
 mod github;
 mod google;
 mod home;
+mod oidc_providers;
 mod phone;
 mod refresh;
 mod screenshots;

@@ -1,5 +1,6 @@
 //! What the site does for a person, and everything it stores: logging in
-//! with Twitter, GitHub and Google and connecting them to one account, the
+//! with Twitter, GitHub, Google and any OpenID Connect provider of
+//! `OIDC_PROVIDERS` and connecting them to one account, the
 //! pages' resource calls, tokens sealed at rest and refreshed on access.
 //!
 //! The web layer reaches all of it through one [`Services`] handle and the
@@ -15,7 +16,7 @@ pub mod crypto;
 pub mod db;
 /// The providers a person can log in with.
 pub mod provider;
-/// Presets for Twitter, GitHub and Google: endpoints, scopes, profiles, resources.
+/// Presets for Twitter, GitHub, Google and any OpenID Connect provider: endpoints, scopes, profiles, resources.
 pub mod providers;
 /// Which account something belongs to.
 pub mod user_id;

@@ -449,3 +449,27 @@ fn deleting_a_connection_removes_only_that_provider() {
             .is_some()
     );
 }
+
+#[test]
+fn a_connection_of_a_provider_the_site_no_longer_has_is_not_a_way_to_log_in() {
+    use trilogin_accounts::app::account::{RemoveError, remove_connection};
+    use trilogin_accounts::db::schema::oauth2_tokens;
+
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let user_id = add_user(&mut conn, "Ada");
+    let retired = Provider::register_oidc("storage_retired", "Retired").unwrap();
+    save_oauth2(&db, user_id, Provider::GitHub, "1", &github_token());
+    save_oauth2(&db, user_id, retired, "r-1", &github_token());
+    // A provider dropped from OIDC_PROVIDERS: no process knows its name.
+    diesel::update(oauth2_tokens::table.filter(oauth2_tokens::name.eq("storage_retired")))
+        .set(oauth2_tokens::name.eq("never_configured"))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(store::list(&mut conn, user_id).unwrap().len(), 1);
+    assert_eq!(store::count(&mut conn, user_id).unwrap(), 1);
+    assert!(matches!(
+        remove_connection(&mut conn, user_id, Provider::GitHub),
+        Err(RemoveError::LastConnection)
+    ));
+}

@@ -1,6 +1,7 @@
 //! Built-in local emulations of Twitter, GitHub and Google, served by the
 //! same process under `/_demo/twitter/`, `/_demo/github/` and
-//! `/_demo/google/` when demo mode is on.
+//! `/_demo/google/` when demo mode is on, and a Google-like stand-in under
+//! `/_demo/{name}/` for each OpenID Connect provider the site names.
 //!
 //! They are real protocol servers in the real providers' wire formats, and
 //! they check requests with their own code, never with the client layer's:
@@ -77,6 +78,9 @@ pub struct DemoProviders {
     pub github: Option<Arc<github::DemoGitHub>>,
     /// Demo Google, when served.
     pub google: Option<Arc<google::DemoGoogle>>,
+    /// Demo stand-ins for the site's further OpenID Connect providers, in
+    /// the order they were added ([`DemoProviders::add_oidc`]).
+    pub oidc: Vec<Arc<google::DemoGoogle>>,
 }
 
 impl DemoProviders {
@@ -93,12 +97,32 @@ impl DemoProviders {
             google: on("google")
                 .then(|| google::DemoGoogle::new(config).map(Arc::new))
                 .transpose()?,
+            oidc: Vec::new(),
         })
+    }
+
+    /// Also serves an OpenID Connect provider `name`, shown as `label`: a
+    /// demo Google under `/_demo/{name}/` ([`google::DemoGoogle::named`]).
+    pub fn add_oidc(&mut self, config: &DemoConfig, name: &str, label: &str) -> anyhow::Result<()> {
+        self.oidc
+            .push(Arc::new(google::DemoGoogle::named(config, name, label)?));
+        Ok(())
+    }
+
+    /// The demo stand-in for the OpenID Connect provider `name`, if served.
+    pub fn oidc(&self, name: &str) -> Option<&google::DemoGoogle> {
+        self.oidc
+            .iter()
+            .find(|provider| provider.name() == name)
+            .map(AsRef::as_ref)
     }
 
     /// True when no demo provider is served.
     pub fn is_empty(&self) -> bool {
-        self.twitter.is_none() && self.github.is_none() && self.google.is_none()
+        self.twitter.is_none()
+            && self.github.is_none()
+            && self.google.is_none()
+            && self.oidc.is_empty()
     }
 
     /// Mounts every served provider under `/_demo/`.
@@ -117,6 +141,9 @@ impl DemoProviders {
         }
         if let Some(google) = &self.google {
             google.configure(cfg);
+        }
+        for provider in &self.oidc {
+            provider.configure(cfg);
         }
     }
 }

@@ -115,7 +115,8 @@ pub async fn disconnect(
 }
 
 /// Revokes user `user_id`'s grant at `provider`: GitHub's grant API,
-/// RFC 7009 for Google, `oauth/invalidate_token` for Twitter. `false`
+/// RFC 7009 for OpenID Connect providers (Google included) that announce a
+/// revocation endpoint, `oauth/invalidate_token` for Twitter. `false`
 /// when the provider offers no revocation.
 pub(crate) async fn revoke(
     services: &Services,
@@ -139,7 +140,7 @@ pub(crate) async fn revoke(
                 })
             }
         }
-        Provider::GitHub | Provider::Google => {
+        Provider::GitHub | Provider::Google | Provider::Oidc(_) => {
             let cipher = services.cipher.clone();
             let stored = crate::db::call(&services.pool, move |conn| {
                 connections::load_oauth2(conn, &cipher, user_id, provider)

@@ -16,7 +16,7 @@ use crate::crypto::Cipher;
 use crate::db::connections::{self, NewConnection, NewToken, StoreError};
 use crate::db::models::{NewUser, User};
 use crate::db::{self, Conn, QueryError, QueryResult, users};
-use crate::providers::{Profile, github, google, twitter};
+use crate::providers::{Profile, github, oidc, twitter};
 use crate::{Provider, UserId};
 use trilogin_oauth::session::LoginSession;
 use trilogin_oauth::{self as oauth, ApiRequest, Client, OAuth, OAuth1Token, OAuth2Token, Token};
@@ -244,7 +244,9 @@ pub async fn fetch_profile(
         (Provider::GitHub, Token::OAuth2(token), Client::OAuth2(c)) => {
             github_profile(c, token).await
         }
-        (Provider::Google, Token::OAuth2(token), Client::Oidc(c)) => google_profile(c, token).await,
+        (provider, Token::OAuth2(token), Client::Oidc(c)) if provider.is_oidc() => {
+            oidc_profile(c, provider, token).await
+        }
         _ => Err(mismatch()),
     }
 }
@@ -286,7 +288,11 @@ async fn github_profile(
 /// The ID token's claims (validated by the login), completed by
 /// userinfo. A userinfo answer about another subject fails the login; one
 /// that does not come is no reason to: the ID token already says who it is.
-async fn google_profile(client: &oauth::OidcClient, token: &OAuth2Token) -> oauth::Result<Profile> {
+async fn oidc_profile(
+    client: &oauth::OidcClient,
+    provider: Provider,
+    token: &OAuth2Token,
+) -> oauth::Result<Profile> {
     let claims = token.id_token_claims.as_ref().ok_or_else(|| {
         oauth::Error::InvalidIdToken("the login brought no validated ID token claims".into())
     })?;
@@ -300,7 +306,7 @@ async fn google_profile(client: &oauth::OidcClient, token: &OAuth2Token) -> oaut
         Err(e @ oauth::Error::InvalidUserinfo(_)) => return Err(e),
         Err(e) => tracing::warn!(error = %e, "userinfo failed; using the ID token claims"),
     }
-    google::profile(&merged)
+    oidc::profile(provider, &merged)
 }
 
 async fn send(
@@ -425,12 +431,17 @@ fn save_token(
                     .and_then(|stored| stored.token.refresh_token);
             }
             connections::write(conn, cipher, &new(NewToken::OAuth2(&token)))?;
-            // GitHub names the account by its login, Google by its e-mail.
-            let label = profile
-                .username
-                .as_ref()
-                .map(|login| format!("@{login}"))
-                .or_else(|| profile.email.clone());
+            // GitHub names the account by its login; OpenID Connect
+            // providers by e-mail, handle or subject.
+            let label = if provider.is_oidc() {
+                Some(oidc::account_label(profile))
+            } else {
+                profile
+                    .username
+                    .as_ref()
+                    .map(|login| format!("@{login}"))
+                    .or_else(|| profile.email.clone())
+            };
             connections::set_account_label(conn, user_id, provider, label.as_deref())?;
             Ok(())
         }

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod connections;
 pub mod delete_account;
 pub mod login;
+pub mod logout;
 pub mod merge;
 pub mod problem;
 pub mod profile;

@@ -1,4 +1,5 @@
-//! The Google profile: the userinfo endpoint (OIDC Core §5.3) and the
+//! The profile at an OpenID Connect provider (Google, or one of
+//! `OIDC_PROVIDERS`): the userinfo endpoint (OIDC Core §5.3) and the
 //! claims of the ID token received at login.
 
 use serde_json::Value;
@@ -8,7 +9,7 @@ use super::problem::ProviderProblem;
 use super::resources;
 use super::services::Services;
 use crate::db::connections;
-use crate::providers::google::{self, UserInfo};
+use crate::providers::oidc::{self, UserInfo};
 use crate::{Provider, UserId};
 use trilogin_oauth::{ApiRequest, Error};
 
@@ -21,12 +22,15 @@ pub struct ProfilePage {
     pub claims: Vec<Claim>,
 }
 
-/// Loads user `user_id`'s Google profile.
-pub async fn load(services: &Services, user_id: UserId) -> Result<ProfilePage, ProviderProblem> {
-    let provider = Provider::Google;
+/// Loads user `user_id`'s profile at `provider`, an OpenID Connect provider.
+pub async fn load(
+    services: &Services,
+    user_id: UserId,
+    provider: Provider,
+) -> Result<ProfilePage, ProviderProblem> {
     let connection = resources::check_connected(services, user_id, provider).await?;
     let client = resources::client(services, provider)?;
-    let endpoint = match userinfo_endpoint(client).await {
+    let endpoint = match userinfo_endpoint(client, provider).await {
         Ok(endpoint) => endpoint,
         Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
     };
@@ -45,37 +49,40 @@ pub async fn load(services: &Services, user_id: UserId) -> Result<ProfilePage, P
         let error = Error::InvalidUserinfo("sub is not the connected person's".into());
         return Err(resources::problem(services, user_id, provider, &error).await);
     }
-    let userinfo = match google::userinfo(&answer.body) {
+    let userinfo = match oidc::userinfo(&answer.body) {
         Ok(userinfo) => userinfo,
         Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
     };
     Ok(ProfilePage {
         userinfo,
-        claims: id_token_claims(services, user_id).await,
+        claims: id_token_claims(services, user_id, provider).await,
     })
 }
 
 /// The userinfo endpoint, configured or discovered.
-async fn userinfo_endpoint(client: &trilogin_oauth::registry::Client) -> Result<url::Url, Error> {
+async fn userinfo_endpoint(
+    client: &trilogin_oauth::registry::Client,
+    provider: Provider,
+) -> Result<url::Url, Error> {
     if let Some(url) = &client.config().userinfo_endpoint {
         return Ok(url.clone());
     }
     let oauth2 = client
         .as_oauth2()
-        .ok_or_else(|| Error::Config("Google is registered as an OAuth 1 client".into()))?;
+        .ok_or_else(|| Error::Config(format!("{provider} is registered as an OAuth 1 client")))?;
     oauth2
         .server_metadata()
         .await?
         .and_then(|m| m.userinfo_endpoint.clone())
-        .ok_or_else(|| Error::Config("Google announces no userinfo endpoint".into()))
+        .ok_or_else(|| Error::Config(format!("{provider} announces no userinfo endpoint")))
 }
 
 /// The stored ID token's claims; none when it is missing or unreadable
 /// (the page then says so, the profile still shows).
-async fn id_token_claims(services: &Services, user_id: UserId) -> Vec<Claim> {
+async fn id_token_claims(services: &Services, user_id: UserId, provider: Provider) -> Vec<Claim> {
     let cipher = services.cipher.clone();
     let stored = crate::db::call(&services.pool, move |conn| {
-        connections::load_oauth2(conn, &cipher, user_id, Provider::Google)
+        connections::load_oauth2(conn, &cipher, user_id, provider)
     })
     .await;
     let id_token = match stored {

@@ -526,17 +526,12 @@ pub fn find(
         .find(|c| c.provider == provider))
 }
 
-/// How many connections user `user_id` has, of either protocol.
+/// How many connections user `user_id` has, of either protocol, counting
+/// only providers this site has: a connection of a provider dropped from
+/// `OIDC_PROVIDERS` can log nobody in, so it must not let the last usable
+/// one go.
 pub fn count(conn: &mut Conn, user_id: UserId) -> QueryResult<i64> {
-    let oauth1: i64 = oauth1_tokens::table
-        .filter(oauth1_tokens::user_id.eq(user_id))
-        .count()
-        .get_result(conn)?;
-    let oauth2: i64 = oauth2_tokens::table
-        .filter(oauth2_tokens::user_id.eq(user_id))
-        .count()
-        .get_result(conn)?;
-    Ok(oauth1 + oauth2)
+    Ok(i64::try_from(list(conn, user_id)?.len()).unwrap_or(i64::MAX))
 }
 
 /// True when user `user_id` has an identity at `provider` other than

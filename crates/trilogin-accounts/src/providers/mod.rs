@@ -1,6 +1,6 @@
-//! Presets for the three providers the site supports: their real endpoints
-//! and scopes, profile normalisation, and parsing of the resources the pages
-//! show.
+//! Presets for the three providers the site supports and for any OpenID
+//! Connect provider: their real endpoints and scopes, profile
+//! normalisation, and parsing of the resources the pages show.
 //!
 //! The presets are plain [`ClientConfig`] values: the site's settings
 //! (`<NAME>_<PARAM>`) override any field, and the site's demo variants
@@ -8,6 +8,7 @@
 
 pub mod github;
 pub mod google;
+pub mod oidc;
 pub mod twitter;
 
 use serde::Serialize;
@@ -22,10 +23,11 @@ pub fn preset(provider: Provider) -> ClientConfig {
         Provider::Twitter => twitter::preset(),
         Provider::GitHub => github::preset(),
         Provider::Google => google::preset(),
+        Provider::Oidc(_) => oidc::preset(),
     }
 }
 
-/// Who the person is at a provider, normalised across the three.
+/// Who the person is at a provider, normalised across them all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Profile {
     /// The provider's stable identifier of the person (never the e-mail).
@@ -75,7 +77,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for p in Provider::ALL {
+        for p in Provider::PRESETS {
             assert_eq!(Provider::from_name(p.name()), Some(p));
         }
         assert_eq!(Provider::from_name("GitHub"), None);

@@ -8,12 +8,17 @@
 //! not rotate, as at Google), signed id_tokens with `at_hash`, `userinfo`,
 //! revocation and an end-session endpoint. Any other path gets a
 //! not-found page.
+//!
+//! The same provider also stands in for any OpenID Connect provider of the
+//! site's `OIDC_PROVIDERS` ([`DemoGoogle::named`]): under `/_demo/{name}/`,
+//! with its own issuer, keys and grants, and the demo Google app's
+//! credentials.
 
 mod authorize;
 mod discovery;
 pub mod id_token;
 mod keys;
-mod logout;
+pub mod logout;
 mod revoke;
 mod token;
 mod userinfo;
@@ -32,6 +37,7 @@ use super::oauth2_server::server::{AuthorizationServer, Profile};
 use super::{DemoConfig, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
 use id_token::IdTokenFault;
 use keys::SigningKeys;
+use logout::EndSession;
 
 /// Folder under the data directory that holds the signing keys (PEM, 0600).
 pub const KEYS_DIR: &str = "demo-google-keys";
@@ -65,17 +71,46 @@ pub struct DemoGoogle {
     server: AuthorizationServer,
     keys: SigningKeys,
     id_token_fault: Mutex<Option<IdTokenFault>>,
+    last_end_session: Mutex<Option<EndSession>>,
 }
 
 impl DemoGoogle {
     /// Builds the provider: loads (or, on first start, makes) the signing
     /// key and the grants saved under `data_dir`.
     pub fn new(config: &DemoConfig) -> anyhow::Result<Self> {
+        Self::with_profile(PROFILE, config, KEYS_DIR)
+    }
+
+    /// Builds a provider like demo Google but called `name` and shown as
+    /// `label`: served under `/_demo/{name}/`, with issuer
+    /// `{app_url}/_demo/{name}` and keys in `demo-{name}-keys`.
+    pub fn named(config: &DemoConfig, name: &str, label: &str) -> anyhow::Result<Self> {
+        // A profile names itself with `'static` text; one per configured
+        // provider, made once at start-up.
+        let leak = |text: &str| -> &'static str { Box::leak(text.to_owned().into_boxed_str()) };
+        let profile = Profile {
+            name: leak(name),
+            brand: Brand {
+                brand: leak(label),
+                brand_class: "google",
+            },
+            ..PROFILE
+        };
+        Self::with_profile(profile, config, &format!("demo-{name}-keys"))
+    }
+
+    fn with_profile(profile: Profile, config: &DemoConfig, keys_dir: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            server: AuthorizationServer::new(PROFILE, config)?,
-            keys: SigningKeys::load_or_create(config.data_dir.join(KEYS_DIR))?,
+            server: AuthorizationServer::new(profile, config)?,
+            keys: SigningKeys::load_or_create(config.data_dir.join(keys_dir))?,
             id_token_fault: Mutex::new(None),
+            last_end_session: Mutex::new(None),
         })
+    }
+
+    /// The name in its URLs: `google`, or the name it was made with.
+    pub fn name(&self) -> &'static str {
+        self.server.profile.name
     }
 
     /// Fault injection, latency and call counts. Call names: `discovery`,
@@ -85,7 +120,7 @@ impl DemoGoogle {
         &self.server.knobs
     }
 
-    /// The issuer, `{app_url}/_demo/google` (no trailing slash).
+    /// The issuer, `{app_url}/_demo/{name}` (no trailing slash).
     pub fn issuer(&self) -> String {
         self.server.endpoint("")
     }
@@ -117,7 +152,7 @@ impl DemoGoogle {
         *lock(&self.id_token_fault) = Some(fault);
     }
 
-    /// Mounts the provider's routes under `/_demo/google`.
+    /// Mounts the provider's routes under `/_demo/{name}`.
     pub fn configure(self: &Arc<Self>, cfg: &mut web::ServiceConfig) {
         mount(self, cfg, |scope| {
             scope
@@ -135,6 +170,15 @@ impl DemoGoogle {
                 .route("/logout", web::get().to(logout::end_session))
                 .default_service(web::to(not_found::<Self>))
         });
+    }
+
+    /// What the last accepted end-session request carried, if any came.
+    pub fn last_end_session(&self) -> Option<EndSession> {
+        lock(&self.last_end_session).clone()
+    }
+
+    fn record_end_session(&self, request: EndSession) {
+        *lock(&self.last_end_session) = Some(request);
     }
 
     fn take_id_token_fault(&self) -> Option<IdTokenFault> {

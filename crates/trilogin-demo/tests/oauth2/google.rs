@@ -544,6 +544,76 @@ async fn end_session_returns_only_to_the_sites_own_origin() {
 }
 
 #[tokio::test]
+async fn end_session_checks_the_client_and_the_id_token_hint_and_records_them() {
+    let server = start().await;
+    let google = server.google();
+    let end_session = |query: Vec<(&'static str, String)>| {
+        server
+            .client
+            .get(server.url("/_demo/google/logout"))
+            .query(&query)
+            .send()
+    };
+    let id_token = login(&server, "ada").await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    google.tamper_next_id_token(IdTokenFault::Expired);
+    let expired = login(&server, "grace").await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let home = server.url("/");
+
+    let accepted = end_session(vec![
+        ("id_token_hint", id_token.clone()),
+        ("client_id", GOOGLE_CLIENT_ID.to_owned()),
+        ("post_logout_redirect_uri", home.clone()),
+        ("state", "s-1".to_owned()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(accepted.status(), StatusCode::FOUND);
+    let recorded = google.last_end_session().unwrap();
+    assert_eq!(
+        recorded.hint_subject.as_deref(),
+        Some("108123456789012345671")
+    );
+    assert_eq!(recorded.client_id.as_deref(), Some(GOOGLE_CLIENT_ID));
+    assert_eq!(recorded.post_logout_redirect_uri, Some(home.clone()));
+    assert_eq!(recorded.state.as_deref(), Some("s-1"));
+
+    // RP-Initiated Logout §2: an expired hint still names the person.
+    let late = end_session(vec![("id_token_hint", expired)]).await.unwrap();
+    assert_eq!(late.status(), StatusCode::OK);
+    assert_eq!(
+        google.last_end_session().unwrap().hint_subject.as_deref(),
+        Some("108123456789012345672")
+    );
+
+    google.tamper_next_id_token(IdTokenFault::BadSignature);
+    let forged = login(&server, "ada").await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for refused in [
+        vec![("client_id", "someone-else".to_owned())],
+        vec![("id_token_hint", "not.a.token".to_owned())],
+        vec![("id_token_hint", forged)],
+    ] {
+        let response = end_session(refused.clone()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{refused:?}");
+        assert!(response.headers().get("location").is_none());
+    }
+    assert_eq!(
+        google.last_end_session().unwrap().hint_subject.as_deref(),
+        Some("108123456789012345672"),
+        "refusals are not recorded"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn tampered_id_tokens_fail_verification() {
     let server = start().await;
     let google = server.google();
