@@ -486,6 +486,7 @@ mod tests {
             id_token: None,
             id_token_claims: None,
             extra: BTreeMap::new(),
+            dpop_key: None,
         })
     }
 

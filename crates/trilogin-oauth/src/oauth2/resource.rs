@@ -56,7 +56,8 @@ impl OAuth2Client {
         Ok(response)
     }
 
-    /// Sends `request` once with `token`, placed per `token_placement`,
+    /// Sends `request` once with `token`, placed per `token_placement`
+    /// (or, bound to a DPoP key, in the `DPoP` scheme with a proof),
     /// without refreshing. Redirects come back as they are.
     ///
     /// # Errors
@@ -80,7 +81,10 @@ impl OAuth2Client {
         request: &ApiRequest,
         token: Option<&OAuth2Token>,
     ) -> Result<reqwest::Response> {
-        let placement = token.map(|token| (self.config.token_placement, token));
+        // A DPoP-bound token travels in the DPoP scheme, whatever the placement.
+        let placement = token
+            .filter(|token| !token.is_dpop_bound())
+            .map(|token| (self.config.token_placement, token));
         let mut url = self.resolve(&request.path)?;
         {
             let mut query = url.query_pairs_mut();
@@ -140,7 +144,7 @@ impl OAuth2Client {
         if let Some(hook) = &self.config.compliance.protected_request {
             hook(&mut outgoing);
         }
-        Ok(self.http.execute(outgoing).await?)
+        self.execute_presenting(outgoing, token).await
     }
 
     /// `path` relative to `api_base_url`, or an absolute URL, which must

@@ -10,6 +10,8 @@
 )]
 
 mod code_flow;
+mod dpop;
 mod oidc;
+mod par;
 mod refresh;
 mod support;
