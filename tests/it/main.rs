@@ -20,6 +20,7 @@ mod health;
 mod login;
 mod merge;
 mod pages;
+mod par_dpop;
 mod processes;
 mod provider_urls;
 mod refresh;

@@ -96,6 +96,8 @@ pub struct Connection {
     pub label: Option<String>,
     /// Granted scope (OAuth 2).
     pub scope: Option<String>,
+    /// `token_type` (OAuth 2): `Bearer`, or `DPoP` for a key-bound token.
+    pub token_type: Option<String>,
     /// When the access token expires (OAuth 2; `None` when it does not say).
     pub expires_at: Option<OffsetDateTime>,
     /// When the token was last refreshed.
@@ -498,6 +500,7 @@ pub fn list(conn: &mut Conn, user_id: UserId) -> QueryResult<Vec<Connection>> {
                 provider_user_id: row.provider_user_id,
                 label: row.screen_name.map(|s| format!("@{s}")),
                 scope: None,
+                token_type: None,
                 expires_at: None,
                 refreshed_at: None,
                 refreshable: false,
@@ -516,6 +519,7 @@ pub fn list(conn: &mut Conn, user_id: UserId) -> QueryResult<Vec<Connection>> {
                 provider_user_id: row.provider_user_id,
                 label: row.account_label,
                 scope: row.scope,
+                token_type: Some(row.token_type),
                 expires_at: row.expires_at.map(from_db_time),
                 refreshed_at: row.refreshed_at.map(from_db_time),
                 refreshable: row.refresh_token.is_some(),

@@ -11,9 +11,11 @@
 
 mod authorize;
 mod discovery;
+pub mod dpop;
 pub mod id_token;
 mod keys;
 mod logout;
+mod par;
 mod revoke;
 mod token;
 mod userinfo;
@@ -23,8 +25,8 @@ use std::sync::{Arc, Mutex};
 use actix_web::web;
 
 use super::knobs::{Knobs, lock};
+use super::oauth2_server::authorize::decide;
 use super::oauth2_server::authorize::mount;
-use super::oauth2_server::authorize::{consent_page, decide};
 use super::oauth2_server::consent::Brand;
 use super::oauth2_server::grants::TokenStyle;
 use super::oauth2_server::not_found::not_found;
@@ -65,6 +67,8 @@ pub struct DemoGoogle {
     server: AuthorizationServer,
     keys: SigningKeys,
     id_token_fault: Mutex<Option<IdTokenFault>>,
+    dpop: Mutex<dpop::DpopState>,
+    par: Mutex<par::ParState>,
 }
 
 impl DemoGoogle {
@@ -75,12 +79,15 @@ impl DemoGoogle {
             server: AuthorizationServer::new(PROFILE, config)?,
             keys: SigningKeys::load_or_create(config.data_dir.join(KEYS_DIR))?,
             id_token_fault: Mutex::new(None),
+            dpop: Mutex::default(),
+            par: Mutex::default(),
         })
     }
 
     /// Fault injection, latency and call counts. Call names: `discovery`,
     /// `jwks`, `authorize` (consent page shown), `consent` (answer posted),
-    /// `token` (code exchange), `refresh`, `userinfo`, `revoke`, `end_session`.
+    /// `token` (code exchange), `refresh`, `userinfo`, `revoke`, `end_session`,
+    /// `par`.
     pub fn knobs(&self) -> &Knobs {
         &self.server.knobs
     }
@@ -126,9 +133,10 @@ impl DemoGoogle {
                     web::get().to(discovery::openid_configuration),
                 )
                 .route("/oauth2/v3/certs", web::get().to(discovery::jwks))
-                .route("/o/oauth2/v2/auth", web::get().to(consent_page::<Self>))
+                .route("/o/oauth2/v2/auth", web::get().to(authorize::authorize))
                 .route("/o/oauth2/v2/auth", web::post().to(decide::<Self>))
                 .route("/token", web::post().to(token::token))
+                .route("/par", web::post().to(par::push))
                 .route("/userinfo", web::get().to(userinfo::userinfo))
                 .route("/userinfo", web::post().to(userinfo::userinfo))
                 .route("/revoke", web::post().to(revoke::revoke))
