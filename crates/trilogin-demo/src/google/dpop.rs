@@ -222,3 +222,75 @@ pub(super) fn resource_error(google: &DemoGoogle, error: &str, description: &str
     }
     answer.json(serde_json::json!({ "error": error, "error_description": description }))
 }
+
+#[cfg(test)]
+mod tests {
+    use jsonwebtoken::EncodingKey;
+    use serde_json::json;
+    use trilogin_oauth::dpop::{DpopAlg, DpopKey};
+
+    use super::*;
+
+    /// A test key and its parts: the public JWK and the private scalar `d`.
+    fn key() -> (EncodingKey, Value) {
+        let key = DpopKey::generate(DpopAlg::Es256).unwrap();
+        let exported = key.export_secret();
+        let pkcs8 = URL_SAFE_NO_PAD
+            .decode(exported.split_once('.').unwrap().1)
+            .unwrap();
+        let jwk = serde_json::to_value(key.public_jwk().unwrap()).unwrap();
+        (EncodingKey::from_ec_der(&pkcs8), jwk)
+    }
+
+    /// A JWT with exactly `header`, signed with `key` as ES256.
+    fn jwt(header: &Value, key: &EncodingKey) -> String {
+        let claims = json!({"jti": "j", "htm": "POST", "htu": "http://x/token", "iat": now()});
+        let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+        let message = format!("{}.{}", b64(header), b64(&claims));
+        let signature =
+            jsonwebtoken::crypto::sign(message.as_bytes(), key, Algorithm::ES256).unwrap();
+        format!("{message}.{signature}")
+    }
+
+    #[test]
+    fn a_well_formed_proof_verifies_and_names_its_keys_thumbprint() {
+        let (signing, jwk) = key();
+        let proof = jwt(
+            &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk}),
+            &signing,
+        );
+        let (jkt, claims) = verify_signature(&proof).unwrap();
+        assert_eq!(claims["htm"], "POST");
+        let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk).unwrap();
+        assert_eq!(jkt, parsed.thumbprint(ThumbprintHash::SHA256));
+    }
+
+    #[test]
+    fn a_proof_of_another_type_without_a_key_or_carrying_the_private_key_is_refused() {
+        let (signing, jwk) = key();
+        let mut private = jwk.clone();
+        private["d"] = json!("c2VjcmV0");
+        for (header, why) in [
+            (json!({"typ": "JWT", "alg": "ES256", "jwk": jwk}), "typ"),
+            (json!({"typ": "dpop+jwt", "alg": "ES256"}), "no jwk"),
+            (
+                json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private}),
+                "private",
+            ),
+        ] {
+            let refused = verify_signature(&jwt(&header, &signing)).unwrap_err();
+            assert!(refused.contains(why), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_proof_signed_by_another_key_than_its_header_names_is_refused() {
+        let (signing, _) = key();
+        let (_, other) = key();
+        let proof = jwt(
+            &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": other}),
+            &signing,
+        );
+        assert!(verify_signature(&proof).unwrap_err().contains("signature"));
+    }
+}
