@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use trilogin::config::{Config, DemoMode};
 use trilogin_accounts::db::connections::StoredOAuth2Token;
+use trilogin_accounts::db::fixtures;
 use trilogin_accounts::{Provider, UserId};
 use trilogin_demo::google::DemoGoogle;
 use trilogin_demo::{GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET};
@@ -342,4 +343,85 @@ async fn google_refuses_a_refresh_without_a_proof_or_with_a_proof_by_another_key
         let body: serde_json::Value = answer.json().await.unwrap();
         assert_eq!(body["error"], "invalid_dpop_proof", "{body}");
     }
+}
+
+#[tokio::test]
+async fn a_dpop_login_started_on_one_process_finishes_on_another_with_the_sealed_key() {
+    let first = spawn_app().await;
+    strict(demo_google(&first));
+    // Behind a load balancer every process has the same public origin.
+    let origin: url::Url = first.address.parse().unwrap();
+    let use_google = google_of(&first);
+    let second = first
+        .spawn_beside(move |config| {
+            use_google(config);
+            config.app_url = origin;
+        })
+        .await;
+
+    let start = first.get("/login/google").await;
+    let pending = fixtures::sealed_pending_logins(&mut first.db());
+    assert_eq!(pending.len(), 1);
+    assert!(pending[0].starts_with("v2:"), "the pending login is sealed");
+    assert!(!pending[0].contains("ES256."), "no key in clear");
+
+    let answer = crate::journey::consent_at(&first, &location(&start), "ada", "authorize").await;
+    let callback = location(&answer).replacen(&first.address, &second.url(""), 1);
+    let done = first.client.get(&callback).send().await.unwrap();
+    assert_eq!(
+        location(&done),
+        "/",
+        "the login finishes on the second process"
+    );
+    let stored = first
+        .stored_oauth2(UserId::new(1), Provider::Google)
+        .unwrap();
+    assert_eq!(
+        demo_google(&first).proved_keys("token"),
+        [thumbprint(&stored)],
+        "the second process proved the key the first one made"
+    );
+}
+
+#[tokio::test]
+async fn a_site_that_does_not_use_dpop_is_refused_by_a_provider_that_requires_it() {
+    let app = spawn_app_with(|config| {
+        config
+            .provider_env
+            .insert("GOOGLE_DPOP".to_owned(), "off".to_owned());
+    })
+    .await;
+    demo_google(&app).require_dpop(true);
+    let answer = crate::journey::consent_via_demo(&app, "/login/google", "ada", "authorize").await;
+    let done = crate::journey::follow_to_callback(&app, &answer).await;
+    assert_eq!(location(&done), "/");
+    let home = home_page(&app).await;
+    assert!(
+        home.contains("Google refused the login (invalid_dpop_proof)"),
+        "{home}"
+    );
+    assert!(
+        app.stored_oauth2(UserId::new(1), Provider::Google)
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn disconnecting_a_dpop_connection_revokes_it_and_deletes_its_key() {
+    let app = spawn_app().await;
+    ada_with_dpop(&app).await;
+    assert_eq!(login_via_demo(&app, "github", "ada").await, "/");
+    let response = app.press("/account/google/disconnect").await;
+    assert_eq!(location(&response), "/account");
+    assert_eq!(demo_google(&app).knobs().calls("revoke"), 1);
+    assert!(
+        app.stored_oauth2(UserId::new(1), Provider::Google)
+            .is_none()
+    );
+    let keys = fixtures::sealed_dpop_keys(&mut app.db());
+    assert_eq!(
+        keys,
+        [("github".to_owned(), None)],
+        "GitHub's row is left, without a key"
+    );
 }
