@@ -92,7 +92,7 @@ impl OAuth2Client {
     /// [`Error::Transport`] when the provider cannot be reached;
     /// [`Error::Config`] when a proof cannot be made or the request's body
     /// cannot be sent twice.
-    pub async fn execute_presenting(
+    pub(crate) async fn execute_presenting(
         &self,
         request: reqwest::Request,
         token: Option<&OAuth2Token>,
