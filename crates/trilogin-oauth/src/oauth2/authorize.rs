@@ -92,34 +92,30 @@ impl OAuth2Client {
             .dpop_alg(&endpoints)?
             .map(DpopKey::generate)
             .transpose()?;
-        let mut params = vec![
-            ("response_type", "code".to_owned()),
-            ("client_id", self.config.client_id.clone()),
-            ("redirect_uri", redirect_uri.to_owned()),
-        ];
+        let mut params: Vec<(String, String)> = Vec::new();
+        let mut push = |name: &str, value: &str| params.push((name.to_owned(), value.to_owned()));
+        push("response_type", "code");
+        push("client_id", &self.config.client_id);
+        push("redirect_uri", redirect_uri);
         if let Some(scope) = &self.config.scope {
-            params.push(("scope", scope.clone()));
+            push("scope", scope);
         }
-        params.push(("state", state.secret().to_owned()));
+        push("state", state.secret());
         if let Some(pkce) = &pkce {
-            params.push(("code_challenge", pkce.challenge.clone()));
-            params.push(("code_challenge_method", method_name(pkce.method).to_owned()));
+            push("code_challenge", &pkce.challenge);
+            push("code_challenge_method", method_name(pkce.method));
         }
         if let Some(nonce) = &nonce {
-            params.push(("nonce", nonce.secret().to_owned()));
+            push("nonce", nonce.secret());
         }
         if let Some(key) = &dpop_key {
-            params.push(("dpop_jkt", key.thumbprint()?));
+            push("dpop_jkt", &key.thumbprint()?);
         }
-        let mut params: Vec<(String, String)> = params
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect();
         for (name, value) in &self.config.authorize_params {
-            params.push((name.clone(), value.clone()));
+            push(name, value);
         }
         for (name, value) in extra {
-            params.push(((*name).to_owned(), (*value).to_owned()));
+            push(name, value);
         }
         if let Some(endpoint) = self.par_endpoint(&endpoints)? {
             let request_uri = self.push(&endpoint, params).await?;
