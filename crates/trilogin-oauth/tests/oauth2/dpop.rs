@@ -57,6 +57,32 @@ fn use_nonce(nonce: &str) -> ResponseTemplate {
         .set_body_json(json!({"error": "use_dpop_nonce", "error_description": "Use the nonce"}))
 }
 
+/// A resource at `at` that asks once for the nonce `nonce`, then answers
+/// `body`; both only to `DPoP at-1`.
+async fn mount_nonce_challenge(server: &MockServer, at: &str, nonce: &str, body: Value) {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .and(header("authorization", "DPoP at-1"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("DPoP-Nonce", nonce)
+                .insert_header("WWW-Authenticate", r#"DPoP error="use_dpop_nonce""#),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(at))
+        .and(header("authorization", "DPoP at-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .with_priority(2)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 /// A client of a mock provider whose metadata lists `algs` for DPoP.
 async fn provider(algs: Option<&[&str]>, mode: DpopMode) -> (MockServer, OAuth2Client) {
     let server = MockServer::start().await;
@@ -216,27 +242,7 @@ async fn a_bound_token_goes_in_the_dpop_scheme_with_ath_and_the_resource_servers
     let (server, client) = provider(Some(&["ES256"]), DpopMode::Auto).await;
     mount_token(&server, vec![dpop_token("at-1", "rt-1")]).await;
     let token = login_with(&client).await.1.unwrap();
-    Mock::given(method("GET"))
-        .and(path("/api/me"))
-        .and(header("authorization", "DPoP at-1"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .insert_header("DPoP-Nonce", "rs-1")
-                .insert_header("WWW-Authenticate", r#"DPoP error="use_dpop_nonce""#),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/me"))
-        .and(header("authorization", "DPoP at-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
-        .with_priority(2)
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_nonce_challenge(&server, "/api/me", "rs-1", json!({"id": 1})).await;
     let hooks = MemoryHooks::with(token.clone());
     let response = client.get("me?page=2", &hooks).await.unwrap();
     assert_eq!(response.status(), 200);
@@ -307,4 +313,31 @@ async fn a_dpop_token_issued_to_a_login_without_a_key_is_refused() {
         matches!(result, Err(Error::UnexpectedResponse { ref reason, .. }) if reason.contains("without a proof")),
         "{result:?}"
     );
+}
+
+#[tokio::test]
+async fn userinfo_with_a_bound_token_goes_in_the_dpop_scheme_and_retries_once_for_the_nonce() {
+    let server = MockServer::start().await;
+    mount_nonce_challenge(&server, "/userinfo", "ui-1", json!({"sub": "user-1"})).await;
+    let config = ClientConfig {
+        userinfo_endpoint: Some(url(&server, "/userinfo")),
+        ..oauth2_config(&server)
+    };
+    let client = oidc_client(config);
+    let key = trilogin_oauth::dpop::DpopKey::generate(DpopAlg::Es256).unwrap();
+    let bound = trilogin_oauth::OAuth2Token {
+        token_type: "DPoP".into(),
+        dpop_key: Some(key.clone()),
+        ..token("at-1", None, 600)
+    };
+    let info = client.userinfo(&bound).await.unwrap();
+    assert_eq!(info.sub, "user-1");
+
+    let calls = received(&server, "/userinfo").await;
+    let (first_key, first) = proof_of(&calls[0]);
+    let (_, second) = proof_of(&calls[1]);
+    assert_eq!(first_key, key.thumbprint().unwrap());
+    assert_eq!(first["htm"], "GET");
+    assert_eq!(first["ath"], ath("at-1"));
+    assert_eq!(second["nonce"], "ui-1");
 }
