@@ -79,8 +79,9 @@ impl DemoGoogle {
         }
     }
 
-    /// The thumbprints of the keys that accepted proofs at `endpoint`
-    /// (`token`, `refresh`, `userinfo`) proved, oldest first.
+    /// The thumbprints of the keys of the valid proofs at `endpoint`
+    /// (`token`, `refresh`, `userinfo`), oldest first; whether the key was
+    /// the one the grant is bound to is checked after.
     pub fn proved_keys(&self, endpoint: &str) -> Vec<String> {
         lock(&self.dpop)
             .proved
