@@ -13,8 +13,8 @@ use url::Url;
 
 use trilogin_oauth::config::parse_claims_options;
 use trilogin_oauth::config::{
-    ClientConfig, CodeChallengeMethod, SignatureMethod, SignatureType, TokenEndpointAuthMethod,
-    TokenPlacement,
+    ClientConfig, CodeChallengeMethod, DpopMode, ParMode, SignatureMethod, SignatureType,
+    TokenEndpointAuthMethod, TokenPlacement,
 };
 use trilogin_oauth::http::check_header;
 use trilogin_oauth::secret::ClientSecret;
@@ -62,6 +62,9 @@ pub const PARAMS: &[&str] = &[
     "MAX_AGE",
     "ACR_VALUES",
     "ALLOW_INSECURE_HTTP",
+    "PUSHED_AUTHORIZATION_REQUEST_ENDPOINT",
+    "PAR",
+    "DPOP",
 ];
 
 /// `preset` with every `<NAME>_<PARAM>` that `lookup` knows applied on
@@ -228,6 +231,25 @@ pub fn client_config(
                     "1" | "true" | "yes" | "on" => true,
                     "0" | "false" | "no" | "off" => false,
                     _ => return Err(bad("expected true or false")),
+                }
+            }
+            "PUSHED_AUTHORIZATION_REQUEST_ENDPOINT" => {
+                c.pushed_authorization_request_endpoint = Some(parse_url(value, &bad)?);
+            }
+            "PAR" => {
+                c.par = match value.to_ascii_lowercase().as_str() {
+                    "auto" => ParMode::Auto,
+                    "required" => ParMode::Required,
+                    "off" => ParMode::Off,
+                    _ => return Err(bad("expected auto, required or off")),
+                }
+            }
+            "DPOP" => {
+                c.dpop = match value.to_ascii_lowercase().as_str() {
+                    "auto" => DpopMode::Auto,
+                    "required" => DpopMode::Required,
+                    "off" => DpopMode::Off,
+                    _ => return Err(bad("expected auto, required or off")),
                 }
             }
             _ => {}
@@ -443,6 +465,38 @@ mod tests {
         assert_eq!(c.signature_type, SignatureType::Query);
         assert_eq!(c.realm.as_deref(), Some("Photos"));
         assert_eq!(c.rsa_key_file, Some(PathBuf::from("/keys/tw.pem")));
+    }
+
+    #[test]
+    fn par_and_dpop_settings_are_read_and_refused_when_malformed() {
+        let c = load(&[
+            ("GITHUB_PAR", "Required"),
+            ("GITHUB_DPOP", "off"),
+            (
+                "GITHUB_PUSHED_AUTHORIZATION_REQUEST_ENDPOINT",
+                "https://gh.test/par",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.par, ParMode::Required);
+        assert_eq!(c.dpop, DpopMode::Off);
+        assert_eq!(
+            c.pushed_authorization_request_endpoint.unwrap().as_str(),
+            "https://gh.test/par"
+        );
+        let defaults = load(&[]).unwrap();
+        assert_eq!(
+            (defaults.par, defaults.dpop),
+            (ParMode::Auto, DpopMode::Auto)
+        );
+        for (key, value) in [
+            ("GITHUB_PAR", "always"),
+            ("GITHUB_DPOP", "yes"),
+            ("GITHUB_PUSHED_AUTHORIZATION_REQUEST_ENDPOINT", "par"),
+        ] {
+            let message = config_error(load(&[(key, value)]));
+            assert!(message.starts_with(key), "{key}: {message}");
+        }
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct ConnectionView {
     pub identity: Option<String>,
     /// Granted scopes.
     pub scopes: Vec<String>,
+    /// The OAuth 2 `token_type`: `Bearer`, or `DPoP` for a key-bound token.
+    pub token_type: Option<String>,
     /// "23 Nov 2026, 14:05 UTC", when the token says.
     pub expires_at: Option<String>,
     /// "in 5 minutes" / "3 minutes ago".
@@ -134,6 +136,7 @@ fn view(
                     .collect()
             })
             .unwrap_or_default(),
+        token_type: c.and_then(|c| c.token_type.clone()),
         expires_at: expires_at.map(format::datetime),
         expires_in: expires_at.map(|at| format::relative(at, now)),
         expired: expires_at.is_some_and(|at| at <= now),

@@ -39,6 +39,7 @@ pub fn oauth2_token(access: &str, expires_at: time::OffsetDateTime) -> OAuth2Tok
         id_token: None,
         id_token_claims: None,
         extra: Default::default(),
+        dpop_key: None,
     }
 }
 

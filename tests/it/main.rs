@@ -21,6 +21,7 @@ mod login;
 mod merge;
 mod oidc_providers;
 mod pages;
+mod par_dpop;
 mod processes;
 mod provider_urls;
 mod refresh;

@@ -56,6 +56,7 @@ pub async fn demo_github_token(app: &TestApp, login: &str) -> OAuth2Token {
         id_token: None,
         id_token_claims: None,
         extra: Default::default(),
+        dpop_key: None,
     }
 }
 

@@ -53,6 +53,7 @@ fn github_token() -> OAuth2Token {
         id_token: Some(IdToken::new("eyJplaintext.id.token")),
         id_token_claims: None,
         extra: BTreeMap::new(),
+        dpop_key: None,
     }
 }
 
@@ -472,4 +473,66 @@ fn a_connection_of_a_provider_the_site_no_longer_has_is_not_a_way_to_log_in() {
         remove_connection(&mut conn, user_id, Provider::GitHub),
         Err(RemoveError::LastConnection)
     ));
+}
+
+#[test]
+fn a_dpop_key_is_sealed_in_its_token_row_kept_by_a_refresh_and_deleted_with_the_row() {
+    use trilogin_accounts::db::schema::oauth2_tokens;
+    use trilogin_accounts::db::token_hooks::swap_oauth2_token;
+    use trilogin_oauth::UpdateOutcome;
+    use trilogin_oauth::dpop::{DpopAlg, DpopKey};
+
+    let db = TestDb::new();
+    let (cipher, mut conn) = (&db.cipher, db.conn());
+    let user_id = add_user(&mut conn, "Ada");
+    let key = DpopKey::generate(DpopAlg::Es256).unwrap();
+    let token = OAuth2Token {
+        token_type: "DPoP".into(),
+        dpop_key: Some(key.clone()),
+        ..github_token()
+    };
+    save_oauth2(&db, user_id, Provider::Google, "sub-1", &token);
+
+    let sealed: Option<String> = oauth2_tokens::table
+        .filter(oauth2_tokens::user_id.eq(user_id))
+        .select(oauth2_tokens::dpop_key)
+        .first(&mut conn)
+        .unwrap();
+    let sealed = sealed.unwrap();
+    let exported = key.export_secret();
+    assert!(sealed.starts_with("v2:"), "{sealed}");
+    assert!(!sealed.contains(&exported[6..30]), "the key is sealed");
+    let stored = store::load_oauth2(&mut conn, cipher, user_id, Provider::Google)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.token.dpop_key.as_ref(), Some(&key));
+    assert_eq!(stored.token.token_type, "DPoP");
+
+    // A refresh answer comes back bound to the same key; the row keeps it.
+    let refreshed = OAuth2Token {
+        access_token: AccessToken::new("at-2"),
+        ..stored.token.clone()
+    };
+    let outcome = swap_oauth2_token(
+        &mut conn,
+        cipher,
+        user_id,
+        Provider::Google,
+        &refreshed,
+        &stored.token,
+    )
+    .unwrap();
+    assert_eq!(outcome, Some(UpdateOutcome::Saved));
+    let after = store::load_oauth2(&mut conn, cipher, user_id, Provider::Google)
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.token.access_token.secret(), "at-2");
+    assert_eq!(after.token.dpop_key, Some(key));
+
+    assert!(store::remove(&mut conn, user_id, Provider::Google).unwrap());
+    let keys: Vec<Option<String>> = oauth2_tokens::table
+        .select(oauth2_tokens::dpop_key)
+        .load(&mut conn)
+        .unwrap();
+    assert!(keys.is_empty());
 }

@@ -123,6 +123,31 @@ pub fn parse_claims_options(json: &str) -> super::error::Result<ClaimsOptions> {
     })
 }
 
+/// Whether the authorization request is pushed first (RFC 9126).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParMode {
+    /// Push when the provider has a PAR endpoint (always when it requires
+    /// pushed requests).
+    #[default]
+    Auto,
+    /// Always push; a provider without a PAR endpoint is a configuration error.
+    Required,
+    /// Never push.
+    Off,
+}
+
+/// Whether tokens are bound to a DPoP key (RFC 9449).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DpopMode {
+    /// Bind when the provider lists `dpop_signing_alg_values_supported`.
+    #[default]
+    Auto,
+    /// Always bind, and refuse a token that comes back unbound.
+    Required,
+    /// Never bind.
+    Off,
+}
+
 /// A registered client. Field names follow Authlib's `register()` keywords,
 /// which are also the `<NAME>_<PARAM>` environment names upper-cased.
 #[derive(Debug, Clone)]
@@ -174,6 +199,13 @@ pub struct ClientConfig {
     pub revocation_endpoint: Option<Url>,
     /// `end_session_endpoint` (OIDC RP-Initiated Logout).
     pub end_session_endpoint: Option<Url>,
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5), when not
+    /// discovered.
+    pub pushed_authorization_request_endpoint: Option<Url>,
+    /// `par`: when to push authorization requests (RFC 9126).
+    pub par: ParMode,
+    /// `dpop`: when to bind tokens to a DPoP key (RFC 9449).
+    pub dpop: DpopMode,
 
     /// `token_endpoint_auth_method`.
     pub token_endpoint_auth_method: TokenEndpointAuthMethod,
@@ -252,6 +284,9 @@ impl Default for ClientConfig {
             jwks: None,
             revocation_endpoint: None,
             end_session_endpoint: None,
+            pushed_authorization_request_endpoint: None,
+            par: ParMode::default(),
+            dpop: DpopMode::default(),
             token_endpoint_auth_method: TokenEndpointAuthMethod::default(),
             private_key_file: None,
             token_placement: TokenPlacement::default(),

@@ -48,6 +48,15 @@ pub struct ProviderMetadata {
     /// `authorization_response_iss_parameter_supported` (RFC 9207 §3).
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5).
+    #[serde(default)]
+    pub pushed_authorization_request_endpoint: Option<Url>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §5).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1).
+    #[serde(default)]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 /// The issuer that a discovery URL promises (OIDC Discovery §4.3, RFC 8414

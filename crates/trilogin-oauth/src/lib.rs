@@ -6,6 +6,7 @@ pub mod client_auth;
 pub mod compliance;
 pub mod config;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod hooks;
 pub mod http;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
 use super::claims::IdTokenClaims;
+use super::dpop::{self, DpopKey};
 use super::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 
 /// An OAuth 2 bearer token (RFC 6749 §5.1), with the ID token when the
@@ -38,6 +39,10 @@ pub struct OAuth2Token {
     pub id_token_claims: Option<IdTokenClaims>,
     /// Every other field of the token response, for provider-specific use.
     pub extra: BTreeMap<String, serde_json::Value>,
+    /// The DPoP key the token is bound to (RFC 9449), which every refresh
+    /// and every request with the token must prove; `None` for a token
+    /// that is not bound.
+    pub dpop_key: Option<DpopKey>,
 }
 
 impl OAuth2Token {
@@ -66,6 +71,7 @@ impl OAuth2Token {
     ///     id_token: None,
     ///     id_token_claims: None,
     ///     extra: Default::default(),
+    ///     dpop_key: None,
     /// };
     /// assert!(token.needs_refresh(now, Duration::seconds(60)));
     /// assert!(!token.needs_refresh(now, Duration::seconds(10)));
@@ -83,6 +89,14 @@ impl OAuth2Token {
             (Some(issued), Some(expires)) if expires > issued => leeway.min((expires - issued) / 2),
             _ => leeway,
         }
+    }
+
+    /// True when requests present the token with the `DPoP` scheme and a
+    /// proof (RFC 9449 §7.1): it is bound to a key and the provider said
+    /// `token_type=DPoP`.
+    #[must_use]
+    pub fn is_dpop_bound(&self) -> bool {
+        self.dpop_key.is_some() && self.token_type.eq_ignore_ascii_case(dpop::TOKEN_TYPE)
     }
 
     /// True when the token carries a refresh token.
@@ -107,7 +121,7 @@ pub struct OAuth1Token {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[expect(
     clippy::large_enum_variant,
-    reason = "one token per call, matched and borrowed far more than moved"
+    reason = "one token per request, moved and never stored in bulk; a Box would cost an allocation in every storage implementation"
 )]
 pub enum Token {
     /// OAuth 1.0a token credentials.
@@ -132,6 +146,7 @@ mod tests {
             id_token: None,
             id_token_claims: None,
             extra: BTreeMap::new(),
+            dpop_key: None,
         }
     }
 

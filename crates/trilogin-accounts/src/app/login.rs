@@ -501,6 +501,7 @@ mod tests {
             id_token: None,
             id_token_claims: None,
             extra: BTreeMap::new(),
+            dpop_key: None,
         })
     }
 

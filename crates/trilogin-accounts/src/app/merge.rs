@@ -191,6 +191,7 @@ mod tests {
             id_token: None,
             id_token_claims: None,
             extra: std::collections::BTreeMap::new(),
+            dpop_key: None,
         };
         let token = if provider.is_oauth1() {
             NewToken::OAuth1 {

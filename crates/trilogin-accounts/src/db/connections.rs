@@ -22,6 +22,7 @@ use super::schema::{oauth1_tokens, oauth2_tokens};
 use super::{Conn, from_db_time, now, to_db_time};
 use crate::crypto::{Cipher, CryptoError, SealedAt};
 use crate::{Provider, UserId};
+use trilogin_oauth::dpop::DpopKey;
 use trilogin_oauth::secret::{AccessToken, IdToken, RefreshToken, TokenSecret};
 use trilogin_oauth::{OAuth1Token, OAuth2Token};
 
@@ -35,6 +36,8 @@ pub const SEALED_ACCESS_TOKEN: &str = "oauth2_tokens.access_token";
 pub const SEALED_REFRESH_TOKEN: &str = "oauth2_tokens.refresh_token";
 /// Associated data of `oauth2_tokens.id_token`.
 pub const SEALED_ID_TOKEN: &str = "oauth2_tokens.id_token";
+/// Associated data of `oauth2_tokens.dpop_key`.
+pub const SEALED_DPOP_KEY: &str = "oauth2_tokens.dpop_key";
 
 /// Where a secret of the connection `[provider name, provider_user_id]` is sealed.
 pub fn sealed_at<'a>(column: &'a str, row: &'a [&'a str; 2]) -> SealedAt<'a> {
@@ -93,6 +96,8 @@ pub struct Connection {
     pub label: Option<String>,
     /// Granted scope (OAuth 2).
     pub scope: Option<String>,
+    /// `token_type` (OAuth 2): `Bearer`, or `DPoP` for a key-bound token.
+    pub token_type: Option<String>,
     /// When the access token expires (OAuth 2; `None` when it does not say).
     pub expires_at: Option<OffsetDateTime>,
     /// When the token was last refreshed.
@@ -222,6 +227,11 @@ pub fn write(conn: &mut Conn, cipher: &Cipher, new: &NewConnection<'_>) -> Resul
                 .as_ref()
                 .map(|t| seal(SEALED_ID_TOKEN, t.secret()))
                 .transpose()?;
+            let dpop_key = token
+                .dpop_key
+                .as_ref()
+                .map(|k| seal(SEALED_DPOP_KEY, &k.export_secret()))
+                .transpose()?;
             let columns = NewOAuth2Token {
                 user_id,
                 name,
@@ -232,6 +242,7 @@ pub fn write(conn: &mut Conn, cipher: &Cipher, new: &NewConnection<'_>) -> Resul
                 expires_at: token.expires_at.map(to_db_time),
                 scope: token.scope.as_deref(),
                 id_token: id_token.as_deref(),
+                dpop_key: dpop_key.as_deref(),
                 needs_reconnect: false,
                 refresh_lease_until: None,
                 updated_at: now(),
@@ -342,6 +353,13 @@ pub(crate) fn open_oauth2_row(
         // Claims are checked at login and not stored: the ID token is.
         id_token_claims: None,
         extra: BTreeMap::new(),
+        dpop_key: row
+            .dpop_key
+            .map(|k| open(SEALED_DPOP_KEY, &k))
+            .transpose()?
+            .map(|k| DpopKey::import_secret(&k))
+            .transpose()
+            .map_err(|_| CryptoError::Malformed)?,
     };
     Ok(StoredOAuth2Token {
         user_id: row.user_id,
@@ -485,6 +503,7 @@ pub fn list(conn: &mut Conn, user_id: UserId) -> QueryResult<Vec<Connection>> {
                 provider_user_id: row.provider_user_id,
                 label: row.screen_name.map(|s| format!("@{s}")),
                 scope: None,
+                token_type: None,
                 expires_at: None,
                 refreshed_at: None,
                 refreshable: false,
@@ -503,6 +522,7 @@ pub fn list(conn: &mut Conn, user_id: UserId) -> QueryResult<Vec<Connection>> {
                 provider_user_id: row.provider_user_id,
                 label: row.account_label,
                 scope: row.scope,
+                token_type: Some(row.token_type),
                 expires_at: row.expires_at.map(from_db_time),
                 refreshed_at: row.refreshed_at.map(from_db_time),
                 refreshable: row.refresh_token.is_some(),

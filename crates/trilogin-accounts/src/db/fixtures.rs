@@ -224,6 +224,25 @@ pub fn sealed_access_tokens(conn: &mut Conn) -> Vec<(UserId, String, String)> {
         .unwrap()
 }
 
+/// The sealed DPoP key column of the stored OAuth 2.0 connections, as
+/// `(provider name, sealed value)`.
+pub fn sealed_dpop_keys(conn: &mut Conn) -> Vec<(String, Option<String>)> {
+    oauth2_tokens::table
+        .select((oauth2_tokens::name, oauth2_tokens::dpop_key))
+        .order(oauth2_tokens::id)
+        .load(conn)
+        .unwrap()
+}
+
+/// The sealed value of every pending login.
+pub fn sealed_pending_logins(conn: &mut Conn) -> Vec<String> {
+    pending_logins::table
+        .select(pending_logins::value)
+        .order(pending_logins::id)
+        .load(conn)
+        .unwrap()
+}
+
 /// How many rows `table` has: `sessions`, `pending_logins` or `users`.
 pub fn count_rows(conn: &mut Conn, table: &str) -> i64 {
     match table {

@@ -128,6 +128,8 @@ pub struct OAuth2TokenRow {
     pub updated_at: PrimitiveDateTime,
     /// How the provider names the account (`@login`, an e-mail address).
     pub account_label: Option<String>,
+    /// Sealed DPoP private key the tokens are bound to.
+    pub dpop_key: Option<String>,
 }
 
 /// An OAuth 2.0 connection to insert; secret fields are already sealed.
@@ -154,6 +156,8 @@ pub struct NewOAuth2Token<'a> {
     pub scope: Option<&'a str>,
     /// Sealed ID token.
     pub id_token: Option<&'a str>,
+    /// Sealed DPoP private key.
+    pub dpop_key: Option<&'a str>,
     /// See [`OAuth2TokenRow::needs_reconnect`].
     pub needs_reconnect: bool,
     /// See [`OAuth2TokenRow::refresh_lease_until`]; a new token clears it.

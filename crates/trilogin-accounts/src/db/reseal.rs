@@ -171,6 +171,7 @@ mod tests {
             id_token: Some(IdToken::new("eyJ.old")),
             id_token_claims: None,
             extra: Default::default(),
+            dpop_key: None,
         };
         db.save(&NewConnection {
             user_id: user,

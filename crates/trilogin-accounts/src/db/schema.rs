@@ -34,6 +34,7 @@ diesel::table! {
         updated_at -> Timestamp,
         account_label -> Nullable<Text>,
         refresh_lease_holder -> Nullable<Text>,
+        dpop_key -> Nullable<Text>,
     }
 }
 

@@ -374,6 +374,7 @@ mod tests {
             id_token: Some(IdToken::new("id-1")),
             id_token_claims: None,
             extra: BTreeMap::new(),
+            dpop_key: None,
         }
     }
 

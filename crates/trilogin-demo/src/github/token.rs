@@ -180,6 +180,7 @@ fn password(github: &DemoGitHub, form: &TokenForm) -> HttpResponse {
         scope: form.scope.clone().unwrap_or_else(|| "read".to_owned()),
         nonce: None,
         offline: true,
+        dpop_jkt: None,
     };
     standard_token(github, &authorization)
 }
@@ -191,6 +192,7 @@ fn client_credentials(github: &DemoGitHub, form: &TokenForm) -> HttpResponse {
         scope: form.scope.clone().unwrap_or_else(|| "read".to_owned()),
         nonce: None,
         offline: false,
+        dpop_jkt: None,
     };
     standard_token(github, &authorization)
 }

@@ -8,11 +8,12 @@
 //! `access_type=offline` are honoured.
 
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 
 use super::DemoGoogle;
 use super::id_token::{EMAIL_SCOPE, PROFILE_SCOPE};
 use crate::oauth2_server::authorize::{
-    Ask, AuthorizeQuery, Dialect, ErrorAnswer, Page, Refusal, Wording, check_pkce,
+    Ask, AuthorizeQuery, Dialect, ErrorAnswer, Page, Refusal, Wording, check_pkce, consent_page,
 };
 use crate::oauth2_server::server::AuthorizationServer;
 use crate::oauth2_server::server::PendingAuthorization;
@@ -114,6 +115,43 @@ impl Dialect for DemoGoogle {
         ]);
         params
     }
+}
+
+/// `GET` of the authorization endpoint: a request given in the query, or
+/// one pushed before (RFC 9126 §4) that `request_uri` stands for.
+pub async fn authorize(
+    google: web::Data<DemoGoogle>,
+    query: web::Query<AuthorizeQuery>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    let query = match &query.request_uri {
+        Some(request_uri) => {
+            let pushed = google.take_pushed(request_uri, query.client_id.as_deref());
+            let Some(query) = pushed.and_then(|params| {
+                serde_urlencoded::to_string(params)
+                    .ok()
+                    .and_then(|q| serde_urlencoded::from_str::<AuthorizeQuery>(&q).ok())
+            }) else {
+                google.server.knobs.count("authorize");
+                return google.server.message_home(
+                    StatusCode::BAD_REQUEST,
+                    "Error 400: invalid_request",
+                    "This sign-in request is unknown, already used or expired. Go back to the site and sign in again.",
+                );
+            };
+            query
+        }
+        None if google.par_required() => {
+            google.server.knobs.count("authorize");
+            return google.server.message(
+                StatusCode::BAD_REQUEST,
+                "Error 400: invalid_request",
+                "This client must push its authorization requests (PAR) first.",
+            );
+        }
+        None => query,
+    };
+    consent_page::<DemoGoogle>(google, web::Query(query)).await
 }
 
 /// Google answers with the long names of the `email` and `profile` scopes.

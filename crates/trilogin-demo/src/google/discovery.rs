@@ -31,6 +31,10 @@ pub async fn openid_configuration(google: web::Data<DemoGoogle>) -> HttpResponse
         "prompt_values_supported": ["none", "consent", "select_account"],
         // RFC 9207: the authorization response carries `iss`; clients check it.
         "authorization_response_iss_parameter_supported": true,
+        // RFC 9126 §5 and RFC 9449 §5.1: pushed requests and DPoP.
+        "pushed_authorization_request_endpoint": google.server.endpoint("/par"),
+        "require_pushed_authorization_requests": google.par_required(),
+        "dpop_signing_alg_values_supported": super::dpop::ALGS,
     });
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=3600"))

@@ -16,9 +16,11 @@
 
 mod authorize;
 mod discovery;
+pub mod dpop;
 pub mod id_token;
 mod keys;
 pub mod logout;
+mod par;
 mod revoke;
 mod token;
 mod userinfo;
@@ -28,8 +30,8 @@ use std::sync::{Arc, Mutex};
 use actix_web::web;
 
 use super::knobs::{Knobs, lock};
+use super::oauth2_server::authorize::decide;
 use super::oauth2_server::authorize::mount;
-use super::oauth2_server::authorize::{consent_page, decide};
 use super::oauth2_server::consent::Brand;
 use super::oauth2_server::grants::TokenStyle;
 use super::oauth2_server::not_found::not_found;
@@ -72,6 +74,8 @@ pub struct DemoGoogle {
     keys: SigningKeys,
     id_token_fault: Mutex<Option<IdTokenFault>>,
     last_end_session: Mutex<Option<EndSession>>,
+    dpop: Mutex<dpop::DpopState>,
+    par: Mutex<par::ParState>,
 }
 
 impl DemoGoogle {
@@ -105,6 +109,8 @@ impl DemoGoogle {
             keys: SigningKeys::load_or_create(config.data_dir.join(keys_dir))?,
             id_token_fault: Mutex::new(None),
             last_end_session: Mutex::new(None),
+            dpop: Mutex::default(),
+            par: Mutex::default(),
         })
     }
 
@@ -115,7 +121,8 @@ impl DemoGoogle {
 
     /// Fault injection, latency and call counts. Call names: `discovery`,
     /// `jwks`, `authorize` (consent page shown), `consent` (answer posted),
-    /// `token` (code exchange), `refresh`, `userinfo`, `revoke`, `end_session`.
+    /// `token` (code exchange), `refresh`, `userinfo`, `revoke`, `end_session`,
+    /// `par`.
     pub fn knobs(&self) -> &Knobs {
         &self.server.knobs
     }
@@ -161,9 +168,10 @@ impl DemoGoogle {
                     web::get().to(discovery::openid_configuration),
                 )
                 .route("/oauth2/v3/certs", web::get().to(discovery::jwks))
-                .route("/o/oauth2/v2/auth", web::get().to(consent_page::<Self>))
+                .route("/o/oauth2/v2/auth", web::get().to(authorize::authorize))
                 .route("/o/oauth2/v2/auth", web::post().to(decide::<Self>))
                 .route("/token", web::post().to(token::token))
+                .route("/par", web::post().to(par::push))
                 .route("/userinfo", web::get().to(userinfo::userinfo))
                 .route("/userinfo", web::post().to(userinfo::userinfo))
                 .route("/revoke", web::post().to(revoke::revoke))

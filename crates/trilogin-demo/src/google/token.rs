@@ -1,12 +1,17 @@
 //! `POST /token`: the code exchange (OpenID Connect Core §3.1.3) and the
 //! refresh grant, answered in Google's JSON shapes. Refresh tokens are
 //! long-lived and do not rotate, as at Google.
+//!
+//! With a DPoP proof (RFC 9449 §5), the tokens are bound to its key: a code
+//! whose request named a key (`dpop_jkt`) needs a proof by that key, and a
+//! bound refresh token needs one by its own.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::DemoGoogle;
+use super::dpop::{self, ProofTarget};
 use crate::oauth2_server::grants::{Authorization, CodeError, Issued};
 use crate::oauth2_server::pkce::PkceError;
 use crate::oauth2_server::server::TokenForm;
@@ -52,9 +57,31 @@ pub async fn token(
     if google.server.authenticate_client(&req, &form).is_err() {
         return error(StatusCode::UNAUTHORIZED, "invalid_client", "Unauthorized");
     }
+    let url = google.server.endpoint("/token");
+    let target = ProofTarget {
+        endpoint: if grant_type == "refresh_token" {
+            "refresh"
+        } else {
+            "token"
+        },
+        method: "POST",
+        url: &url,
+        access_token: None,
+    };
+    let proved = match google.check_proof(&req, target) {
+        Ok(proved) => proved,
+        Err(refused) => return dpop::token_error(&google, &refused),
+    };
+    if proved.is_none() && google.dpop_required() {
+        return dpop::token_error(
+            &google,
+            &dpop::ProofError::Invalid("A DPoP proof is required.".into()),
+        );
+    }
+    let proved = proved.as_deref();
     match grant_type {
-        "authorization_code" => exchange_code(&google, &form),
-        "refresh_token" => refresh(&google, &form),
+        "authorization_code" => exchange_code(&google, &form, proved),
+        "refresh_token" => refresh(&google, &form, proved),
         "" => error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -68,7 +95,7 @@ pub async fn token(
     }
 }
 
-fn exchange_code(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
+fn exchange_code(google: &DemoGoogle, form: &TokenForm, proved: Option<&str>) -> HttpResponse {
     let Some(code) = form.code.as_deref() else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -76,6 +103,10 @@ fn exchange_code(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
             "Missing required parameter: code",
         );
     };
+    let bound = google.server.grants.read(|g| g.code_authorization(code));
+    if let Some(refusal) = unproved(bound, proved, "code") {
+        return refusal;
+    }
     // Google requires the redirect_uri at the token endpoint, not only at authorization.
     let Some(redirect_uri) = form.redirect_uri.as_deref() else {
         return error(
@@ -85,10 +116,10 @@ fn exchange_code(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
         );
     };
     let now = now();
-    let result =
-        google
-            .server
-            .exchange_code(code, Some(redirect_uri), form.code_verifier.as_deref(), now);
+    let verifier = form.code_verifier.as_deref();
+    let result = google
+        .server
+        .exchange_code_bound(code, Some(redirect_uri), verifier, proved, now);
     match result {
         Ok((authorization, issued)) => {
             let nonce = authorization.nonce.clone();
@@ -118,7 +149,7 @@ fn exchange_code(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
     }
 }
 
-fn refresh(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
+fn refresh(google: &DemoGoogle, form: &TokenForm, proved: Option<&str>) -> HttpResponse {
     let Some(refresh_token) = form.refresh_token.as_deref() else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -126,6 +157,13 @@ fn refresh(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
             "Missing required parameter: refresh_token",
         );
     };
+    let bound = google
+        .server
+        .grants
+        .read(|g| g.refresh_authorization(refresh_token));
+    if let Some(refusal) = unproved(bound, proved, "refresh token") {
+        return refusal;
+    }
     let now = now();
     match google.server.refresh(refresh_token, false, now) {
         Ok((authorization, issued)) => answer(google, &authorization, issued, None, now),
@@ -135,6 +173,23 @@ fn refresh(google: &DemoGoogle, form: &TokenForm) -> HttpResponse {
             "Token has been expired or revoked.",
         ),
     }
+}
+
+/// The refusal of a grant (`what`) bound to a DPoP key that the request
+/// did not prove (RFC 9449 §5, §10).
+fn unproved(
+    bound: Option<Authorization>,
+    proved: Option<&str>,
+    what: &str,
+) -> Option<HttpResponse> {
+    let bound = bound.and_then(|a| a.dpop_jkt)?;
+    (Some(bound.as_str()) != proved).then(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_dpop_proof",
+            &format!("The {what} is bound to another DPoP key."),
+        )
+    })
 }
 
 fn answer(
@@ -155,20 +210,28 @@ fn answer(
             );
         }
     };
-    HttpResponse::Ok()
+    let mut answer = HttpResponse::Ok();
+    answer
         .insert_header((
             "Cache-Control",
             "no-cache, no-store, max-age=0, must-revalidate",
         ))
-        .insert_header(("Pragma", "no-cache"))
-        .json(GoogleToken {
-            access_token: issued.access_token,
-            expires_in: issued.expires_in,
-            refresh_token: issued.refresh_token,
-            scope: authorization.scope.clone(),
-            token_type: "Bearer",
-            id_token,
-        })
+        .insert_header(("Pragma", "no-cache"));
+    if let Some(nonce) = google.nonce_header() {
+        answer.insert_header(nonce);
+    }
+    answer.json(GoogleToken {
+        access_token: issued.access_token,
+        expires_in: issued.expires_in,
+        refresh_token: issued.refresh_token,
+        scope: authorization.scope.clone(),
+        token_type: if authorization.dpop_jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        },
+        id_token,
+    })
 }
 
 /// Google's token error shape, `{"error", "error_description"}`.

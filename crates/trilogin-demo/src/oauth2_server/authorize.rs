@@ -53,6 +53,10 @@ pub struct AuthorizeQuery {
     pub access_type: Option<String>,
     /// GitHub's `login`: the account to suggest.
     pub login: Option<String>,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code is bound to.
+    pub dpop_jkt: Option<String>,
+    /// RFC 9126 §4: the reference to a pushed request.
+    pub request_uri: Option<String>,
 }
 
 /// What the consent page asks the person to grant, from a request the
@@ -204,6 +208,7 @@ pub async fn consent_page<P: Dialect>(
             scope: ask.scope,
             nonce: ask.nonce,
             offline: ask.offline,
+            dpop_jkt: query.dpop_jkt,
         },
         now(),
     );
@@ -293,6 +298,7 @@ fn code_location<P: Dialect>(
         scope: pending.scope.clone(),
         nonce: pending.nonce.clone(),
         offline: pending.offline,
+        dpop_jkt: pending.dpop_jkt.clone(),
     };
     let code = server.grants.update(|g| {
         g.issue_code(

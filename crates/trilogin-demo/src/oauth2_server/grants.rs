@@ -29,6 +29,9 @@ pub struct Authorization {
     pub nonce: Option<String>,
     /// Whether a refresh token is issued with the access token.
     pub offline: bool,
+    /// The JWK thumbprint of the DPoP key the tokens are bound to (RFC 9449).
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// The shape of one provider's tokens.
@@ -275,6 +278,18 @@ impl Grants {
         }
     }
 
+    /// What an unredeemed code grants, without redeeming it.
+    pub fn code_authorization(&self, code: &str) -> Option<Authorization> {
+        let record = self.codes.get(&token_hash(code))?;
+        (!record.redeemed).then(|| record.authorization.clone())
+    }
+
+    /// What a refresh token grants, without using it.
+    pub fn refresh_authorization(&self, refresh_token: &str) -> Option<Authorization> {
+        let record = self.refresh.get(&token_hash(refresh_token))?;
+        Some(record.authorization.clone())
+    }
+
     /// The access token's grant, if the token is known and unexpired.
     pub fn access(&self, access_token: &str, now: i64) -> Option<ValidAccess> {
         let hash = token_hash(access_token);
@@ -415,6 +430,7 @@ mod tests {
             scope: "read:user".into(),
             nonce: None,
             offline,
+            dpop_jkt: None,
         }
     }
 

@@ -142,9 +142,28 @@ impl AuthorizationServer {
         code_verifier: Option<&str>,
         now: i64,
     ) -> Result<(Authorization, Issued), CodeError> {
+        self.exchange_code_bound(code, redirect_uri, code_verifier, None, now)
+    }
+
+    /// [`exchange_code`](Self::exchange_code) whose tokens are bound to the
+    /// DPoP key `dpop_jkt` proved at the exchange, when the authorization
+    /// request named none (RFC 9449 §5). The caller has checked that a key
+    /// the request named is the one proved.
+    pub fn exchange_code_bound(
+        &self,
+        code: &str,
+        redirect_uri: Option<&str>,
+        code_verifier: Option<&str>,
+        dpop_jkt: Option<&str>,
+        now: i64,
+    ) -> Result<(Authorization, Issued), CodeError> {
         let lifetimes = self.lifetimes();
         self.grants.update(|g| {
-            let (authorization, chain) = g.redeem_code(code, redirect_uri, code_verifier, now)?;
+            let (mut authorization, chain) =
+                g.redeem_code(code, redirect_uri, code_verifier, now)?;
+            if authorization.dpop_jkt.is_none() {
+                authorization.dpop_jkt = dpop_jkt.map(str::to_owned);
+            }
             let issued = g.issue_tokens(
                 &authorization,
                 Some(chain),
@@ -231,4 +250,6 @@ pub struct PendingAuthorization {
     pub nonce: Option<String>,
     /// Whether the code's tokens come with a refresh token.
     pub offline: bool,
+    /// The DPoP key thumbprint the request bound the code to.
+    pub dpop_jkt: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! The authorization code flow (RFC 6749 §4.1) with PKCE (RFC 7636), the
-//! `nonce` a token check asks for, and the RFC 9207 `iss` check.
+//! `nonce` a token check asks for, the RFC 9207 `iss` check, pushed
+//! requests (RFC 9126) and DPoP key binding (RFC 9449 §10).
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use super::{Endpoints, Grant, OAuth2Client};
+use crate::dpop::DpopKey;
 use crate::error::{Error, Result};
 use crate::http::required;
 use crate::pending::PendingLogins;
@@ -24,6 +26,8 @@ const RESERVED: &[&str] = &[
     "nonce",
     "code_challenge",
     "code_challenge_method",
+    "dpop_jkt",
+    "request_uri",
 ];
 
 /// What a started login keeps in the session until its callback.
@@ -38,21 +42,31 @@ pub struct PendingLogin {
     pub nonce: Option<Nonce>,
     /// The `redirect_uri` sent, which the code exchange must repeat.
     pub redirect_uri: String,
+    /// The DPoP key whose thumbprint went as `dpop_jkt`, which the code
+    /// exchange must prove and the tokens are then bound to.
+    #[serde(default)]
+    pub dpop_key: Option<DpopKey>,
 }
 
 impl OAuth2Client {
     /// Starts a login: saves a pending login in `session` and returns the
     /// provider's authorization URL to redirect the browser to (RFC 6749
     /// §4.1.1), with `state`, the PKCE challenge, the `nonce` the client's
-    /// [`TokenCheck`](super::TokenCheck) asks for, `authorize_params`, then
-    /// `extra`.
+    /// [`TokenCheck`](super::TokenCheck) asks for, the new DPoP key's
+    /// `dpop_jkt` when the login uses DPoP, `authorize_params`, then
+    /// `extra`. When the login pushes its request (RFC 9126), all of that
+    /// goes to the PAR endpoint and the URL carries only `client_id` and
+    /// `request_uri`.
     ///
     /// # Errors
     ///
     /// [`Error::Config`] when no authorization endpoint is configured or
     /// discovered, or an extra parameter would replace one the client sets
     /// itself; discovery's errors ([`server_metadata`](Self::server_metadata));
-    /// [`Error::Session`] when the pending login cannot be saved.
+    /// [`Error::Session`] when the pending login cannot be saved; the PAR
+    /// endpoint's [`Error::Provider`], [`Error::UnexpectedResponse`] and
+    /// [`Error::Transport`]; [`Error::Config`] when PAR or DPoP is required
+    /// and the provider cannot do it.
     #[tracing::instrument(skip_all, fields(client = %self.name()))]
     pub async fn authorize_redirect(
         &self,
@@ -74,36 +88,49 @@ impl OAuth2Client {
         let state = State::new(random_token(32));
         let nonce = self.token_check.as_ref().and_then(|c| c.login_nonce(self));
         let pkce = self.config.code_challenge_method.map(Pkce::generate);
-        {
-            let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", &self.config.client_id)
-                .append_pair("redirect_uri", redirect_uri);
-            if let Some(scope) = &self.config.scope {
-                query.append_pair("scope", scope);
-            }
-            query.append_pair("state", state.secret());
-            if let Some(pkce) = &pkce {
-                query
-                    .append_pair("code_challenge", &pkce.challenge)
-                    .append_pair("code_challenge_method", method_name(pkce.method));
-            }
-            if let Some(nonce) = &nonce {
-                query.append_pair("nonce", nonce.secret());
-            }
-            for (name, value) in &self.config.authorize_params {
-                query.append_pair(name, value);
-            }
-            for (name, value) in extra {
-                query.append_pair(name, value);
-            }
+        let dpop_key = self
+            .dpop_alg(&endpoints)?
+            .map(DpopKey::generate)
+            .transpose()?;
+        let mut params: Vec<(String, String)> = Vec::new();
+        let mut push = |name: &str, value: &str| params.push((name.to_owned(), value.to_owned()));
+        push("response_type", "code");
+        push("client_id", &self.config.client_id);
+        push("redirect_uri", redirect_uri);
+        if let Some(scope) = &self.config.scope {
+            push("scope", scope);
         }
+        push("state", state.secret());
+        if let Some(pkce) = &pkce {
+            push("code_challenge", &pkce.challenge);
+            push("code_challenge_method", method_name(pkce.method));
+        }
+        if let Some(nonce) = &nonce {
+            push("nonce", nonce.secret());
+        }
+        if let Some(key) = &dpop_key {
+            push("dpop_jkt", &key.thumbprint()?);
+        }
+        for (name, value) in &self.config.authorize_params {
+            push(name, value);
+        }
+        for (name, value) in extra {
+            push(name, value);
+        }
+        if let Some(endpoint) = self.par_endpoint(&endpoints)? {
+            let request_uri = self.push(&endpoint, params).await?;
+            params = vec![
+                ("client_id".to_owned(), self.config.client_id.clone()),
+                ("request_uri".to_owned(), request_uri),
+            ];
+        }
+        url.query_pairs_mut().extend_pairs(&params);
         let pending = PendingLogin {
             verifier: pkce.map(|p| p.verifier),
             nonce,
             redirect_uri: redirect_uri.to_owned(),
             state,
+            dpop_key,
         };
         PendingLogins::new(session, &self.name)
             .save(pending.state.secret(), &pending, OffsetDateTime::now_utc())
@@ -184,15 +211,12 @@ impl OAuth2Client {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone())),
         );
+        let hooks = (None, self.config.compliance.access_token_response.as_ref());
+        let dpop = pending.dpop_key.as_ref();
         let mut token = self
-            .token_request(
-                token_url,
-                form,
-                None,
-                self.config.compliance.access_token_response.as_ref(),
-                now,
-            )
+            .token_request(token_url, form, hooks, dpop, now)
             .await?;
+        self.bind_token(&mut token, pending.dpop_key.clone())?;
         let grant = Grant::AuthorizationCode {
             nonce: pending.nonce.as_ref(),
         };
@@ -231,11 +255,13 @@ mod tests {
             verifier: Some(PkceVerifier::new("verifier-secret")),
             nonce: Some(Nonce::new("nonce-secret")),
             redirect_uri: "http://127.0.0.1/cb".into(),
+            dpop_key: Some(DpopKey::generate(crate::dpop::DpopAlg::Es256).unwrap()),
         };
         let shown = format!("{pending:?}");
         for secret in ["state-secret", "verifier-secret", "nonce-secret"] {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("Nonce([redacted])"));
+        assert!(shown.contains("DpopKey(ES256, [redacted])"));
     }
 }

@@ -10,6 +10,7 @@
 use time::OffsetDateTime;
 
 use super::{Grant, OAuth2Client};
+use crate::dpop::DpopKey;
 use crate::error::Result;
 use crate::http::required;
 use crate::token::OAuth2Token;
@@ -76,16 +77,18 @@ impl OAuth2Client {
         );
         let endpoints = self.endpoints().await?;
         let url = required(endpoints.token.as_ref(), "token endpoint")?;
+        // Bound to a key of its own when the provider binds tokens, as a
+        // login's are.
+        let dpop_key = self
+            .dpop_alg(&endpoints)?
+            .map(DpopKey::generate)
+            .transpose()?;
         let now = OffsetDateTime::now_utc();
+        let hooks = (None, self.config.compliance.access_token_response.as_ref());
         let mut token = self
-            .token_request(
-                url,
-                form,
-                None,
-                self.config.compliance.access_token_response.as_ref(),
-                now,
-            )
+            .token_request(url, form, hooks, dpop_key.as_ref(), now)
             .await?;
+        self.bind_token(&mut token, dpop_key)?;
         self.check_token(&mut token, grant, now).await?;
         Ok(token)
     }

@@ -8,6 +8,8 @@
 
 mod authorize;
 mod grants;
+mod par;
+mod proofs;
 mod refresh;
 mod resource;
 mod revoke;
@@ -24,6 +26,7 @@ use super::client_auth::ClientAuth;
 use super::compliance::{RequestHook, TokenAnswerHook};
 use super::config::ClientConfig;
 use super::discovery::{MetadataCache, ProviderMetadata};
+use super::dpop::{DpopKey, DpopNonces};
 use super::error::{Error, Result};
 use super::http::{ForProvider as _, check_endpoint, configured_or_discovered};
 use super::rate_limit::RateLimits;
@@ -43,6 +46,7 @@ pub struct OAuth2Client {
     token_check: Option<Arc<dyn TokenCheck>>,
     refresh_locks: refresh::RefreshLocks,
     rate_limits: RateLimits,
+    dpop_nonces: DpopNonces,
 }
 
 /// The OAuth 2 endpoints of a client: configured values win over
@@ -144,6 +148,7 @@ impl OAuth2Client {
             &config.jwks_uri,
             &config.revocation_endpoint,
             &config.end_session_endpoint,
+            &config.pushed_authorization_request_endpoint,
         ]
         .into_iter()
         .flatten()
@@ -164,6 +169,7 @@ impl OAuth2Client {
             http,
             refresh_locks: refresh::RefreshLocks::default(),
             rate_limits: RateLimits::default(),
+            dpop_nonces: DpopNonces::default(),
         })
     }
 
@@ -243,17 +249,19 @@ impl OAuth2Client {
         }
     }
 
-    /// POSTs a form to a token-type endpoint with client authentication and
-    /// reads the token from the answer, received at `now`.
+    /// POSTs a form to a token-type endpoint with client authentication
+    /// (and a DPoP proof by `dpop`, if given) and reads the token from the
+    /// answer, received at `now`.
     async fn token_request(
         &self,
         url: &Url,
         form: Vec<(String, String)>,
-        request_hook: Option<&RequestHook>,
-        answer_hook: Option<&TokenAnswerHook>,
+        hooks: (Option<&RequestHook>, Option<&TokenAnswerHook>),
+        dpop: Option<&DpopKey>,
         now: OffsetDateTime,
     ) -> Result<OAuth2Token> {
-        let (status, content_type, body) = self.post_form(url, form, request_hook).await?;
+        let (request_hook, answer_hook) = hooks;
+        let (status, content_type, body) = self.post_form(url, form, request_hook, dpop).await?;
         token_response::parse_token_response(
             status,
             content_type.as_deref(),
@@ -263,15 +271,56 @@ impl OAuth2Client {
         )
     }
 
-    /// POSTs an authenticated form; returns status, content type and body.
+    /// POSTs an authenticated form, with a DPoP proof by `dpop` if given
+    /// (sent again once with the server's nonce when it asks for one);
+    /// returns status, content type and body.
     async fn post_form(
+        &self,
+        url: &Url,
+        form: Vec<(String, String)>,
+        request_hook: Option<&RequestHook>,
+        dpop: Option<&DpopKey>,
+    ) -> Result<(u16, Option<String>, String)> {
+        let mut retried = false;
+        loop {
+            let request = self.form_request(url, form.clone(), request_hook)?;
+            let request = self.with_proof(request, dpop, None)?;
+            let response = self.http.execute(request).await?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let fresh_nonce = self.dpop_nonces.remember(url, &headers);
+            let content_type = headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body = response.text().await?;
+            if dpop.is_some()
+                && fresh_nonce
+                && !retried
+                && crate::dpop::asks_for_nonce(status, &headers, Some(&body))
+            {
+                retried = true;
+                continue;
+            }
+            return Ok((status, content_type, body));
+        }
+    }
+
+    /// An authenticated form POST, built afresh for each attempt: a JWT
+    /// client assertion must not be sent twice.
+    fn form_request(
         &self,
         url: &Url,
         mut form: Vec<(String, String)>,
         request_hook: Option<&RequestHook>,
-    ) -> Result<(u16, Option<String>, String)> {
+    ) -> Result<reqwest::Request> {
         let auth = self.auth.parts(url, OffsetDateTime::now_utc())?;
-        form.extend(auth.form);
+        // A pushed authorization request names its client_id already.
+        for (name, value) in auth.form {
+            if !form.iter().any(|(n, _)| *n == name) {
+                form.push((name, value));
+            }
+        }
         let mut builder = self
             .http
             .post(url.clone())
@@ -285,14 +334,6 @@ impl OAuth2Client {
         if let Some(hook) = request_hook {
             hook(&mut request);
         }
-        let response = self.http.execute(request).await?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response.text().await?;
-        Ok((status, content_type, body))
+        Ok(request)
     }
 }

@@ -53,7 +53,7 @@ fn replaced(current: &OAuth2Token, old: &OAuth2Token) -> bool {
 impl OAuth2Client {
     /// Exchanges the refresh token of `token` for a new token at
     /// `refresh_token_url` (or the token endpoint), with the same client
-    /// authentication, and passes the answer through the client's
+    /// authentication and, for a DPoP-bound token, a proof by its key, and passes the answer through the client's
     /// [`TokenCheck`](super::TokenCheck), if any. The old refresh token,
     /// scope and ID token are kept when the answer brings none.
     /// `invalid_grant` means the grant is gone:
@@ -87,15 +87,13 @@ impl OAuth2Client {
             ),
         ];
         let now = OffsetDateTime::now_utc();
-        let result = self
-            .token_request(
-                url,
-                form,
-                self.config.compliance.refresh_token_request.as_ref(),
-                self.config.compliance.refresh_token_response.as_ref(),
-                now,
-            )
-            .await;
+        let hooks = (
+            self.config.compliance.refresh_token_request.as_ref(),
+            self.config.compliance.refresh_token_response.as_ref(),
+        );
+        // The same key: a refresh token may be bound to it (RFC 9449 §5).
+        let dpop = token.dpop_key.as_ref();
+        let result = self.token_request(url, form, hooks, dpop, now).await;
         let mut new = match result {
             Err(Error::Provider {
                 error, description, ..
@@ -106,6 +104,7 @@ impl OAuth2Client {
             }
             other => other?,
         };
+        self.bind_token(&mut new, token.dpop_key.clone())?;
         self.check_token(&mut new, Grant::RefreshToken { replaced: token }, now)
             .await?;
         // An ID token kept from the old token keeps its claims with it.

@@ -57,7 +57,8 @@ impl OAuth2Client {
         Ok(response)
     }
 
-    /// Sends `request` once with `token`, placed per `token_placement`,
+    /// Sends `request` once with `token`, placed per `token_placement`
+    /// (or, bound to a DPoP key, in the `DPoP` scheme with a proof),
     /// without refreshing. Redirects come back as they are.
     ///
     /// # Errors
@@ -81,7 +82,10 @@ impl OAuth2Client {
         request: &ApiRequest,
         token: Option<&OAuth2Token>,
     ) -> Result<reqwest::Response> {
-        let placement = token.map(|token| (self.config.token_placement, token));
+        // A DPoP-bound token travels in the DPoP scheme, whatever the placement.
+        let placement = token
+            .filter(|token| !token.is_dpop_bound())
+            .map(|token| (self.config.token_placement, token));
         let mut url = self.resolve(&request.path)?;
         {
             let mut query = url.query_pairs_mut();
@@ -144,7 +148,7 @@ impl OAuth2Client {
         let credential = token.map_or("", |token| token.access_token.secret());
         self.rate_limits
             .check(credential, OffsetDateTime::now_utc())?;
-        let response = self.http.execute(outgoing).await?;
+        let response = self.execute_presenting(outgoing, token).await?;
         self.rate_limits.observe(
             credential,
             response.status(),

@@ -141,9 +141,15 @@ pub fn token_from_answer(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unexpected("no access_token in the answer".into()))?;
     let token_type = text(&fields, "token_type").unwrap_or_else(|| "Bearer".into());
-    if !token_type.eq_ignore_ascii_case("bearer") {
+    // Written one way whatever the case the provider used (RFC 6749 §7.1).
+    // DPoP (RFC 9449 §5): the client decides whether it can use one.
+    let token_type = if token_type.eq_ignore_ascii_case("bearer") {
+        "Bearer"
+    } else if token_type.eq_ignore_ascii_case(crate::dpop::TOKEN_TYPE) {
+        crate::dpop::TOKEN_TYPE
+    } else {
         return Err(unexpected(format!("unsupported token_type {token_type}")));
-    }
+    };
     let expires_at = match fields.get("expires_in") {
         None | Some(serde_json::Value::Null) => None,
         Some(value) => {
@@ -162,7 +168,7 @@ pub fn token_from_answer(
     let token = OAuth2Token {
         issued_at: Some(received_at),
         access_token: AccessToken::new(access_token),
-        token_type: "Bearer".into(),
+        token_type: token_type.into(),
         refresh_token: text(&fields, "refresh_token")
             .filter(|t| !t.is_empty())
             .map(RefreshToken::new),
@@ -172,6 +178,7 @@ pub fn token_from_answer(
         // Only the ID token check sets validated claims.
         id_token_claims: None,
         extra: BTreeMap::new(),
+        dpop_key: None,
     };
     for name in KNOWN {
         fields.remove(*name);

@@ -659,6 +659,7 @@ mod tests {
                     id_token: Some(IdToken::new(id_token)),
                     id_token_claims: None,
                     extra: std::collections::BTreeMap::new(),
+                    dpop_key: None,
                 };
                 let _ = stored_subject(&token);
             }

@@ -12,7 +12,8 @@ use crate::http::{ForProvider as _, required};
 use crate::token::OAuth2Token;
 
 impl OidcClient {
-    /// GETs the userinfo endpoint with the bearer token, lets the userinfo
+    /// GETs the userinfo endpoint with the access token (bearer, or DPoP
+    /// with a proof), lets the userinfo
     /// compliance hook map the payload onto standard claims, and checks
     /// that its `sub` is the ID token's (OIDC Core §5.3.2): a userinfo
     /// answer about someone else must not become this person's profile.
@@ -32,17 +33,21 @@ impl OidcClient {
             })
             .await?;
         let url = required(url.as_ref(), "userinfo endpoint")?;
-        let response = self
+        let mut builder = self
             .oauth2
             .http()
             .get(url.clone())
             .header(ACCEPT, "application/json")
-            .header(
+            .for_provider(self.config());
+        if !token.is_dpop_bound() {
+            builder = builder.header(
                 AUTHORIZATION,
                 format!("Bearer {}", token.access_token.secret()),
-            )
-            .for_provider(self.config())
-            .send()
+            );
+        }
+        let response = self
+            .oauth2
+            .execute_presenting(builder.build()?, Some(token))
             .await?;
         let status = response.status();
         let body = response.text().await?;

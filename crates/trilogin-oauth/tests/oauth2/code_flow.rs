@@ -38,14 +38,8 @@ fn token_json() -> ResponseTemplate {
 /// Runs a login to the callback with `config`; returns the token and the
 /// authorization URL.
 async fn login(config: ClientConfig) -> (Result<trilogin_oauth::OAuth2Token, Error>, url::Url) {
-    let client = client(config);
-    let session = MemorySession::default();
-    let authorize = start_login(&client, &session).await;
-    let state = query(&authorize)["state"].clone();
-    let result = client
-        .authorize_access_token(&session, &callback(&state, "code-1"))
-        .await;
-    (result, authorize)
+    let (url, result) = login_with(&client(config)).await;
+    (result, url)
 }
 
 #[tokio::test]

@@ -11,8 +11,10 @@
 
 mod client_kwargs;
 mod code_flow;
+mod dpop;
 mod grants;
 mod oidc;
+mod par;
 mod rate_limit;
 mod refresh;
 mod support;

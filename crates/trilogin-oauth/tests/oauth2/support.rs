@@ -199,6 +199,18 @@ pub async fn start_login(client: &OAuth2Client, session: &MemorySession) -> Url 
         .unwrap()
 }
 
+/// Runs a login with `client` to its callback with the code `code-1`:
+/// the authorization URL and the result of the code exchange.
+pub async fn login_with(client: &OAuth2Client) -> (Url, Result<OAuth2Token>) {
+    let session = MemorySession::default();
+    let url = start_login(client, &session).await;
+    let state = query(&url)["state"].clone();
+    let result = client
+        .authorize_access_token(&session, &callback(&state, "code-1"))
+        .await;
+    (url, result)
+}
+
 /// Callback parameters for a code.
 pub fn callback(state: &str, code: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -274,6 +286,7 @@ pub fn token(access: &str, refresh: Option<&str>, in_seconds: i64) -> OAuth2Toke
         id_token: None,
         id_token_claims: None,
         extra: BTreeMap::new(),
+        dpop_key: None,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE oauth2_tokens DROP COLUMN dpop_key;
