@@ -27,10 +27,7 @@ async fn the_user_agent_and_extra_headers_go_on_token_and_resource_calls() {
         .and(body_string_contains("grant_type=refresh_token"))
         .and(header("user-agent", "acme-portal/2.0"))
         .and(header("x-tenant", "acme"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": "at-2", "expires_in": 3600})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(refreshed()))
         .expect(1)
         .mount(&server)
         .await;

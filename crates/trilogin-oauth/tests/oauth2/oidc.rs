@@ -593,10 +593,7 @@ async fn a_refresh_without_an_id_token_keeps_the_old_one_with_its_claims() {
     token.refresh_token = Some(trilogin_oauth::secret::RefreshToken::new("rt-1"));
     Mock::given(method("POST"))
         .and(path("/token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": "at-2", "expires_in": 3600})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(refreshed()))
         .expect(1)
         .mount(&server)
         .await;

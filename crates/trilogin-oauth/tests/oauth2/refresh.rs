@@ -31,11 +31,6 @@ async fn mount_refresh(
         .await;
 }
 
-/// The refresh answer of most tests: a new access token for an hour.
-fn refreshed() -> serde_json::Value {
-    json!({"access_token": "at-2", "expires_in": 3600})
-}
-
 async fn mount_api(server: &MockServer, bearer: &str, status: u16, expected_calls: u64) {
     Mock::given(method("GET"))
         .and(path("/api/me"))

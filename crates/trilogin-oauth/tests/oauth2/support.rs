@@ -306,3 +306,8 @@ pub fn assert_reauthorization_required<T: std::fmt::Debug>(result: &Result<T>) {
         "{result:?}"
     );
 }
+
+/// The refresh answer of most tests: a new access token for an hour.
+pub fn refreshed() -> serde_json::Value {
+    serde_json::json!({"access_token": "at-2", "expires_in": 3600})
+}
