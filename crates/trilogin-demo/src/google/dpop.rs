@@ -24,7 +24,7 @@ use crate::oauth2_server::{now, random_token};
 const IAT_WINDOW_SECS: i64 = 60;
 
 /// The proof algorithms demo Google accepts and announces.
-pub const ALGS: &[&str] = &["ES256", "EdDSA"];
+pub const ALGS: &[&str] = &["ES256", "EdDSA", "RS256"];
 
 /// DPoP state and knobs.
 #[derive(Debug, Default)]
@@ -264,6 +264,26 @@ mod tests {
         assert_eq!(claims["htm"], "POST");
         let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk).unwrap();
         assert_eq!(jkt, parsed.thumbprint(ThumbprintHash::SHA256));
+    }
+
+    #[test]
+    fn proofs_by_every_key_type_it_announces_verify() {
+        let url = url::Url::parse("http://127.0.0.1/_demo/google/token").unwrap();
+        for alg in [DpopAlg::Es256, DpopAlg::EdDsa, DpopAlg::Rs256] {
+            assert!(ALGS.contains(&alg.name()), "{} is announced", alg.name());
+            let key = DpopKey::generate(alg).unwrap();
+            let target = trilogin_oauth::dpop::ProofFor {
+                method: "POST",
+                url: &url,
+                access_token: None,
+                nonce: None,
+            };
+            let proof =
+                trilogin_oauth::dpop::proof(&key, target, time::OffsetDateTime::now_utc()).unwrap();
+            let (jkt, claims) = verify_signature(&proof).unwrap();
+            assert_eq!(jkt, key.thumbprint().unwrap(), "{}", alg.name());
+            assert_eq!(claims["htu"], "http://127.0.0.1/_demo/google/token");
+        }
     }
 
     #[test]

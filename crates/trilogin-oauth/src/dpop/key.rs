@@ -19,8 +19,11 @@ use crate::error::{Error, Result};
 pub enum DpopAlg {
     /// ECDSA on P-256 with SHA-256, the default.
     Es256,
-    /// Ed25519, for providers that list only `EdDSA`.
+    /// Ed25519, for providers that list `EdDSA` but not ES256.
     EdDsa,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (2048-bit keys), for providers that
+    /// list only `RS256`.
+    Rs256,
 }
 
 impl DpopAlg {
@@ -30,6 +33,7 @@ impl DpopAlg {
         match self {
             Self::Es256 => "ES256",
             Self::EdDsa => "EdDSA",
+            Self::Rs256 => "RS256",
         }
     }
 
@@ -37,6 +41,7 @@ impl DpopAlg {
         match name {
             "ES256" => Some(Self::Es256),
             "EdDSA" => Some(Self::EdDsa),
+            "RS256" => Some(Self::Rs256),
             _ => None,
         }
     }
@@ -45,28 +50,31 @@ impl DpopAlg {
         match self {
             Self::Es256 => Algorithm::ES256,
             Self::EdDsa => Algorithm::EdDSA,
+            Self::Rs256 => Algorithm::RS256,
         }
     }
 
     /// The algorithm to use given what the provider lists in
     /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1): ES256 when it
-    /// lists nothing or ES256, else EdDSA when listed; `None` when the
-    /// provider takes neither.
+    /// lists nothing or ES256, else EdDSA, else RS256 when listed (smaller
+    /// and faster keys first); `None` when the provider takes none of them.
     #[must_use]
     pub fn choose(supported: Option<&[String]>) -> Option<Self> {
         let Some(supported) = supported else {
             return Some(Self::Es256);
         };
-        [Self::Es256, Self::EdDsa]
+        [Self::Es256, Self::EdDsa, Self::Rs256]
             .into_iter()
             .find(|alg| supported.iter().any(|s| s == alg.name()))
     }
 }
 
-/// A DPoP private key (PKCS #8), with a redacted `Debug` and no `Display`.
+/// A DPoP private key, with a redacted `Debug` and no `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DpopKey {
     alg: DpopAlg,
+    /// PKCS #8 DER; for RS256 the PKCS #1 `RSAPrivateKey` that the JWT
+    /// signer reads.
     pkcs8: Vec<u8>,
 }
 
@@ -91,6 +99,12 @@ impl DpopKey {
                     .map_err(failed)?
             }
             DpopAlg::EdDsa => Ed25519KeyPair::generate_pkcs8(&rng).map_err(failed)?,
+            DpopAlg::Rs256 => {
+                return Ok(Self {
+                    alg,
+                    pkcs8: rsa_private_key()?,
+                });
+            }
         };
         Ok(Self {
             alg,
@@ -134,6 +148,7 @@ impl DpopKey {
         match self.alg {
             DpopAlg::Es256 => EncodingKey::from_ec_der(&self.pkcs8),
             DpopAlg::EdDsa => EncodingKey::from_ed_der(&self.pkcs8),
+            DpopAlg::Rs256 => EncodingKey::from_rsa_der(&self.pkcs8),
         }
     }
 
@@ -145,8 +160,9 @@ impl DpopKey {
     pub fn public_jwk(&self) -> Result<Jwk> {
         let broken = |e: &dyn std::fmt::Display| Error::Config(format!("bad DPoP key: {e}"));
         match self.alg {
-            DpopAlg::Es256 => Jwk::from_encoding_key(&self.encoding_key(), Algorithm::ES256)
-                .map_err(|e| broken(&e)),
+            DpopAlg::Es256 | DpopAlg::Rs256 => {
+                Jwk::from_encoding_key(&self.encoding_key(), self.alg.jws()).map_err(|e| broken(&e))
+            }
             DpopAlg::EdDsa => {
                 let pair = Ed25519KeyPair::from_pkcs8(&self.pkcs8).map_err(|e| broken(&e))?;
                 Ok(Jwk {
@@ -173,6 +189,25 @@ impl DpopKey {
     pub fn thumbprint(&self) -> Result<String> {
         Ok(self.public_jwk()?.thumbprint(ThumbprintHash::SHA256))
     }
+}
+
+/// A fresh 2048-bit RSA key as PKCS #1 DER, made by aws-lc (much faster
+/// than a pure Rust key generation) and converted for the JWT signer.
+fn rsa_private_key() -> Result<Vec<u8>> {
+    use aws_lc_rs::encoding::AsDer as _;
+    use rsa::pkcs1::EncodeRsaPrivateKey as _;
+    use rsa::pkcs8::DecodePrivateKey as _;
+
+    let failed = || Error::Config("cannot make a DPoP key".into());
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+        .map_err(|_| failed())?;
+    let pkcs8 = pair.as_der().map_err(|_| failed())?;
+    let key = rsa::RsaPrivateKey::from_pkcs8_der(pkcs8.as_ref()).map_err(|_| failed())?;
+    Ok(key
+        .to_pkcs1_der()
+        .map_err(|_| failed())?
+        .as_bytes()
+        .to_vec())
 }
 
 impl serde::Serialize for DpopKey {
@@ -204,12 +239,16 @@ mod tests {
             DpopAlg::choose(Some(&list(&["EdDSA", "PS256"]))),
             Some(DpopAlg::EdDsa)
         );
+        assert_eq!(
+            DpopAlg::choose(Some(&list(&["PS256", "RS256"]))),
+            Some(DpopAlg::Rs256)
+        );
         assert_eq!(DpopAlg::choose(Some(&list(&["PS256"]))), None);
     }
 
     #[test]
     fn an_exported_key_imports_as_the_same_key_for_both_algorithms() {
-        for alg in [DpopAlg::Es256, DpopAlg::EdDsa] {
+        for alg in [DpopAlg::Es256, DpopAlg::EdDsa, DpopAlg::Rs256] {
             let key = DpopKey::generate(alg).unwrap();
             let back = DpopKey::import_secret(&key.export_secret()).unwrap();
             assert_eq!(back, key);
@@ -236,7 +275,14 @@ mod tests {
 
     #[test]
     fn a_broken_stored_key_is_refused_and_debug_shows_no_key() {
-        for stored in ["", "ES256", "RS256.AAAA", "ES256.!!", "ES256.AAAA"] {
+        for stored in [
+            "",
+            "ES256",
+            "RS256.AAAA",
+            "ES256.!!",
+            "ES256.AAAA",
+            "PS256.AAAA",
+        ] {
             assert!(DpopKey::import_secret(stored).is_err(), "{stored}");
         }
         let key = DpopKey::generate(DpopAlg::Es256).unwrap();

@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn a_proof_names_the_method_and_the_url_without_query_and_is_signed_by_the_key() {
-        for alg in [DpopAlg::Es256, DpopAlg::EdDsa] {
+        for alg in [DpopAlg::Es256, DpopAlg::EdDsa, DpopAlg::Rs256] {
             let key = DpopKey::generate(alg).unwrap();
             let url = Url::parse("https://as.example/token?x=1#frag").unwrap();
             let now = datetime!(2026-12-08 10:00 UTC);

@@ -162,14 +162,33 @@ async fn without_dpop_in_the_metadata_or_with_dpop_off_no_key_is_made() {
 }
 
 #[tokio::test]
-async fn a_provider_that_takes_only_eddsa_gets_an_ed25519_key() {
-    let (server, client) = provider(Some(&["EdDSA"]), DpopMode::Required).await;
-    mount_token(&server, vec![dpop_token("at-1", "rt-1")]).await;
-    let token = login_with(&client).await.1.unwrap();
-    assert_eq!(token.dpop_key.unwrap().alg(), DpopAlg::EdDsa);
-    let proof = received(&server, "/token").await[0].headers["dpop"].clone();
-    let header = jsonwebtoken::decode_header(proof.to_str().unwrap()).unwrap();
-    assert_eq!(header.alg, jsonwebtoken::Algorithm::EdDSA);
+async fn a_provider_that_takes_only_eddsa_or_only_rs256_gets_a_key_of_that_kind() {
+    for (listed, alg, jws) in [
+        ("EdDSA", DpopAlg::EdDsa, jsonwebtoken::Algorithm::EdDSA),
+        ("RS256", DpopAlg::Rs256, jsonwebtoken::Algorithm::RS256),
+    ] {
+        let (server, client) = provider(Some(&[listed, "PS512"]), DpopMode::Required).await;
+        mount_token(&server, vec![dpop_token("at-1", "rt-1")]).await;
+        let token = login_with(&client).await.1.unwrap();
+        let key = token.dpop_key.unwrap();
+        assert_eq!(key.alg(), alg);
+        let proof = received(&server, "/token").await[0].headers["dpop"].clone();
+        let proof = proof.to_str().unwrap();
+        let header = jsonwebtoken::decode_header(proof).unwrap();
+        assert_eq!(header.alg, jws);
+        // The proof verifies with the public key it carries, whose
+        // thumbprint the authorization request named.
+        let jwk = header.jwk.unwrap();
+        assert_eq!(
+            jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256),
+            key.thumbprint().unwrap()
+        );
+        let mut validation = jsonwebtoken::Validation::new(jws);
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        let decoding = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        assert!(jsonwebtoken::decode::<Value>(proof, &decoding, &validation).is_ok());
+    }
 }
 
 #[tokio::test]
