@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::problem::ProviderProblem;
 use super::repos_cache::CachedPage;
-use super::resources::{self, Answer};
+use super::resources;
 use super::services::Services;
 use crate::providers::github::{self, Pages, RateLimit, Repo};
 use crate::{Provider, UserId};
@@ -53,7 +53,7 @@ pub async fn load(
     if let Some(cached) = &cached {
         request = request.header("If-None-Match", cached.etag.clone());
     }
-    let answer = resources::call(services, user_id, provider, &request).await?;
+    let answer = resources::call_for_text(services, user_id, provider, &request).await?;
     let rate_limit = RateLimit::from_headers(&answer.headers);
 
     if answer.status == StatusCode::NOT_MODIFIED
@@ -67,20 +67,31 @@ pub async fn load(
             not_modified: true,
         });
     }
-    if let Some(limit) = rate_limit.filter(|l| l.is_exhausted())
-        && is_rate_limit_refusal(&answer)
-    {
-        return Ok(ReposOutcome::RateLimited { reset: limit.reset });
-    }
-    if answer.status != StatusCode::OK {
-        return Err(resources::unexpected(services, user_id, provider, &answer).await);
-    }
-    let repos = match github::repos(&answer.body) {
-        Ok(repos) => repos,
-        Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
+    // The usual answer, a page of repositories, is read straight into
+    // `Repo`s; anything else is read as JSON to say what went wrong.
+    let fast = (answer.status == StatusCode::OK)
+        .then(|| github::repos_from_text(&answer.text))
+        .flatten();
+    let (repos, headers) = match fast {
+        Some(repos) => (repos, answer.headers),
+        None => {
+            let answer = resources::read_json(services, user_id, provider, answer).await?;
+            if let Some(limit) = rate_limit.filter(|l| l.is_exhausted())
+                && is_rate_limit_refusal(answer.status)
+            {
+                return Ok(ReposOutcome::RateLimited { reset: limit.reset });
+            }
+            if answer.status != StatusCode::OK {
+                return Err(resources::unexpected(services, user_id, provider, &answer).await);
+            }
+            match github::repos(&answer.body) {
+                Ok(repos) => (repos, answer.headers),
+                Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
+            }
+        }
     };
-    let pages = github::pages(answer.headers.get(LINK).and_then(|v| v.to_str().ok()));
-    if let Some(etag) = answer.headers.get(ETAG).and_then(|v| v.to_str().ok()) {
+    let pages = github::pages(headers.get(LINK).and_then(|v| v.to_str().ok()));
+    if let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok()) {
         services.repos_cache.put(
             user_id,
             page,
@@ -101,9 +112,9 @@ pub async fn load(
 }
 
 /// GitHub refuses a spent budget with 403 (or 429) and says so.
-fn is_rate_limit_refusal(answer: &Answer) -> bool {
+fn is_rate_limit_refusal(status: StatusCode) -> bool {
     matches!(
-        answer.status,
+        status,
         StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
     )
 }
