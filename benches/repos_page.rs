@@ -65,6 +65,10 @@ fn render(c: &mut Criterion) {
     c.bench_function("render the repositories page (30 repositories)", |b| {
         b.iter(|| templates.render("repos.html", black_box(&view)));
     });
+    // The part of rendering that turns the view into Tera's context.
+    c.bench_function("the repositories page's Tera context", |b| {
+        b.iter(|| tera::Context::from_serialize(black_box(&view)));
+    });
 }
 
 criterion_group!(benches, render);
