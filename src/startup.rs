@@ -200,13 +200,13 @@ fn server(
     // Database calls run on the workers' blocking threads (actix-web allows
     // 512, shared among the workers), and each thread that allocates grows
     // its own allocator arena. No more calls can run at once than the pool
-    // has connections; on SQLite, whose calls wait on no network, no more
-    // than the cores can run them, so two threads a worker keep them busy.
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // has connections, so a worker needs no more threads than that; on
+    // SQLite, whose calls wait on no network, no more than the cores can
+    // run them, so two threads a worker keep them busy.
     let connections = usize::try_from(state.config.pool.size).unwrap_or(1);
     let blocking_threads = match state.config.database {
         Database::Sqlite(_) => connections.min(SQLITE_BLOCKING_THREADS),
-        Database::Postgres(_) => connections.div_ceil(workers),
+        Database::Postgres(_) => connections,
     }
     .max(1);
     let server = HttpServer::new(move || {
@@ -239,7 +239,6 @@ fn server(
             .configure(|cfg| static_files(cfg, assets_dir.as_deref()))
             .default_service(web::to(error_pages::not_found))
     })
-    .workers(workers)
     .worker_max_blocking_threads(blocking_threads)
     .listen(listener)?
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
