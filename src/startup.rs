@@ -32,7 +32,7 @@ pub use crate::web::state::AppState;
 use crate::web::templates::Templates;
 use crate::web::{self as site, error_pages, headers};
 use trilogin_accounts::crypto::Cipher;
-use trilogin_accounts::db::{self, maintenance::Purged, session_states::SessionStates};
+use trilogin_accounts::db::{self, Database, maintenance::Purged, session_states::SessionStates};
 use trilogin_accounts::{Provider, Services};
 use trilogin_oauth::OAuth;
 use trilogin_oauth::http::build_client;
@@ -47,6 +47,8 @@ pub const SESSION_COOKIE: &str = "trilogin_session";
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// How long in-flight requests may finish after SIGINT / SIGTERM.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
+/// Blocking threads of each worker on SQLite (see `server`).
+const SQLITE_BLOCKING_THREADS: usize = 2;
 
 /// A bound server, ready to run.
 pub struct Application {
@@ -232,6 +234,18 @@ fn server(
     let secure = state.config.is_https();
     let session_ttl =
         time::Duration::try_from(state.config.session_ttl).context("SESSION_TTL: too long")?;
+    // Database calls run on the workers' blocking threads (actix-web allows
+    // 512, shared among the workers), and each thread that allocates grows
+    // its own allocator arena. No more calls can run at once than the pool
+    // has connections, so a worker needs no more threads than that; on
+    // SQLite, whose calls wait on no network, no more than the cores can
+    // run them, so two threads a worker keep them busy.
+    let connections = usize::try_from(state.config.pool.size).unwrap_or(1);
+    let blocking_threads = match state.config.database {
+        Database::Sqlite(_) => connections.min(SQLITE_BLOCKING_THREADS),
+        Database::Postgres(_) => connections,
+    }
+    .max(1);
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(state.sessions.clone(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())
@@ -262,6 +276,7 @@ fn server(
             .configure(|cfg| static_files(cfg, assets_dir.as_deref()))
             .default_service(web::to(error_pages::not_found))
     })
+    .worker_max_blocking_threads(blocking_threads)
     .listen(listener)?
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .run();

@@ -12,7 +12,8 @@
 //! Lifetimes: a session with someone logged in lives `SESSION_TTL` past its
 //! last use; any other (pending logins, a flash message) no longer than a
 //! pending login, so anonymous requests cannot pile up rows for weeks.
-//! Expired rows are ignored at once and deleted by
+//! The expiry slides when a request loads the session, at most once a
+//! minute. Expired rows are ignored at once and deleted by
 //! [`DbSessionStore::purge_expired`], which start-up runs periodically.
 //!
 //! A session that was deleted (logout) or expired never comes back: an
@@ -80,7 +81,7 @@ impl SessionStore for DbSessionStore {
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         self.states
-            .load(session_key.as_ref())
+            .load(session_key.as_ref(), EXTEND_GRANULARITY)
             .await
             .map_err(LoadError::Other)
     }
@@ -133,14 +134,13 @@ impl SessionStore for DbSessionStore {
 
     async fn update_ttl(
         &self,
-        session_key: &SessionKey,
+        _session_key: &SessionKey,
         _ttl: &Duration,
     ) -> Result<(), anyhow::Error> {
-        // The row knows its own lifetime (set from its state when written).
-        self.states
-            .extend(session_key.as_ref(), EXTEND_GRANULARITY)
-            .await
-            .map(|_| ())
+        // Loading the session already slid its expiry (the row knows its own
+        // lifetime), in the same database call: a second one here would cost
+        // every page view a query for nothing.
+        Ok(())
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {

@@ -145,7 +145,9 @@ fn copy_signing_key(data_dir: &Path) {
             access_token_ttl: Duration::from_secs(60),
             refresh_token_ttl: Duration::from_secs(60),
         };
-        DemoGoogle::new(&config).unwrap();
+        // The first key is made on a thread of its own: asking for its
+        // `kid` waits until it is on disk.
+        DemoGoogle::new(&config).unwrap().signing_kid();
         dir
     });
     let from = template.path().join(KEYS_DIR);

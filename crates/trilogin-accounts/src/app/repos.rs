@@ -53,7 +53,7 @@ pub async fn load(
     if let Some(cached) = &cached {
         request = request.header("If-None-Match", cached.etag.clone());
     }
-    let answer = match resources::call(services, user_id, provider, &request).await {
+    let answer = match resources::call_for_text(services, user_id, provider, &request).await {
         Ok(answer) => answer,
         Err(ProviderProblem {
             retry_at: Some(reset),
@@ -74,15 +74,26 @@ pub async fn load(
             not_modified: true,
         });
     }
-    if answer.status != StatusCode::OK {
-        return Err(resources::unexpected(services, user_id, provider, &answer).await);
-    }
-    let repos = match github::repos(&answer.body) {
-        Ok(repos) => repos,
-        Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
+    // The usual answer, a page of repositories, is read straight into
+    // `Repo`s; anything else is read as JSON to say what went wrong.
+    let fast = (answer.status == StatusCode::OK)
+        .then(|| github::repos_from_text(&answer.text))
+        .flatten();
+    let (repos, headers) = match fast {
+        Some(repos) => (repos, answer.headers),
+        None => {
+            let answer = resources::read_json(services, user_id, provider, answer).await?;
+            if answer.status != StatusCode::OK {
+                return Err(resources::unexpected(services, user_id, provider, &answer).await);
+            }
+            match github::repos(&answer.body) {
+                Ok(repos) => (repos, answer.headers),
+                Err(e) => return Err(resources::problem(services, user_id, provider, &e).await),
+            }
+        }
     };
-    let pages = github::pages(answer.headers.get(LINK).and_then(|v| v.to_str().ok()));
-    if let Some(etag) = answer.headers.get(ETAG).and_then(|v| v.to_str().ok()) {
+    let pages = github::pages(headers.get(LINK).and_then(|v| v.to_str().ok()));
+    if let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok()) {
         services.repos_cache.put(
             user_id,
             page,

@@ -108,6 +108,29 @@ pub async fn call(
     provider: Provider,
     request: &ApiRequest,
 ) -> Result<Answer, ProviderProblem> {
+    let answer = call_for_text(services, user_id, provider, request).await?;
+    read_json(services, user_id, provider, answer).await
+}
+
+/// A provider's answer with its body as text, not yet read as JSON.
+#[derive(Debug)]
+pub struct TextAnswer {
+    /// Its status.
+    pub status: StatusCode,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Its body.
+    pub text: String,
+}
+
+/// [`call`], leaving the body as text: for a caller that reads a large
+/// body into its own types, and turns to [`read_json`] for anything else.
+pub async fn call_for_text(
+    services: &Services,
+    user_id: UserId,
+    provider: Provider,
+    request: &ApiRequest,
+) -> Result<TextAnswer, ProviderProblem> {
     let client = client(services, provider)?;
     let hooks = hooks(services, user_id);
     let response = match client.request(request, &hooks).await {
@@ -116,10 +139,29 @@ pub async fn call(
     };
     let status = response.status();
     let headers = response.headers().clone();
-    let text = match response.text().await {
-        Ok(text) => text,
-        Err(e) => return Err(problem(services, user_id, provider, &Error::Transport(e)).await),
-    };
+    match response.text().await {
+        Ok(text) => Ok(TextAnswer {
+            status,
+            headers,
+            text,
+        }),
+        Err(e) => Err(problem(services, user_id, provider, &Error::Transport(e)).await),
+    }
+}
+
+/// Reads the body of `answer` as JSON (`Null` when empty); a body that is
+/// not JSON is a problem.
+pub async fn read_json(
+    services: &Services,
+    user_id: UserId,
+    provider: Provider,
+    answer: TextAnswer,
+) -> Result<Answer, ProviderProblem> {
+    let TextAnswer {
+        status,
+        headers,
+        text,
+    } = answer;
     let body = if text.trim().is_empty() {
         Value::Null
     } else {

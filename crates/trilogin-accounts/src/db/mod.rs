@@ -134,6 +134,10 @@ pub fn build_pool(database: &Database, settings: &PoolSettings) -> Result<DbPool
         .max_size(settings.size)
         // Open connections on demand: start-up stays fast, tests stay light.
         .min_idle(Some(1))
+        // A server connection can drop while idle, so PostgreSQL's are
+        // checked before use; a SQLite file handle cannot, and checking it
+        // would parse a `SELECT 1` on every query a request makes.
+        .test_on_check_out(!matches!(database, Database::Sqlite(_)))
         .connection_timeout(settings.connect_timeout)
         .error_handler(Box::new(LogConnectError))
         .build(manager)

@@ -11,7 +11,7 @@ use time::Duration;
 use super::maintenance::{self, Purged};
 use super::models::NewSession;
 use super::sessions::{
-    SEALED_STATE, delete_session, extend_session, find_session, insert_session, session_id,
+    SEALED_STATE, delete_session, find_session, insert_session, session_id, slide_session,
     ttl_seconds, update_session,
 };
 use super::{DbPool, call, now};
@@ -44,10 +44,26 @@ impl SessionStates {
     /// The state of live session `key`. `None` when there is none, or when
     /// its state does not open (another `SECRET_KEY`, or a state moved from
     /// another row): the browser then starts over, logged out.
-    pub async fn load(&self, key: &str) -> anyhow::Result<Option<SessionState>> {
+    ///
+    /// Loading is a use of the session, so its expiry slides forward by its
+    /// own lifetime here, in the same database call, writing only when that
+    /// moves it by at least `min_step`.
+    pub async fn load(
+        &self,
+        key: &str,
+        min_step: Duration,
+    ) -> anyhow::Result<Option<SessionState>> {
         let id = session_id(key);
         let lookup = id.clone();
-        let row = call(&self.pool, move |conn| find_session(conn, &lookup, now())).await?;
+        let row = call(&self.pool, move |conn| {
+            let now = now();
+            let row = find_session(conn, &lookup, now)?;
+            if let Some(row) = &row {
+                slide_session(conn, row, now, min_step)?;
+            }
+            Ok::<_, diesel::result::Error>(row)
+        })
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -103,16 +119,6 @@ impl SessionStates {
         let sealed = self.seal(&id, state)?;
         call(&self.pool, move |conn| {
             update_session(conn, &id, &sealed, owner, ttl, now())
-        })
-        .await
-    }
-
-    /// Slides live session `key`'s expiry forward by its own lifetime,
-    /// writing only when that moves it by at least `min_step`.
-    pub async fn extend(&self, key: &str, min_step: Duration) -> anyhow::Result<bool> {
-        let id = session_id(key);
-        call(&self.pool, move |conn| {
-            extend_session(conn, &id, now(), min_step)
         })
         .await
     }

@@ -65,35 +65,28 @@ pub fn update_session(
     .map(|n| n == 1)
 }
 
-/// Moves the expiry of live session `id` to `now` plus the session's own
+/// Moves the expiry of live session `row` to `now` plus the session's own
 /// lifetime (the sliding TTL), unless that moves it by less than
 /// `min_step`: a burst of requests then costs one write, not one each.
-pub fn extend_session(
+/// `row` is the session as just read, so a request that slides nothing
+/// makes no statement at all.
+pub fn slide_session(
     conn: &mut Conn,
-    id: &str,
+    row: &SessionRow,
     now: PrimitiveDateTime,
     min_step: Duration,
 ) -> QueryResult<bool> {
-    let live = sessions::table
-        .find(id)
-        .filter(sessions::expires_at.gt(now))
-        .select((sessions::expires_at, sessions::ttl_seconds))
-        .first::<(PrimitiveDateTime, i32)>(conn)
-        .optional()?;
-    let Some((expires_at, ttl)) = live else {
-        return Ok(false);
-    };
-    let target = now + Duration::seconds(ttl.into());
-    if target - expires_at < min_step {
+    let target = now + Duration::seconds(row.ttl_seconds.into());
+    if target - row.expires_at < min_step {
         return Ok(false);
     }
     // Only while the row is as read: a concurrent update that set a
     // shorter lifetime wins over this extension.
     diesel::update(
         sessions::table
-            .find(id)
-            .filter(sessions::expires_at.eq(expires_at))
-            .filter(sessions::ttl_seconds.eq(ttl)),
+            .find(&row.id)
+            .filter(sessions::expires_at.eq(row.expires_at))
+            .filter(sessions::ttl_seconds.eq(row.ttl_seconds)),
     )
     .set(sessions::expires_at.eq(target))
     .execute(conn)

@@ -3,12 +3,12 @@
 //! GitHub's `Link` paging and rate-limit headers.
 
 use reqwest::header::HeaderMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use url::Url;
 
-use super::{Profile, id_field, malformed, str_field};
+use super::{Profile, id_field, malformed, non_blank, str_field};
 use std::sync::Arc;
 
 use trilogin_oauth::compliance::{ComplianceHooks, TokenAnswer};
@@ -135,27 +135,65 @@ pub fn repos(body: &Value) -> Result<Vec<Repo>, Error> {
     body.as_array()
         .ok_or_else(|| malformed("GitHub repository list", body))?
         .iter()
-        .map(|item| repo(item).ok_or_else(|| malformed("GitHub repository", item)))
+        .map(|item| repo(|key| item.get(key)).ok_or_else(|| malformed("GitHub repository", item)))
         .collect()
 }
 
-fn repo(item: &Value) -> Option<Repo> {
-    let updated = item.get("updated_at")?.as_str()?;
+/// Parses `/user/repos` from the text of the answer, reading only the
+/// fields the page shows: the rest of GitHub's large repository objects is
+/// skipped, never built as maps. `None` when that does not give a page
+/// (not JSON, not a list, a repository without a name ...): [`repos`] then
+/// says what is wrong.
+pub fn repos_from_text(text: &str) -> Option<Vec<Repo>> {
+    let items: Vec<RepoFields> = serde_json::from_str(text).ok()?;
+    items.iter().map(|item| repo(|key| item.get(key))).collect()
+}
+
+/// The fields of a GitHub repository that [`Repo`] reads.
+#[derive(Deserialize)]
+struct RepoFields {
+    full_name: Option<Value>,
+    name: Option<Value>,
+    html_url: Option<Value>,
+    description: Option<Value>,
+    language: Option<Value>,
+    stargazers_count: Option<Value>,
+    private: Option<Value>,
+    fork: Option<Value>,
+    updated_at: Option<Value>,
+}
+
+impl RepoFields {
+    fn get(&self, key: &str) -> Option<&Value> {
+        match key {
+            "full_name" => self.full_name.as_ref(),
+            "name" => self.name.as_ref(),
+            "html_url" => self.html_url.as_ref(),
+            "description" => self.description.as_ref(),
+            "language" => self.language.as_ref(),
+            "stargazers_count" => self.stargazers_count.as_ref(),
+            "private" => self.private.as_ref(),
+            "fork" => self.fork.as_ref(),
+            "updated_at" => self.updated_at.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// One repository, its fields looked up by `field`.
+fn repo<'v>(field: impl Fn(&str) -> Option<&'v Value>) -> Option<Repo> {
+    let updated = field("updated_at")?.as_str()?;
     Some(Repo {
-        full_name: str_field(item, "full_name")?,
-        name: str_field(item, "name")?,
-        html_url: str_field(item, "html_url")?,
-        description: str_field(item, "description"),
-        language: str_field(item, "language"),
-        stars: item
-            .get("stargazers_count")
+        full_name: non_blank(field("full_name"))?,
+        name: non_blank(field("name"))?,
+        html_url: non_blank(field("html_url"))?,
+        description: non_blank(field("description")),
+        language: non_blank(field("language")),
+        stars: field("stargazers_count")
             .and_then(Value::as_u64)
             .unwrap_or(0),
-        private: item
-            .get("private")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        fork: item.get("fork").and_then(Value::as_bool).unwrap_or(false),
+        private: field("private").and_then(Value::as_bool).unwrap_or(false),
+        fork: field("fork").and_then(Value::as_bool).unwrap_or(false),
         updated_at: OffsetDateTime::parse(updated, &time::format_description::well_known::Rfc3339)
             .ok()?,
     })
@@ -330,6 +368,34 @@ mod tests {
         assert_eq!(repos[0].description, None);
         assert_eq!(repos[0].stars, 7);
         assert!(super::repos(&json!({"message": "Bad credentials"})).is_err());
+    }
+
+    #[test]
+    fn repos_from_text_reads_what_repos_reads_and_leaves_the_rest_to_it() {
+        let list = json!([
+            {
+                "id": 1, "full_name": "ada/engine", "name": "engine",
+                "html_url": "https://github.com/ada/engine", "description": "  ",
+                "language": null, "stargazers_count": "many", "private": true,
+                "fork": "no", "updated_at": "2026-01-02T03:04:05Z",
+                "owner": {"login": "ada", "id": 1}, "topics": ["a", "b"]
+            },
+            {
+                "full_name": "ada/notes", "name": "notes", "html_url": "https://github.com/ada/notes",
+                "description": "Notes <b>&</b>", "language": "Rust", "stargazers_count": 7,
+                "updated_at": "2026-01-01T00:00:00Z"
+            }
+        ]);
+        let text = list.to_string();
+        assert_eq!(repos_from_text(&text), Some(repos(&list).unwrap()));
+        for refused in [
+            "not json",
+            r#"{"message": "Bad credentials"}"#,
+            r#"[{"full_name": "", "name": "x", "html_url": "https://github.com/x", "updated_at": "2026-01-01T00:00:00Z"}]"#,
+            r#"[{"full_name": "a/x", "name": "x", "html_url": "https://github.com/x", "updated_at": "yesterday"}]"#,
+        ] {
+            assert_eq!(repos_from_text(refused), None, "{refused}");
+        }
     }
 
     #[test]

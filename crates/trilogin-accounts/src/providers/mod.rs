@@ -64,8 +64,12 @@ pub(crate) fn id_field(value: &serde_json::Value, key: &str) -> Option<String> {
 
 /// A non-empty string field.
 pub(crate) fn str_field(value: &serde_json::Value, key: &str) -> Option<String> {
+    non_blank(value.get(key))
+}
+
+/// A string value that is not blank.
+pub(crate) fn non_blank(value: Option<&serde_json::Value>) -> Option<String> {
     value
-        .get(key)
         .and_then(serde_json::Value::as_str)
         .filter(|s| !s.trim().is_empty())
         .map(str::to_owned)

@@ -2,10 +2,15 @@
 //! 0600) under the data directory so that id_tokens stay verifiable across
 //! restarts, and published as a JWKS (RFC 7517). Rotation adds a key; the
 //! newest signs, the previous one stays published for tokens already out.
+//!
+//! Making a 2048-bit RSA key takes from a tenth of a second to over a
+//! second, so the first key of a fresh data folder is made on a thread of
+//! its own while the site starts; the first use of the keys waits for it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
+use std::thread::JoinHandle;
 
 use anyhow::Context;
 use base64::Engine;
@@ -61,20 +66,32 @@ impl SigningKey {
     }
 }
 
+/// The first key of a fresh data folder, while its thread makes it.
+type FirstKey = JoinHandle<anyhow::Result<SigningKey>>;
+
 /// The published keys, newest last.
 #[derive(Debug)]
 pub struct SigningKeys {
     dir: PathBuf,
     keys: RwLock<Vec<SigningKey>>,
+    first: Mutex<Option<FirstKey>>,
 }
 
 impl SigningKeys {
-    /// Loads the keys kept in `dir`, making the first one if there is none.
+    /// Loads the keys kept in `dir`; when there is none, starts making the
+    /// first one on a thread of its own.
     pub fn load_or_create(dir: PathBuf) -> anyhow::Result<Self> {
-        let mut files = key_files(&dir)?;
-        if files.is_empty() {
-            files.push(write_new_key(&dir, 1)?);
-        }
+        let files = key_files(&dir)?;
+        let first = if files.is_empty() {
+            let first_dir = dir.clone();
+            let thread = std::thread::Builder::new()
+                .name("demo-google-key".to_owned())
+                .spawn(move || read_key(&write_new_key(&first_dir, 1)?.1))
+                .context("cannot start making the demo Google signing key")?;
+            Some(thread)
+        } else {
+            None
+        };
         let keys = files
             .iter()
             .rev()
@@ -85,11 +102,40 @@ impl SigningKeys {
         Ok(Self {
             dir,
             keys: RwLock::new(keys),
+            first: Mutex::new(first),
         })
+    }
+
+    /// The published keys, once the first one is made.
+    fn published(&self) -> std::sync::RwLockReadGuard<'_, Vec<SigningKey>> {
+        let thread = self
+            .first
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            match thread.join() {
+                Ok(Ok(key)) => self
+                    .keys
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(key),
+                // Nothing is published then: the ID tokens the demo cannot
+                // sign fail the login with an error page, not a panic.
+                Ok(Err(e)) => tracing::error!(
+                    error = format!("{e:#}"),
+                    "cannot make the demo Google signing key"
+                ),
+                Err(_) => tracing::error!("making the demo Google signing key panicked"),
+            }
+        }
+        self.keys.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Makes a new signing key; the previous one stays published. Returns the new `kid`.
     pub fn rotate(&self) -> anyhow::Result<String> {
+        // The first key must be on disk before the next number is chosen.
+        drop(self.published());
         let files = key_files(&self.dir)?;
         let next = files.last().map_or(1, |(n, _)| n + 1);
         let (_, path) = write_new_key(&self.dir, next)?;
@@ -110,13 +156,13 @@ impl SigningKeys {
 
     /// The `kid` of the key that signs new tokens.
     pub fn current_kid(&self) -> String {
-        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let keys = self.published();
         keys.last().map(|k| k.kid.clone()).unwrap_or_default()
     }
 
     /// The JWK Set (RFC 7517 §5) of the published keys.
     pub fn jwks(&self) -> Value {
-        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let keys = self.published();
         let keys: Vec<Value> = keys
             .iter()
             .rev()
@@ -136,7 +182,7 @@ impl SigningKeys {
 
     /// Signs `claims` as a JWS with RS256 and the current key's `kid`.
     pub fn sign(&self, claims: &impl Serialize) -> anyhow::Result<String> {
-        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let keys = self.published();
         let key = keys.last().context("no signing key")?;
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(key.kid.clone());
@@ -219,5 +265,21 @@ mod tests {
         let reloaded = SigningKeys::load_or_create(dir.path().join("keys")).unwrap();
         assert_eq!(reloaded.current_kid(), third);
         assert_eq!(reloaded.jwks(), jwks);
+    }
+
+    #[test]
+    fn a_rotation_right_after_a_fresh_start_numbers_its_key_after_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = SigningKeys::load_or_create(dir.path().join("keys")).unwrap();
+        let second = keys.rotate().unwrap();
+        let jwks = keys.jwks();
+        assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+        assert_eq!(jwks["keys"][0]["kid"], second.as_str(), "the new key signs");
+        let numbers: Vec<u32> = key_files(&dir.path().join("keys"))
+            .unwrap()
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(numbers, vec![1, 2]);
     }
 }
