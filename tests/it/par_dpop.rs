@@ -163,7 +163,9 @@ async fn a_pushed_request_that_google_refuses_ends_on_the_home_page_with_its_err
     assert_eq!(location(&start), "/");
     let home = home_page(&app).await;
     assert!(
-        home.contains("Google refused the login (invalid_request)"),
+        home.contains(
+            "Google refused the login: The pushed authorization request was refused. (invalid_request)"
+        ),
         "{home}"
     );
     assert!(home.contains("flash-error"));
@@ -397,7 +399,7 @@ async fn a_site_that_does_not_use_dpop_is_refused_by_a_provider_that_requires_it
     assert_eq!(location(&done), "/");
     let home = home_page(&app).await;
     assert!(
-        home.contains("Google refused the login (invalid_dpop_proof)"),
+        home.contains("Google refused the login: ") && home.contains("(invalid_dpop_proof)"),
         "{home}"
     );
     assert!(

@@ -148,6 +148,14 @@ fn oauth_message(p: Provider, error: &oauth::Error) -> String {
         E::UnexpectedResponse { .. } => {
             format!("{p} sent an answer this site could not understand. Please try again.")
         }
+        E::Provider {
+            error,
+            description: Some(description),
+            ..
+        } if !description.trim().is_empty() => format!(
+            "{p} refused the login: {} ({error}). Please try again.",
+            provider_words(description)
+        ),
         E::Provider { error, .. } => format!("{p} refused the login ({error}). Please try again."),
         E::IssuerMismatch(_) | E::InvalidIdToken(_) | E::InvalidUserinfo(_) => format!(
             "{p}'s answer failed this site's security checks, so you were not logged in. Please try again."
@@ -159,6 +167,17 @@ fn oauth_message(p: Provider, error: &oauth::Error) -> String {
             super::problem::rate_limited(p.label(), *until, time::OffsetDateTime::now_utc())
         }
         _ => format!("Logging in with {p} is not possible right now. Please try again later."),
+    }
+}
+
+/// A provider's own description of an error, as the page quotes it: one
+/// line, and not a wall of text.
+fn provider_words(description: &str) -> String {
+    const LONGEST: usize = 200;
+    let line = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(LONGEST) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line,
     }
 }
 
@@ -478,6 +497,35 @@ mod tests {
     use crate::db::fixtures::TestDb;
     use trilogin_oauth::OAuth2Token;
     use trilogin_oauth::secret::{AccessToken, RefreshToken};
+
+    #[test]
+    fn a_provider_refusal_quotes_its_description_on_one_short_line() {
+        let refused = |description: Option<&str>| {
+            oauth_message(
+                Provider::Google,
+                &oauth::Error::Provider {
+                    error: "invalid_request".into(),
+                    description: description.map(str::to_owned),
+                    status: 400,
+                    body: String::new(),
+                },
+            )
+        };
+        assert_eq!(
+            refused(Some("The request\nwas   refused.")),
+            "Google refused the login: The request was refused. (invalid_request). Please try again."
+        );
+        assert_eq!(
+            refused(None),
+            "Google refused the login (invalid_request). Please try again."
+        );
+        assert_eq!(refused(Some("  ")), refused(None));
+        let long = refused(Some(&"é".repeat(500)));
+        assert!(
+            long.contains(&format!("{}… (invalid_request)", "é".repeat(200))),
+            "{long}"
+        );
+    }
 
     fn profile(id: &str, name: &str) -> Profile {
         Profile {
