@@ -347,10 +347,12 @@ async fn a_github_rate_limit_at_login_ends_on_the_home_page_with_when_to_come_ba
 
 #[tokio::test]
 async fn a_token_endpoint_that_does_not_answer_in_time_ends_on_the_home_page() {
+    // Long enough for the calls that are answered (discovery, the pushed
+    // request) on a busy machine, far shorter than the stalled one.
     let app = spawn_app_with(|config| {
         config
             .provider_env
-            .insert("GOOGLE_TIMEOUT".to_owned(), "1".to_owned());
+            .insert("GOOGLE_TIMEOUT".to_owned(), "2".to_owned());
     })
     .await;
     let google = app.state.demo.google.clone().unwrap();
