@@ -16,6 +16,20 @@ in_range() {
     [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
 }
 
+# Stops unless $1 is a loopback address: never a load test against anyone
+# else's machine. With a second argument, only IPv4 loopback (127.0.0.0/8),
+# for the scripts whose stand-ins listen on 127.0.0.1.
+require_loopback() {
+    case "$1" in
+        127.*.*.*) return 0 ;;
+        ::1 | localhost) [ $# -lt 2 ] && return 0 ;;
+    esac
+    if [ $# -lt 2 ]; then
+        die "refusing --host '$1': only a loopback address (127.0.0.0/8, ::1, localhost)"
+    fi
+    die "refusing --host '$1': only an IPv4 loopback address (127.0.0.0/8)"
+}
+
 # Installs Debian's package $2 when the command $1 is missing and this runs
 # as root with apt-get; otherwise stops, saying what to install.
 need() {

@@ -55,11 +55,7 @@ in_range "$runs" 1 9 || die "--runs must be 1..9, not '$runs'"
 in_range "$duration" 2 120 || die "--duration must be 2..120 seconds, not '$duration'"
 in_range "$connections" 1 512 || die "--connections must be 1..512, not '$connections'"
 in_range "$threads" 1 16 || die "--threads must be 1..16, not '$threads'"
-# Never a load test against anyone else's machine.
-case "$host" in
-    127.*.*.*) ;;
-    *) die "refusing --host '$host': only an IPv4 loopback address (127.0.0.0/8)" ;;
-esac
+require_loopback "$host" ipv4
 
 need nginx nginx
 need wrk wrk

@@ -60,10 +60,7 @@ in_range "$connections" 1 256 || die "--connections must be 1..256, not '$connec
 in_range "$pool_size" 1 64 || die "--pool-size must be 1..64, not '$pool_size'"
 # Never a load test against anyone else's machine; PostgreSQL (the scratch
 # cluster) listens on 127.0.0.1 whatever this says.
-case "$host" in
-    127.*.*.*) ;;
-    *) die "refusing --host '$host': only an IPv4 loopback address (127.0.0.0/8)" ;;
-esac
+require_loopback "$host" ipv4
 
 # Debian's packages, installed when missing and we may.
 need nginx nginx

@@ -56,11 +56,7 @@ in_range "$duration" 1 600 || die "--duration must be 1..600 seconds, not '$dura
 in_range "$kills" 0 10 || die "--kills must be 0..10, not '$kills'"
 in_range "$window" 0 60 || die "--window must be 0..60 seconds, not '$window'"
 [ -z "$port" ] || in_range "$port" 1 65535 || die "--port must be 1..65535, not '$port'"
-# Never a load test against anyone else's machine.
-case "$host" in
-    127.*.*.* | ::1 | localhost) ;;
-    *) die "refusing --host '$host': only a loopback address (127.0.0.0/8, ::1, localhost)" ;;
-esac
+require_loopback "$host"
 
 # The database checks after the run.
 need sqlite3 sqlite3
