@@ -265,11 +265,6 @@ impl RateLimit {
             reset: OffsetDateTime::from_unix_timestamp(reset).ok()?,
         })
     }
-
-    /// True when no request is left before `reset`.
-    pub fn is_exhausted(&self) -> bool {
-        self.remaining == 0
-    }
 }
 
 /// Revokes the grant behind `token` (`DELETE /applications/{client_id}/grant`,
@@ -421,7 +416,7 @@ mod tests {
         assert_eq!(RateLimit::from_headers(&headers), None);
         headers.insert("x-ratelimit-reset", "1767225600".parse().unwrap());
         let limit = RateLimit::from_headers(&headers).unwrap();
-        assert!(limit.is_exhausted());
+        assert_eq!(limit.remaining, 0);
         assert_eq!(limit.reset.unix_timestamp(), 1_767_225_600);
     }
 
