@@ -13,7 +13,7 @@ set -euo pipefail
 usage() {
     cat <<'EOF_USAGE'
 usage: bench/pages.sh [--runs N] [--duration SECS] [--connections N] [--threads N]
-                      [--host IP] [--keep]
+                      [--host IP] [--keep] [--profile]
 
   --runs N          runs, each on a freshly started app, 1..9  (PAGES_RUNS, default 3)
   --duration SECS   wrk time per route and run, 2..120         (PAGES_DURATION, default 10)
@@ -21,6 +21,9 @@ usage: bench/pages.sh [--runs N] [--duration SECS] [--connections N] [--threads 
   --threads N       wrk threads, 1..16                         (PAGES_THREADS, default 2)
   --host IP         loopback address for everything           (PAGES_HOST, default 127.0.0.1)
   --keep            keep the temporary folder (app log, nginx log, raw wrk output)
+  --profile         record each route with perf and keep the folder: run-*/<route>.perf.txt
+                    holds the self time by symbol (PAGES_PROFILE=1; perf's own cost
+                    is in the CPU figures of that run)
 
 Exits 0 when every answer was the expected one, 1 when one was not, 2
 when the run could not be made.
@@ -33,6 +36,7 @@ connections=${PAGES_CONNECTIONS:-64}
 threads=${PAGES_THREADS:-2}
 host=${PAGES_HOST:-127.0.0.1}
 keep=${PAGES_KEEP:-0}
+profile=${PAGES_PROFILE:-0}
 
 name=pages
 # shellcheck source=bench/common.sh
@@ -46,6 +50,7 @@ while [ $# -gt 0 ]; do
         --threads) threads=${2:?--threads needs a value}; shift 2 ;;
         --host) host=${2:?--host needs a value}; shift 2 ;;
         --keep) keep=1; shift ;;
+        --profile) profile=1; keep=1; shift ;;
         -h | --help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
@@ -60,6 +65,7 @@ require_loopback "$host" ipv4
 need nginx nginx
 need wrk wrk
 need curl curl
+[ "$profile" = 1 ] && need perf linux-perf
 nginx_bin=$(command -v nginx)
 
 build_release
@@ -223,11 +229,22 @@ login() {
 # Drives wrk on one route; prints "req/s p50_ms p99_ms cpu_us_per_req bad".
 drive() {
     local dir=$1 label=$2 path=$3 status=$4 text=$5 cookie=$6 before after line
+    local perf_pid=
+    if [ "$profile" = 1 ]; then
+        perf record -q -F 499 -p "$app_pid" -o "$dir/$label.perf.data" -- sleep "$duration" \
+            >"$dir/$label.perf.log" 2>&1 &
+        perf_pid=$!
+    fi
     before=$(cpu_us "$app_pid")
     timeout $((duration + 30)) wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s \
         -s "$routes_lua" "$origin$path" -- "$path" "$status" "$text" "$cookie" >"$dir/$label.wrk" 2>&1 ||
         die "wrk failed on $path; see $dir/$label.wrk"
     after=$(cpu_us "$app_pid")
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid" || die "perf record failed; see $dir/$label.perf.log"
+        perf report -q -i "$dir/$label.perf.data" --no-children --sort dso,symbol --percent-limit 0.5 \
+            2>>"$dir/$label.perf.log" | sed -E 's/[[:space:]-]+$//' | grep -v '^$' >"$dir/$label.perf.txt" || true
+    fi
     line=$(grep '^route ' "$dir/$label.wrk") || die "no summary from wrk; see $dir/$label.wrk"
     read -r _ requests duration_us p50 p99 bad socket <<<"$line"
     [ "$requests" -gt 0 ] || die "no request answered on $path"

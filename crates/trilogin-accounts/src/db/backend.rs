@@ -258,6 +258,11 @@ where
     F: FnMut(&mut AnyConnection) -> Result<T, E>,
     E: TransactionError,
 {
+    if in_transaction(conn) {
+        // Inside a group commit (see `super::batch`), which holds the write
+        // lock: nothing can race it, so a savepoint and one attempt.
+        return diesel::Connection::transaction(conn, |conn| f(conn));
+    }
     let mut attempt = 1;
     loop {
         match once(conn, &mut f) {
@@ -268,6 +273,19 @@ where
             done => return done,
         }
     }
+}
+
+fn in_transaction(conn: &mut AnyConnection) -> bool {
+    let depth = match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        AnyConnection::Postgresql(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    };
+    // A broken transaction state counts as none: `once` then reports it.
+    depth.is_ok_and(|depth| depth.is_some())
 }
 
 fn once<T, E, F>(conn: &mut AnyConnection, f: &mut F) -> Result<T, E>

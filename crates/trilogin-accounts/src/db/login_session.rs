@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use super::models::NewPendingLogin;
-use super::{DbPool, call, from_db_time, pending_logins, to_db_time};
+use super::{DbPool, from_db_time, pending_logins, to_db_time, write};
 use crate::crypto::{Cipher, SealedAt};
 use trilogin_oauth::session::LoginSession;
 
@@ -64,7 +64,7 @@ impl LoginSession for DbLoginSession {
             .map_err(|e| e.to_string())?;
         let (client, handle, binding) =
             (client.to_owned(), handle.to_owned(), self.binding.clone());
-        call(&self.pool, move |conn| {
+        write(&self.pool, move |conn| {
             let new = NewPendingLogin {
                 client: &client,
                 handle: &handle,
@@ -85,7 +85,7 @@ impl LoginSession for DbLoginSession {
         now: OffsetDateTime,
     ) -> Result<Option<serde_json::Value>, String> {
         let (c, h, binding) = (client.to_owned(), handle.to_owned(), self.binding.clone());
-        let taken = call(&self.pool, move |conn| {
+        let taken = write(&self.pool, move |conn| {
             pending_logins::take_pending(conn, &c, &h, &binding)
         })
         .await

@@ -8,6 +8,7 @@
 //! transactions), [`maintenance`] (SQLite's vacuum) and the migrations.
 
 pub mod backend;
+pub mod batch;
 pub mod connections;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -70,6 +71,8 @@ impl Default for PoolSettings {
 pub struct DbPool {
     pool: Pool<backend::Manager>,
     database: Arc<Database>,
+    /// SQLite's group commit (see [`batch`]); `None` on PostgreSQL.
+    writer: Option<batch::Writer>,
 }
 
 impl std::fmt::Debug for DbPool {
@@ -114,6 +117,9 @@ pub enum DbError {
         /// The pool's error.
         source: diesel::r2d2::PoolError,
     },
+    /// The thread that commits SQLite's writes could not start.
+    #[error("cannot start the database writer thread: {0}")]
+    Writer(std::io::Error),
     /// A migration failed.
     #[error("database migration failed: {0}")]
     Migration(String),
@@ -130,6 +136,16 @@ pub fn build_pool(database: &Database, settings: &PoolSettings) -> Result<DbPool
         })?;
     }
     let manager = backend::Manager::new(database.clone(), settings.statement_timeout);
+    let writer =
+        match database {
+            Database::Sqlite(_) => Some(batch::Writer::start(manager.clone()).map_err(
+                |source| DbError::Folder {
+                    path: database.describe(),
+                    source,
+                },
+            )?),
+            Database::Postgres(_) => None,
+        };
     let pool = Pool::builder()
         .max_size(settings.size)
         // Open connections on demand: start-up stays fast, tests stay light.
@@ -148,6 +164,7 @@ pub fn build_pool(database: &Database, settings: &PoolSettings) -> Result<DbPool
     Ok(DbPool {
         pool,
         database: Arc::new(database.clone()),
+        writer,
     })
 }
 
@@ -250,4 +267,21 @@ where
         Ok(f(&mut conn)?)
     })
     .await?
+}
+
+/// Runs a short write `f`: on SQLite in a savepoint of the writer's next
+/// group commit ([`batch`]), on PostgreSQL as [`call`] does. For the writes
+/// every request may make (sessions, pending logins), whose cost on SQLite
+/// is mostly the commit. `f` must be atomic by itself on PostgreSQL: one
+/// statement, or a [`write_transaction`].
+pub async fn write<T, E, F>(pool: &DbPool, f: F) -> anyhow::Result<T>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<QueryError> + std::error::Error + Send + Sync + 'static,
+{
+    match &pool.writer {
+        Some(writer) => writer.write(f).await,
+        None => call(pool, f).await,
+    }
 }

@@ -14,7 +14,7 @@ use super::sessions::{
     SEALED_STATE, delete_session, find_session, insert_session, session_id, slide_session,
     ttl_seconds, update_session,
 };
-use super::{DbPool, call, now};
+use super::{DbPool, call, now, write};
 use crate::UserId;
 use crate::crypto::{Cipher, SealedAt};
 
@@ -90,7 +90,7 @@ impl SessionStates {
     ) -> anyhow::Result<()> {
         let id = session_id(key);
         let sealed = self.seal(&id, state)?;
-        call(&self.pool, move |conn| {
+        write(&self.pool, move |conn| {
             insert_session(
                 conn,
                 &NewSession {
@@ -117,7 +117,7 @@ impl SessionStates {
     ) -> anyhow::Result<bool> {
         let id = session_id(key);
         let sealed = self.seal(&id, state)?;
-        call(&self.pool, move |conn| {
+        write(&self.pool, move |conn| {
             update_session(conn, &id, &sealed, owner, ttl, now())
         })
         .await
@@ -126,7 +126,7 @@ impl SessionStates {
     /// Deletes session `key`.
     pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
         let id = session_id(key);
-        call(&self.pool, move |conn| delete_session(conn, &id)).await
+        write(&self.pool, move |conn| delete_session(conn, &id)).await
     }
 
     /// Deletes every expired session and pending login, and compacts the
