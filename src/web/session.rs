@@ -13,6 +13,7 @@ use subtle::ConstantTimeEq as _;
 
 use crate::error::AppError;
 use trilogin_accounts::UserId;
+use trilogin_oauth::lookup_key::ordered_token;
 use trilogin_oauth::secret::random_token;
 
 const USER_ID: &str = "user_id";
@@ -231,7 +232,7 @@ impl TypedSession {
         if let Some(binding) = self.existing_login_binding() {
             return Ok(binding);
         }
-        let binding = random_token(32);
+        let binding = ordered_token(32);
         self.0
             .insert(LOGIN_BINDING, &binding)
             .map_err(AppError::internal)?;

@@ -32,6 +32,7 @@ use crate::config::SecretKey;
 use trilogin_accounts::crypto::derive_key;
 use trilogin_accounts::db::maintenance::Purged;
 use trilogin_accounts::db::session_states::SessionStates;
+use trilogin_oauth::lookup_key::ordered_token;
 use trilogin_oauth::pending::PENDING_TTL;
 
 /// HKDF `info` of the cookie key, distinct from the column key's.
@@ -54,6 +55,14 @@ fn lifetime(state: &HashMap<String, String>, ttl: Duration) -> Duration {
     } else {
         ttl.min(PENDING_TTL)
     }
+}
+
+/// A new session key: 256 random bits behind the time it was made, so
+/// that its row goes to the end of the index (see
+/// [`trilogin_oauth::lookup_key`]).
+fn ordered_session_key() -> SessionKey {
+    // Only a key over 4 KiB is refused.
+    SessionKey::try_from(ordered_token(32)).unwrap_or_else(|_| generate_session_key())
 }
 
 /// Sessions kept in the database.
@@ -91,7 +100,7 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<SessionKey, SaveError> {
-        let key = generate_session_key();
+        let key = ordered_session_key();
         let ttl = lifetime(&session_state, *ttl);
         self.states
             .insert(
@@ -128,7 +137,7 @@ impl SessionStore for DbSessionStore {
             // Logged out or expired while this request ran: its state must
             // not outlive the session. A new key with no row is an empty
             // session, so the browser is logged out.
-            Ok(generate_session_key())
+            Ok(ordered_session_key())
         }
     }
 

@@ -10,6 +10,7 @@ pub mod dpop;
 pub mod error;
 pub mod hooks;
 pub mod http;
+pub mod lookup_key;
 pub mod oauth1;
 pub mod oauth2;
 pub mod oidc;

@@ -11,10 +11,10 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use super::error::{Error, Result};
+use super::lookup_key::lookup_digest;
 use super::session::LoginSession;
 
 /// How long a started login may wait for its callback.
@@ -100,9 +100,10 @@ impl<'s> PendingLogins<'s> {
     }
 }
 
-/// The key of a pending login: SHA-256 of its handle, hex-encoded.
+/// The key of a pending login: the digest of its handle (see
+/// [`lookup_digest`]).
 fn handle_digest(handle: &str) -> String {
-    hex::encode(Sha256::digest(handle.as_bytes()))
+    lookup_digest(handle)
 }
 
 fn is_expired(created_at: i64, now: OffsetDateTime) -> bool {

@@ -2,18 +2,19 @@
 //! `pending_logins` table, for one browser.
 //!
 //! The browser is identified by its login binding, a random value kept in
-//! its (server-side) session state; rows hold only its SHA-256. The binding
+//! its (server-side) session state; rows hold only its digest
+//! ([`lookup_digest`]). The binding
 //! survives the session key's renewal at login, so a login finished in one
 //! tab leaves the others' pending logins intact. Values are sealed, bound
 //! to their row (client and handle).
 
 use async_trait::async_trait;
-use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use super::models::NewPendingLogin;
 use super::{DbPool, from_db_time, pending_logins, to_db_time, write};
 use crate::crypto::{Cipher, SealedAt};
+use trilogin_oauth::lookup_key::lookup_digest;
 use trilogin_oauth::session::LoginSession;
 
 /// Associated data of `pending_logins.value`.
@@ -39,7 +40,7 @@ impl DbLoginSession {
         Self {
             pool,
             cipher,
-            binding: hex::encode(Sha256::digest(binding.as_bytes())),
+            binding: lookup_digest(binding),
         }
     }
 }

@@ -171,7 +171,8 @@ pub struct NewOAuth2Token<'a> {
 #[diesel(table_name = sessions)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct SessionRow {
-    /// SHA-256 (hex) of the session key the browser holds.
+    /// Digest of the session key the browser holds (its time of making,
+    /// then its SHA-256 in hex; see `trilogin_oauth::lookup_key`).
     pub id: String,
     /// The session state, a JSON object of JSON-encoded values, sealed.
     pub state: String,
@@ -212,9 +213,10 @@ pub struct PendingLoginRow {
     pub id: i32,
     /// The OAuth client (provider) name.
     pub client: String,
-    /// SHA-256 (hex) of the state or OAuth 1 request token.
+    /// Digest of the state or OAuth 1 request token (see
+    /// `trilogin_oauth::lookup_key`).
     pub handle: String,
-    /// SHA-256 (hex) of the login binding of the browser that started it.
+    /// Digest of the login binding of the browser that started it.
     pub binding: String,
     /// What the callback must match, sealed.
     pub value: String,

@@ -1,9 +1,9 @@
 //! Queries on `pending_logins`: logins started in a browser and waiting for
 //! their callback, one row each (see `db::login_session`).
 //!
-//! These functions see digests only: the handle is the SHA-256 of the
-//! state, the binding the SHA-256 of the browser's login binding, and the
-//! value arrives sealed.
+//! These functions see digests only (`trilogin_oauth::lookup_key`): the
+//! handle is the state's, the binding the browser's login binding's; and
+//! the value arrives sealed.
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;

@@ -1,6 +1,6 @@
 //! [`SessionStates`]: the session store as the web layer uses it. States
 //! are keyed by the browser's session key, sealed to their row, and kept on
-//! the pool; the table holds only the key's SHA-256
+//! the pool; the table holds only the key's digest
 //! ([`session_id`](super::sessions::session_id)), so a copy of the database
 //! cannot be turned into cookies.
 

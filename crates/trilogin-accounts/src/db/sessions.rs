@@ -1,17 +1,17 @@
 //! Queries on `sessions`, the server-side session store's table.
 //!
-//! Rows are keyed by the SHA-256 of the session key; the query functions
+//! Rows are keyed by the digest of the session key; the query functions
 //! never see the key itself, only `session_states` does.
 //! An expired row is treated as absent even before the purge removes it.
 
 use diesel::prelude::*;
-use sha2::{Digest as _, Sha256};
 use time::{Duration, PrimitiveDateTime};
 
 use super::Conn;
 use super::models::{NewSession, SessionRow};
 use super::schema::sessions;
 use crate::UserId;
+use trilogin_oauth::lookup_key::lookup_digest;
 
 /// Associated data of `sessions.state`, with the row id as its identity.
 pub const SEALED_STATE: &str = "sessions.state";
@@ -116,9 +116,10 @@ pub fn purge_expired(conn: &mut Conn, now: PrimitiveDateTime) -> QueryResult<usi
     diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
 }
 
-/// The row id of a session key: its SHA-256, hex-encoded.
+/// The row id of a session key: its time of making and its SHA-256 (see
+/// [`lookup_digest`]).
 pub fn session_id(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    lookup_digest(key)
 }
 
 #[cfg(test)]
@@ -126,10 +127,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn session_ids_are_sha256_hex() {
+    fn a_key_of_an_earlier_release_keeps_its_row_id_the_sha256_hex() {
         assert_eq!(
             session_id("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn an_ordered_key_has_a_row_id_that_starts_with_its_time() {
+        assert_eq!(
+            session_id("019afb8c2e10.abc"),
+            "019afb8c2e10.62769c37e115e670a92586bcfbeb62ef84a48ed1ebb515b58993c0e8a6cd7d00"
         );
     }
 }

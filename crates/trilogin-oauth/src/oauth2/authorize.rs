@@ -11,9 +11,10 @@ use super::{Endpoints, Grant, OAuth2Client};
 use crate::dpop::DpopKey;
 use crate::error::{Error, Result};
 use crate::http::required;
+use crate::lookup_key::ordered_token;
 use crate::pending::PendingLogins;
 use crate::pkce::{Pkce, method_name};
-use crate::secret::{Nonce, PkceVerifier, State, random_token};
+use crate::secret::{Nonce, PkceVerifier, State};
 use crate::session::LoginSession;
 use crate::token::OAuth2Token;
 
@@ -85,7 +86,7 @@ impl OAuth2Client {
             }
         }
         // 32 random bytes: well above the 128 bits RFC 6749 §10.10 asks for.
-        let state = State::new(random_token(32));
+        let state = State::new(ordered_token(32));
         let nonce = self.token_check.as_ref().and_then(|c| c.login_nonce(self));
         let pkce = self.config.code_challenge_method.map(Pkce::generate);
         let dpop_key = self
