@@ -20,7 +20,8 @@ usage: bench/pages.sh [--runs N] [--duration SECS] [--connections N] [--threads 
   --connections N   wrk connections, 1..512                    (PAGES_CONNECTIONS, default 64)
   --threads N       wrk threads, 1..16                         (PAGES_THREADS, default 2)
   --host IP         loopback address for everything           (PAGES_HOST, default 127.0.0.1)
-  --keep            keep the temporary folder (app log, nginx log, raw wrk output)
+  --keep            keep the temporary folder (app log, nginx log, raw wrk output, and the
+                    app's memory map at the end of each run, run-*/smaps.txt)
   --profile         record each route with perf and keep the folder: run-*/<route>.perf.txt
                     holds the self time by symbol (PAGES_PROFILE=1; perf's own cost
                     is in the CPU figures of that run)
@@ -266,6 +267,7 @@ for ((r = 1; r <= runs; r++)); do
     login_row=$(drive "$dir" login /login/github 303 - -)
     repos_row=$(drive "$dir" repos /repos 200 'class="card repo"' "$cookie")
     peak_kb=$(status_kb "$app_pid" VmHWM)
+    [ "$keep" = 1 ] && cp "/proc/$app_pid/smaps" "$dir/smaps.txt"
     echo "$r $login_row $repos_row $startup_ms $idle_kb $peak_kb" >>"$results"
     stop_app
 done

@@ -141,7 +141,10 @@ impl Cipher {
     /// Seals `plaintext` for the place `at`.
     pub fn seal(&self, at: &SealedAt<'_>, plaintext: &str) -> Result<String, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        // XChaCha20's 192-bit nonces may be random: a collision is out of
+        // reach. The thread's generator is a CSPRNG seeded by the OS, without
+        // a system call per seal.
+        rand::thread_rng().fill_bytes(&mut nonce);
         let ciphertext = self
             .aead
             .encrypt(

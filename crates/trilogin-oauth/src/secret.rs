@@ -105,13 +105,15 @@ secret_type!(
 );
 
 /// Fresh randomness for state, nonce and verifiers: `bytes` random bytes,
-/// base64url without padding.
+/// base64url without padding. From the thread's generator, a CSPRNG
+/// (ChaCha12) seeded and regularly reseeded by the operating system, so a
+/// token costs no system call.
 #[must_use]
 pub fn random_token(bytes: usize) -> String {
     use base64::Engine as _;
     use rand::RngCore as _;
     let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
+    rand::thread_rng().fill_bytes(&mut buf);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 

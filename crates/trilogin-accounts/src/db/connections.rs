@@ -289,7 +289,7 @@ pub fn load_oauth1(
         .filter(oauth1_tokens::user_id.eq(user_id))
         .filter(oauth1_tokens::name.eq(provider.name()))
         .select(OAuth1TokenRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(row
         .map(|row| open_oauth1_row(cipher, provider, row))
@@ -322,7 +322,7 @@ pub(crate) fn oauth2_row(
         .filter(oauth2_tokens::user_id.eq(user_id))
         .filter(oauth2_tokens::name.eq(provider.name()))
         .select(OAuth2TokenRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -593,14 +593,14 @@ pub fn owner(
             .filter(oauth1_tokens::name.eq(name))
             .filter(oauth1_tokens::provider_user_id.eq(provider_user_id))
             .select(oauth1_tokens::user_id)
-            .first(conn)
+            .get_result(conn)
             .optional()
     } else {
         oauth2_tokens::table
             .filter(oauth2_tokens::name.eq(name))
             .filter(oauth2_tokens::provider_user_id.eq(provider_user_id))
             .select(oauth2_tokens::user_id)
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 }

@@ -6,6 +6,11 @@
 //! use cases run them through [`call`], never on the async executor.
 //! Backend-specific SQL stays in [`backend`] (connection set-up,
 //! transactions), [`maintenance`] (SQLite's vacuum) and the migrations.
+//!
+//! A lookup by a unique key ends in `get_result`, not `first`: Diesel
+//! sends `first`'s `LIMIT 1` as a bound parameter, and SQLite re-prepares
+//! a statement whose LIMIT is bound each time it is bound again, which
+//! wastes the prepared-statement cache.
 
 pub mod backend;
 pub mod batch;

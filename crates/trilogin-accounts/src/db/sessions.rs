@@ -26,7 +26,7 @@ pub fn find_session(
         .find(id)
         .filter(sessions::expires_at.gt(now))
         .select(SessionRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
