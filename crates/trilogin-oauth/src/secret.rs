@@ -106,7 +106,7 @@ secret_type!(
 
 /// Fresh randomness for state, nonce and verifiers: `bytes` random bytes,
 /// base64url without padding. From the thread's generator, a CSPRNG
-/// (ChaCha12) seeded and regularly reseeded by the operating system, so a
+/// (`ChaCha12`) seeded and regularly reseeded by the operating system, so a
 /// token costs no system call.
 #[must_use]
 pub fn random_token(bytes: usize) -> String {
