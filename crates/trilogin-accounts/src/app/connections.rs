@@ -99,7 +99,7 @@ pub async fn disconnect(
             false
         }
     };
-    let removed = crate::db::call(&services.pool, move |conn| {
+    let removed = crate::db::write(&services.pool, move |conn| {
         Ok::<_, QueryError>(account::remove_connection(conn, user_id, provider))
     })
     .await?;

@@ -35,7 +35,7 @@ pub async fn delete_account(services: &Services, user_id: UserId) -> anyhow::Res
             }
         }
     }
-    db::call(&services.pool, move |conn| {
+    db::write(&services.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             sessions::delete_sessions_of(conn, user_id)?;
             users::delete_user(conn, user_id)?;

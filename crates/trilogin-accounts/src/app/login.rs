@@ -229,7 +229,7 @@ pub async fn finish_login(
         .await
         .map_err(LoginError::oauth(provider))?;
     let cipher = services.cipher.clone();
-    let recorded = db::call(&services.pool, move |conn| {
+    let recorded = db::write(&services.pool, move |conn| {
         Ok::<_, RecordError>(record_login(
             conn,
             &cipher,

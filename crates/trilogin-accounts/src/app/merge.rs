@@ -127,7 +127,7 @@ pub async fn merge(
     into: UserId,
     from: UserId,
 ) -> anyhow::Result<Result<Vec<Connection>, MergeRefused>> {
-    let merged = db::call(&services.pool, move |conn| {
+    let merged = db::write(&services.pool, move |conn| {
         Ok::<_, QueryError>(db::write_transaction(conn, |conn| {
             merge_in(conn, into, from)
         }))

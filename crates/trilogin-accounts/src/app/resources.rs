@@ -60,7 +60,7 @@ pub async fn problem(
 ) -> ProviderProblem {
     if let Error::ReauthorizationRequired { reason } = error {
         tracing::info!(provider = provider.name(), %reason, "the provider refused the stored tokens");
-        let marked = crate::db::call(&services.pool, move |conn| {
+        let marked = crate::db::write(&services.pool, move |conn| {
             connections::mark_needs_reconnect(conn, user_id, provider)
         })
         .await;

@@ -3,7 +3,8 @@
 //!
 //! Query functions take `&mut Conn` (either backend) and return
 //! `QueryResult` (or [`connections::StoreError`] where secrets are opened);
-//! use cases run them through [`call`], never on the async executor.
+//! use cases run them through [`call`] when they only read and [`write`]
+//! when they write, never on the async executor.
 //! Backend-specific SQL stays in [`backend`] (connection set-up,
 //! transactions), [`maintenance`] (SQLite's vacuum) and the migrations.
 //!
@@ -274,11 +275,14 @@ where
     .await?
 }
 
-/// Runs a short write `f`: on SQLite in a savepoint of the writer's next
-/// group commit ([`batch`]), on PostgreSQL as [`call`] does. For the writes
-/// every request may make (sessions, pending logins), whose cost on SQLite
-/// is mostly the commit. `f` must be atomic by itself on PostgreSQL: one
-/// statement, or a [`write_transaction`].
+/// Runs `f`, which writes: on SQLite in a savepoint of the writer's next
+/// group commit ([`batch`]), on PostgreSQL as [`call`] does. On SQLite the
+/// process so has one writer, which shares each commit among the writes
+/// waiting for it and never waits for the file lock behind another thread
+/// of the process (SQLite's busy handler waits by sleeping). `f` must be
+/// atomic by itself on PostgreSQL: one statement, or a
+/// [`write_transaction`]. (Reads that may write, at most once a minute,
+/// such as loading a session, stay on [`call`].)
 pub async fn write<T, E, F>(pool: &DbPool, f: F) -> anyhow::Result<T>
 where
     F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,

@@ -83,26 +83,39 @@ impl DbTokenHooks {
         }
     }
 
-    /// Runs `f` on the connection to `client_name`, which must be a
-    /// provider the site supports.
-    async fn run<T, F>(&self, client_name: &str, f: F) -> oauth::Result<T>
+    /// Runs `f`, which only reads, on the connection to `client_name`,
+    /// which must be a provider the site supports.
+    async fn read<T, F>(&self, client_name: &str, f: F) -> oauth::Result<T>
     where
         F: FnOnce(&mut Conn, &Cipher, UserId, Provider) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let provider = Provider::from_name(client_name)
-            .ok_or_else(|| oauth::Error::NotConnected(client_name.to_owned()))?;
+        let provider = provider(client_name)?;
         let (cipher, user_id) = (self.cipher.clone(), self.user_id);
         super::call(&self.pool, move |conn| f(conn, &cipher, user_id, provider))
             .await
-            .map_err(|e| oauth::Error::Storage(format!("{e:#}")))
+            .map_err(storage_error)
+    }
+
+    /// Runs `f`, which writes, as [`read`](Self::read) runs a read, through
+    /// [`super::write`].
+    async fn write<T, F>(&self, client_name: &str, f: F) -> oauth::Result<T>
+    where
+        F: FnOnce(&mut Conn, &Cipher, UserId, Provider) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let provider = provider(client_name)?;
+        let (cipher, user_id) = (self.cipher.clone(), self.user_id);
+        super::write(&self.pool, move |conn| f(conn, &cipher, user_id, provider))
+            .await
+            .map_err(storage_error)
     }
 }
 
 #[async_trait]
 impl TokenHooks for DbTokenHooks {
     async fn fetch_token(&self, client_name: &str) -> oauth::Result<Option<Token>> {
-        self.run(client_name, |conn, cipher, user_id, provider| {
+        self.read(client_name, |conn, cipher, user_id, provider| {
             connections::load_token(conn, cipher, user_id, provider)
         })
         .await
@@ -116,7 +129,7 @@ impl TokenHooks for DbTokenHooks {
     ) -> oauth::Result<UpdateOutcome> {
         let (new, old) = (new.clone(), old.clone());
         let outcome = self
-            .run(client_name, move |conn, cipher, user_id, provider| {
+            .write(client_name, move |conn, cipher, user_id, provider| {
                 swap_oauth2_token(conn, cipher, user_id, provider, &new, &old)
             })
             .await?;
@@ -129,7 +142,7 @@ impl TokenHooks for DbTokenHooks {
         old: &OAuth2Token,
     ) -> oauth::Result<RefreshClaim> {
         let (old, holder) = (old.clone(), self.lease_holder.clone());
-        self.run(client_name, move |conn, cipher, user_id, provider| {
+        self.write(client_name, move |conn, cipher, user_id, provider| {
             let lease = Lease {
                 holder: &holder,
                 at: OffsetDateTime::now_utc(),
@@ -141,12 +154,21 @@ impl TokenHooks for DbTokenHooks {
 
     async fn release_refresh(&self, client_name: &str, _old: &OAuth2Token) -> oauth::Result<()> {
         let holder = self.lease_holder.clone();
-        self.run(client_name, move |conn, _, user_id, provider| {
+        self.write(client_name, move |conn, _, user_id, provider| {
             Ok(release_oauth2_refresh(conn, user_id, provider, &holder)?)
         })
         .await
         .map(|_| ())
     }
+}
+
+fn provider(client_name: &str) -> oauth::Result<Provider> {
+    Provider::from_name(client_name)
+        .ok_or_else(|| oauth::Error::NotConnected(client_name.to_owned()))
+}
+
+fn storage_error(error: anyhow::Error) -> oauth::Error {
+    oauth::Error::Storage(format!("{error:#}"))
 }
 
 /// Who asks for a refresh lease, and when.
