@@ -27,7 +27,7 @@ fn view() -> ReposView {
                 "Project {i}: a <small> tool & a library for \"benchmarks\", with notes on its design and use"
             )),
             language: Some(if i % 3 == 0 { "Rust" } else { "Python" }.to_owned()),
-            stars: i * 3 % 11,
+            stars: format!("{} stars", i * 3 % 11),
             private: i % 7 == 0,
             fork: i % 5 == 0,
             updated_at_iso: format!("2026-11-{:02}T10:15:00Z", (30 - i) % 28 + 1),

@@ -33,12 +33,18 @@ pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
         s if s < 36 * 3600 => ((s + 1800) / 3600, "hour"),
         s => ((s + 43_200) / 86_400, "day"),
     };
-    let plural = if amount == 1 { "" } else { "s" };
+    let counted = count(amount, unit);
     if seconds > 0 {
-        format!("in {amount} {unit}{plural}")
+        format!("in {counted}")
     } else {
-        format!("{amount} {unit}{plural} ago")
+        format!("{counted} ago")
     }
+}
+
+/// `amount` of `unit`, in the plural unless one: "1 star", "0 stars".
+pub fn count(amount: u64, unit: &str) -> String {
+    let plural = if amount == 1 { "" } else { "s" };
+    format!("{amount} {unit}{plural}")
 }
 
 #[cfg(test)]
@@ -46,6 +52,14 @@ mod tests {
     use super::*;
     use time::Duration;
     use time::macros::datetime;
+
+    #[test]
+    fn counts_are_singular_for_one_only() {
+        assert_eq!(count(0, "star"), "0 stars");
+        assert_eq!(count(1, "star"), "1 star");
+        assert_eq!(count(2, "star"), "2 stars");
+        assert_eq!(count(1234, "star"), "1234 stars");
+    }
 
     #[test]
     fn absolute_times_are_written_in_utc() {

@@ -34,8 +34,9 @@ pub struct RepoView {
     pub description: Option<String>,
     /// Main language.
     pub language: Option<String>,
-    /// Stars.
-    pub stars: u64,
+    /// `1 star`, `12 stars`: counted here, not in the template, where each
+    /// lookup of a repository's field costs a path walk.
+    pub stars: String,
     /// Private repository.
     pub private: bool,
     /// A fork.
@@ -121,7 +122,7 @@ pub async fn repos(
                     html_url: SafeUrl::new(&r.html_url),
                     description: r.description,
                     language: r.language,
-                    stars: r.stars,
+                    stars: format::count(r.stars, "star"),
                     private: r.private,
                     fork: r.fork,
                 })

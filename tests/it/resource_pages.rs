@@ -28,6 +28,14 @@ async fn the_repositories_page_shows_github_data_escaped_with_paging_and_budget(
     assert!(body.contains(r#"href="/repos?page=2" rel="next">Older</a>"#));
     assert!(body.contains("requests left until"), "{body}");
     assert!(body.contains("<time datetime="));
+    // Every repository shows its stars, counted in words.
+    let counts: Vec<&str> = all
+        .split("<span>")
+        .filter_map(|s| s.split_once(" star").map(|(n, _)| n))
+        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    assert_eq!(counts.len(), 34, "{all}");
+    assert!(!all.contains("<span>1 stars</span>"), "{all}");
 
     let last = app.get_page("/repos?page=4", 200).await;
     assert_eq!(last.matches(r#"class="card repo""#).count(), 4);

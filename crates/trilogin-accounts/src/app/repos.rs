@@ -53,7 +53,7 @@ pub async fn load(
     if let Some(cached) = &cached {
         request = request.header("If-None-Match", cached.etag.clone());
     }
-    let answer = match resources::call_for_text(services, user_id, provider, &request).await {
+    let answer = match resources::call_for_body(services, user_id, provider, &request).await {
         Ok(answer) => answer,
         Err(ProviderProblem {
             retry_at: Some(reset),
@@ -77,7 +77,7 @@ pub async fn load(
     // The usual answer, a page of repositories, is read straight into
     // `Repo`s; anything else is read as JSON to say what went wrong.
     let fast = (answer.status == StatusCode::OK)
-        .then(|| github::repos_from_text(&answer.text))
+        .then(|| github::repos_from_body(&answer.body))
         .flatten();
     let (repos, headers) = match fast {
         Some(repos) => (repos, answer.headers),

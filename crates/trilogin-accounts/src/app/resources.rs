@@ -6,6 +6,7 @@
 //! Every failure comes back as a [`ProviderProblem`], never as an error
 //! page: the person sees what happened and a way forward.
 
+use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -108,29 +109,30 @@ pub async fn call(
     provider: Provider,
     request: &ApiRequest,
 ) -> Result<Answer, ProviderProblem> {
-    let answer = call_for_text(services, user_id, provider, request).await?;
+    let answer = call_for_body(services, user_id, provider, request).await?;
     read_json(services, user_id, provider, answer).await
 }
 
-/// A provider's answer with its body as text, not yet read as JSON.
+/// A provider's answer with its body as it came, not yet read as JSON.
 #[derive(Debug)]
-pub struct TextAnswer {
+pub struct BodyAnswer {
     /// Its status.
     pub status: StatusCode,
     /// Its headers.
     pub headers: HeaderMap,
-    /// Its body.
-    pub text: String,
+    /// Its body, as received: JSON parsers read UTF-8 bytes, so the body
+    /// is neither checked nor copied into a `String` first.
+    pub body: Bytes,
 }
 
-/// [`call`], leaving the body as text: for a caller that reads a large
+/// [`call`], leaving the body as it came: for a caller that reads a large
 /// body into its own types, and turns to [`read_json`] for anything else.
-pub async fn call_for_text(
+pub async fn call_for_body(
     services: &Services,
     user_id: UserId,
     provider: Provider,
     request: &ApiRequest,
-) -> Result<TextAnswer, ProviderProblem> {
+) -> Result<BodyAnswer, ProviderProblem> {
     let client = client(services, provider)?;
     let hooks = hooks(services, user_id);
     let response = match client.request(request, &hooks).await {
@@ -139,11 +141,11 @@ pub async fn call_for_text(
     };
     let status = response.status();
     let headers = response.headers().clone();
-    match response.text().await {
-        Ok(text) => Ok(TextAnswer {
+    match response.bytes().await {
+        Ok(body) => Ok(BodyAnswer {
             status,
             headers,
-            text,
+            body,
         }),
         Err(e) => Err(problem(services, user_id, provider, &Error::Transport(e)).await),
     }
@@ -155,23 +157,23 @@ pub async fn read_json(
     services: &Services,
     user_id: UserId,
     provider: Provider,
-    answer: TextAnswer,
+    answer: BodyAnswer,
 ) -> Result<Answer, ProviderProblem> {
-    let TextAnswer {
+    let BodyAnswer {
         status,
         headers,
-        text,
+        body,
     } = answer;
-    let body = if text.trim().is_empty() {
+    let body = if body.trim_ascii().is_empty() {
         Value::Null
     } else {
-        match serde_json::from_str(&text) {
+        match serde_json::from_slice(&body) {
             Ok(body) => body,
             Err(e) => {
                 let error = Error::UnexpectedResponse {
                     status: status.as_u16(),
                     reason: format!("not JSON: {e}"),
-                    body: text,
+                    body: String::from_utf8_lossy(&body).into_owned(),
                 };
                 return Err(problem(services, user_id, provider, &error).await);
             }

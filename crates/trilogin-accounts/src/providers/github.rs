@@ -139,13 +139,13 @@ pub fn repos(body: &Value) -> Result<Vec<Repo>, Error> {
         .collect()
 }
 
-/// Parses `/user/repos` from the text of the answer, reading only the
+/// Parses `/user/repos` from the body of the answer, reading only the
 /// fields the page shows: the rest of GitHub's large repository objects is
 /// skipped, never built as maps. `None` when that does not give a page
 /// (not JSON, not a list, a repository without a name ...): [`repos`] then
 /// says what is wrong.
-pub fn repos_from_text(text: &str) -> Option<Vec<Repo>> {
-    let items: Vec<RepoFields> = serde_json::from_str(text).ok()?;
+pub fn repos_from_body(body: &[u8]) -> Option<Vec<Repo>> {
+    let items: Vec<RepoFields> = serde_json::from_slice(body).ok()?;
     items.iter().map(|item| repo(|key| item.get(key))).collect()
 }
 
@@ -366,7 +366,7 @@ mod tests {
     }
 
     #[test]
-    fn repos_from_text_reads_what_repos_reads_and_leaves_the_rest_to_it() {
+    fn repos_from_body_reads_what_repos_reads_and_leaves_the_rest_to_it() {
         let list = json!([
             {
                 "id": 1, "full_name": "ada/engine", "name": "engine",
@@ -382,14 +382,17 @@ mod tests {
             }
         ]);
         let text = list.to_string();
-        assert_eq!(repos_from_text(&text), Some(repos(&list).unwrap()));
+        assert_eq!(
+            repos_from_body(text.as_bytes()),
+            Some(repos(&list).unwrap())
+        );
         for refused in [
             "not json",
             r#"{"message": "Bad credentials"}"#,
             r#"[{"full_name": "", "name": "x", "html_url": "https://github.com/x", "updated_at": "2026-01-01T00:00:00Z"}]"#,
             r#"[{"full_name": "a/x", "name": "x", "html_url": "https://github.com/x", "updated_at": "yesterday"}]"#,
         ] {
-            assert_eq!(repos_from_text(refused), None, "{refused}");
+            assert_eq!(repos_from_body(refused.as_bytes()), None, "{refused}");
         }
     }
 
