@@ -10,13 +10,14 @@
 //! through [`on_each_backend!`](crate::on_each_backend), with the same DSL
 //! in each arm.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection as _, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ManageConnection, R2D2Connection as _};
-use diesel::result::{DatabaseErrorKind, Error as QueryError};
+use diesel::result::{DatabaseErrorKind, Error as QueryError, QueryResult};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection as _, RunQueryDsl as _};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
@@ -276,16 +277,29 @@ where
 }
 
 fn in_transaction(conn: &mut AnyConnection) -> bool {
-    let depth = match conn {
+    // A broken transaction state counts as none: `once` then reports it.
+    transaction_depth(conn).is_ok_and(|depth| depth.is_some())
+}
+
+/// How many transactions are open on `conn` (`None` outside one); an error
+/// when Diesel lost track of them.
+pub(super) fn transaction_depth(conn: &mut AnyConnection) -> QueryResult<Option<NonZeroU32>> {
+    on_each_backend!(conn, |c| {
+        AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+    })
+}
+
+/// Begins a write transaction: on SQLite with the write lock taken first,
+/// on PostgreSQL serializable (see [`write_transaction`]).
+pub(super) fn begin_write(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
         AnyConnection::Sqlite(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         }
         AnyConnection::Postgresql(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL SERIALIZABLE")
         }
-    };
-    // A broken transaction state counts as none: `once` then reports it.
-    depth.is_ok_and(|depth| depth.is_some())
+    }
 }
 
 fn once<T, E, F>(conn: &mut AnyConnection, f: &mut F) -> Result<T, E>
@@ -293,15 +307,7 @@ where
     F: FnMut(&mut AnyConnection) -> Result<T, E>,
     E: TransactionError,
 {
-    let begin = match conn {
-        AnyConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
-        }
-        AnyConnection::Postgresql(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL SERIALIZABLE")
-        }
-    };
-    begin?;
+    begin_write(conn)?;
     match f(conn) {
         Ok(value) => {
             <AnyConnection as diesel::Connection>::TransactionManager::commit_transaction(conn)?;

@@ -24,11 +24,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager as _};
+use diesel::connection::TransactionManager as _;
 use diesel::r2d2::ManageConnection as _;
 use tokio::sync::{mpsc, oneshot};
 
-use super::backend::{AnyConnection, Manager};
+use super::backend::{AnyConnection, Manager, begin_write, transaction_depth};
 use super::{Conn, QueryError};
 
 /// Writes waiting at most; a request that finds the queue full waits for room.
@@ -142,11 +142,7 @@ fn run(manager: &Manager, mut queue: mpsc::Receiver<Job>) {
 /// Runs `jobs` in one transaction and answers them; gives the connection
 /// back unless it is unfit for another batch.
 fn commit_batch(mut conn: AnyConnection, jobs: Vec<Job>) -> Option<AnyConnection> {
-    let AnyConnection::Sqlite(sqlite) = &mut conn else {
-        fail_all(jobs, "batched writes are for SQLite only");
-        return None;
-    };
-    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
+    if let Err(e) = begin_write(&mut conn) {
         fail_all(jobs, &format!("cannot begin a write transaction: {e}"));
         return fit(conn);
     }
@@ -172,12 +168,7 @@ fn commit_batch(mut conn: AnyConnection, jobs: Vec<Job>) -> Option<AnyConnection
 
 /// The connection, if no transaction is left open on it.
 fn fit(mut conn: AnyConnection) -> Option<AnyConnection> {
-    let AnyConnection::Sqlite(sqlite) = &mut conn else {
-        return None;
-    };
-    let closed = AnsiTransactionManager::transaction_manager_status_mut(sqlite)
-        .transaction_depth()
-        .is_ok_and(|depth| depth.is_none());
+    let closed = transaction_depth(&mut conn).is_ok_and(|depth| depth.is_none());
     closed.then_some(conn)
 }
 
@@ -337,6 +328,22 @@ mod tests {
         // The writer goes on.
         write_user(&pool, "after").await;
         assert_eq!(user_names(&pool), ["after"]);
+    }
+
+    #[tokio::test]
+    async fn a_database_that_cannot_be_opened_fails_the_write_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the file should be: SQLite cannot open it.
+        let database = Database::Sqlite(dir.path().to_path_buf());
+        let writer = Writer::start(Manager::new(database, Duration::from_secs(1))).unwrap();
+        let error = writer
+            .write(|_conn| Ok::<_, QueryError>(()))
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("cannot open the database"),
+            "{error:#}"
+        );
     }
 
     #[tokio::test]

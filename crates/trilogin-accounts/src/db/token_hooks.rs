@@ -90,9 +90,7 @@ impl DbTokenHooks {
         F: FnOnce(&mut Conn, &Cipher, UserId, Provider) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let provider = provider(client_name)?;
-        let (cipher, user_id) = (self.cipher.clone(), self.user_id);
-        super::call(&self.pool, move |conn| f(conn, &cipher, user_id, provider))
+        super::call(&self.pool, self.bind(client_name, f)?)
             .await
             .map_err(storage_error)
     }
@@ -104,11 +102,24 @@ impl DbTokenHooks {
         F: FnOnce(&mut Conn, &Cipher, UserId, Provider) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let provider = provider(client_name)?;
-        let (cipher, user_id) = (self.cipher.clone(), self.user_id);
-        super::write(&self.pool, move |conn| f(conn, &cipher, user_id, provider))
+        super::write(&self.pool, self.bind(client_name, f)?)
             .await
             .map_err(storage_error)
+    }
+
+    /// `f` with this user, the cipher and the provider of `client_name`.
+    fn bind<T, F>(
+        &self,
+        client_name: &str,
+        f: F,
+    ) -> oauth::Result<impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static>
+    where
+        F: FnOnce(&mut Conn, &Cipher, UserId, Provider) -> Result<T, StoreError> + Send + 'static,
+    {
+        let provider = Provider::from_name(client_name)
+            .ok_or_else(|| oauth::Error::NotConnected(client_name.to_owned()))?;
+        let (cipher, user_id) = (self.cipher.clone(), self.user_id);
+        Ok(move |conn: &mut Conn| f(conn, &cipher, user_id, provider))
     }
 }
 
@@ -160,11 +171,6 @@ impl TokenHooks for DbTokenHooks {
         .await
         .map(|_| ())
     }
-}
-
-fn provider(client_name: &str) -> oauth::Result<Provider> {
-    Provider::from_name(client_name)
-        .ok_or_else(|| oauth::Error::NotConnected(client_name.to_owned()))
 }
 
 fn storage_error(error: anyhow::Error) -> oauth::Error {
