@@ -115,17 +115,18 @@ impl Manager {
 /// so readers do not block the writer, a cap on what the WAL keeps on disk
 /// after a checkpoint, foreign keys (SQLite leaves them off by default,
 /// which would ignore `ON DELETE CASCADE`), and `synchronous=NORMAL`, which
-/// is durable enough under WAL. Each connection caches at most 1 MiB of
-/// pages (SQLite's default is 2 MiB): a request reads a few rows by key, and
-/// the pool's connections would otherwise hold the file's recent pages
-/// several times over.
+/// is durable enough under WAL. Each connection caches at most 256 KiB of
+/// pages (SQLite's default is 2 MiB): a request reads a few rows by key,
+/// the pages it misses are in the operating system's cache, and the pool's
+/// connections would otherwise hold the file's recent pages several times
+/// over (docs/PERFORMANCE.md).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
      PRAGMA auto_vacuum = INCREMENTAL;
      PRAGMA journal_mode = WAL;
      PRAGMA journal_size_limit = 16777216;
      PRAGMA foreign_keys = ON;
      PRAGMA synchronous = NORMAL;
-     PRAGMA cache_size = -1024;";
+     PRAGMA cache_size = -256;";
 
 impl ManageConnection for Manager {
     type Connection = AnyConnection;
