@@ -11,7 +11,6 @@
 //! The memory is per process and bounded: a forgotten limit costs one
 //! refused call, which is remembered again.
 
-use std::num::NonZeroUsize;
 use std::sync::{Mutex, PoisonError};
 
 use reqwest::StatusCode;
@@ -22,8 +21,9 @@ use time::{Duration, OffsetDateTime};
 use super::error::{Error, Result};
 
 /// Tokens whose limits are remembered at once; the least recently limited
-/// is forgotten first.
-const CAPACITY: NonZeroUsize = NonZeroUsize::MIN.saturating_add(4095);
+/// is forgotten first. The map grows as limits are met rather than being
+/// allocated whole for every client up front: most processes never see one.
+const CAPACITY: usize = 4096;
 
 /// The longest wait a provider's headers can impose: GitHub's window is an
 /// hour, and a clock or header gone wrong must not lock a person out for
@@ -39,7 +39,7 @@ pub(crate) struct RateLimits {
 impl Default for RateLimits {
     fn default() -> Self {
         Self {
-            until: Mutex::new(lru::LruCache::new(CAPACITY)),
+            until: Mutex::new(lru::LruCache::unbounded()),
         }
     }
 }
@@ -83,10 +83,12 @@ impl RateLimits {
         };
         let wait_until = wait_until.clamp(now, now + LONGEST_WAIT);
         tracing::warn!(%wait_until, %status, "the provider's rate limit is reached");
-        self.until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .put(key(credential), wait_until);
+        let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        until.put(key(credential), wait_until);
+        if until.len() > CAPACITY {
+            until.pop_lru();
+        }
+        drop(until);
         if is_refusal(status) {
             Err(Error::RateLimited { until: wait_until })
         } else {
@@ -157,6 +159,29 @@ mod tests {
         (NOW + Duration::seconds(seconds))
             .unix_timestamp()
             .to_string()
+    }
+
+    #[test]
+    fn the_least_recently_limited_token_is_forgotten_beyond_the_capacity() {
+        let limits = RateLimits::default();
+        let spent = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &reset_in(600)),
+        ]);
+        for n in 0..=CAPACITY {
+            let token = format!("gho_{n}");
+            assert!(limits.observe(&token, StatusCode::OK, &spent, NOW).is_ok());
+        }
+        assert!(
+            limits.check("gho_0", NOW).is_ok(),
+            "the oldest limit is forgotten"
+        );
+        for token in ["gho_1", &format!("gho_{CAPACITY}")] {
+            assert!(
+                matches!(limits.check(token, NOW), Err(Error::RateLimited { .. })),
+                "{token} is still limited"
+            );
+        }
     }
 
     #[test]
