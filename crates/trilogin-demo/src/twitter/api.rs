@@ -93,11 +93,10 @@ fn timeline_response(
     page: &[&super::seed::Tweet],
     rendering: Rendering,
 ) -> HttpResponse {
-    let body = tweets::json_array(
-        page.iter()
-            .filter_map(|tweet| twitter.rendered.get(&tweet.id))
-            .map(|rendered| rendered.get(rendering)),
-    );
+    let body = tweets::json_array(page.iter().filter_map(|tweet| {
+        let rendered = twitter.rendered.get(&tweet.id)?;
+        Some(rendered.get(tweet, rendering, &twitter.avatars))
+    }));
     HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(body)

@@ -69,8 +69,10 @@ pub struct DemoTwitter {
     timelines: Vec<Vec<Tweet>>,
     /// Everyone's tweets, newest first: the home timeline.
     home: Vec<Tweet>,
-    /// Every tweet's JSON, by id.
+    /// Every tweet's JSON, by id, rendered when first asked for.
     rendered: HashMap<u64, Prerendered>,
+    /// Where the tweets' avatars are.
+    avatars: String,
 }
 
 impl DemoTwitter {
@@ -84,10 +86,9 @@ impl DemoTwitter {
         let timelines = seed::timelines();
         let mut home: Vec<Tweet> = timelines.iter().flatten().cloned().collect();
         home.sort_by_key(|tweet| std::cmp::Reverse(tweet.id));
-        let avatars = avatar_base(config);
         let rendered = home
             .iter()
-            .map(|tweet| (tweet.id, Prerendered::new(tweet, &avatars)))
+            .map(|tweet| (tweet.id, Prerendered::default()))
             .collect();
         Ok(Self {
             config: config.clone(),
@@ -98,6 +99,7 @@ impl DemoTwitter {
             timelines,
             home,
             rendered,
+            avatars: avatar_base(config),
         })
     }
 

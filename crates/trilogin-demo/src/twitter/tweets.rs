@@ -1,6 +1,8 @@
 //! Tweets and users in Twitter's v1.1 JSON shape, and timeline paging with
 //! `count`, `since_id` and `max_id`.
 
+use std::sync::OnceLock;
+
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
@@ -41,36 +43,23 @@ pub struct Rendering {
     pub trim_user: bool,
 }
 
-/// A tweet serialised once in each of its four renderings, so a timeline
-/// answer is a concatenation rather than a fresh JSON build per request.
-#[derive(Debug, Clone)]
+/// A tweet's JSON in each of its four renderings, each serialised the first
+/// time it is asked for, so a timeline answer is a concatenation rather than
+/// a fresh JSON build per request, and a process that never serves the demo
+/// timeline holds none of it.
+#[derive(Debug, Default)]
 pub struct Prerendered {
-    variants: [String; 4],
+    variants: [OnceLock<String>; 4],
 }
 
 impl Prerendered {
-    /// Renders `tweet` every way it can be asked for.
-    pub fn new(tweet: &Tweet, avatar_base: &str) -> Self {
-        let variants = [(false, false), (false, true), (true, false), (true, true)].map(
-            |(extended, trim_user)| {
-                tweet_json(
-                    tweet,
-                    Rendering {
-                        extended,
-                        trim_user,
-                    },
-                    avatar_base,
-                )
-                .to_string()
-            },
-        );
-        Self { variants }
-    }
-
-    /// The JSON text of the tweet rendered as asked.
-    pub fn get(&self, rendering: Rendering) -> &str {
+    /// The JSON text of `tweet` (the one this entry is for) rendered as
+    /// asked, with avatars under `avatar_base`.
+    pub fn get(&self, tweet: &Tweet, rendering: Rendering, avatar_base: &str) -> &str {
         let index = usize::from(rendering.extended) * 2 + usize::from(rendering.trim_user);
-        self.variants.get(index).map_or("", String::as_str)
+        self.variants.get(index).map_or("", |variant| {
+            variant.get_or_init(|| tweet_json(tweet, rendering, avatar_base).to_string())
+        })
     }
 }
 
@@ -380,16 +369,22 @@ mod tests {
     fn prerendered_tweets_match_a_fresh_rendering() {
         let all = timelines();
         let tweet = &all[2][0];
-        let prerendered = Prerendered::new(tweet, "/a/");
+        let prerendered = Prerendered::default();
         for (extended, trim_user) in [(false, false), (false, true), (true, false), (true, true)] {
             let rendering = Rendering {
                 extended,
                 trim_user,
             };
-            let parsed: Value = serde_json::from_str(prerendered.get(rendering)).unwrap();
+            let text = prerendered.get(tweet, rendering, "/a/");
+            assert!(
+                std::ptr::eq(text, prerendered.get(tweet, rendering, "/a/")),
+                "rendered once"
+            );
+            let parsed: Value = serde_json::from_str(text).unwrap();
             assert_eq!(parsed, tweet_json(tweet, rendering, "/a/"));
         }
-        let array = json_array([prerendered.get(Rendering::default()); 2].into_iter());
+        let array =
+            json_array([prerendered.get(tweet, Rendering::default(), "/a/"); 2].into_iter());
         let parsed: Vec<Value> = serde_json::from_str(&array).unwrap();
         assert_eq!(parsed.len(), 2);
         assert_eq!(json_array(std::iter::empty()), "[]");
