@@ -161,13 +161,18 @@ mod tests {
             .to_string()
     }
 
+    /// An answer saying the token has no calls left until `seconds` from now.
+    fn none_left_for(seconds: i64) -> HeaderMap {
+        headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &reset_in(seconds)),
+        ])
+    }
+
     #[test]
     fn the_least_recently_limited_token_is_forgotten_beyond_the_capacity() {
         let limits = RateLimits::default();
-        let spent = headers(&[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", &reset_in(600)),
-        ]);
+        let spent = none_left_for(600);
         for n in 0..=CAPACITY {
             let token = format!("gho_{n}");
             assert!(limits.observe(&token, StatusCode::OK, &spent, NOW).is_ok());
@@ -187,10 +192,7 @@ mod tests {
     #[test]
     fn the_last_call_of_the_window_succeeds_and_the_next_waits_for_the_reset() {
         let limits = RateLimits::default();
-        let last = headers(&[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", &reset_in(600)),
-        ]);
+        let last = none_left_for(600);
         assert!(limits.observe("gho_a", StatusCode::OK, &last, NOW).is_ok());
         let refused = limits.check("gho_a", NOW + Duration::seconds(599));
         assert!(
@@ -247,10 +249,7 @@ mod tests {
     #[test]
     fn a_refusal_with_no_calls_left_waits_for_the_reset() {
         let limits = RateLimits::default();
-        let answer = headers(&[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", &reset_in(120)),
-        ]);
+        let answer = none_left_for(120);
         let observed = limits.observe("gho_a", StatusCode::FORBIDDEN, &answer, NOW);
         assert!(
             matches!(observed, Err(Error::RateLimited { .. })),
@@ -269,10 +268,7 @@ mod tests {
     #[test]
     fn headers_cannot_impose_more_than_an_hour_or_a_wait_in_the_past() {
         let limits = RateLimits::default();
-        let far = headers(&[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", &reset_in(86_400 * 365)),
-        ]);
+        let far = none_left_for(86_400 * 365);
         limits.observe("gho_a", StatusCode::OK, &far, NOW).unwrap();
         assert!(limits.check("gho_a", NOW + Duration::minutes(59)).is_err());
         assert!(limits.check("gho_a", NOW + Duration::hours(1)).is_ok());

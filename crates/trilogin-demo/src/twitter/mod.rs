@@ -48,7 +48,7 @@ pub use errors::TwitterError;
 use seed::Tweet;
 pub use signed_request::{RawRequest, SignedRequest};
 use state::TwitterState;
-use tweets::Prerendered;
+use tweets::TweetJson;
 
 /// The file in the data directory holding the demo consumer's RSA public
 /// key (PEM, SPKI or PKCS#1), which RSA-SHA1 signatures are checked against.
@@ -70,7 +70,7 @@ pub struct DemoTwitter {
     /// Everyone's tweets, newest first: the home timeline.
     home: Vec<Tweet>,
     /// Every tweet's JSON, by id, rendered when first asked for.
-    rendered: HashMap<u64, Prerendered>,
+    rendered: HashMap<u64, TweetJson>,
     /// Where the tweets' avatars are.
     avatars: String,
 }
@@ -88,7 +88,7 @@ impl DemoTwitter {
         home.sort_by_key(|tweet| std::cmp::Reverse(tweet.id));
         let rendered = home
             .iter()
-            .map(|tweet| (tweet.id, Prerendered::default()))
+            .map(|tweet| (tweet.id, TweetJson::default()))
             .collect();
         Ok(Self {
             config: config.clone(),

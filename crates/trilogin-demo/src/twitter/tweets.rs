@@ -48,11 +48,11 @@ pub struct Rendering {
 /// a fresh JSON build per request, and a process that never serves the demo
 /// timeline holds none of it.
 #[derive(Debug, Default)]
-pub struct Prerendered {
+pub struct TweetJson {
     variants: [OnceLock<String>; 4],
 }
 
-impl Prerendered {
+impl TweetJson {
     /// The JSON text of `tweet` (the one this entry is for) rendered as
     /// asked, with avatars under `avatar_base`.
     pub fn get(&self, tweet: &Tweet, rendering: Rendering, avatar_base: &str) -> &str {
@@ -63,7 +63,7 @@ impl Prerendered {
     }
 }
 
-/// The JSON array of the pre-rendered tweets.
+/// The JSON array of the rendered tweets.
 pub fn json_array<'a>(tweets: impl Iterator<Item = &'a str>) -> String {
     let mut body = String::from("[");
     for (i, tweet) in tweets.enumerate() {
@@ -366,25 +366,24 @@ mod tests {
     }
 
     #[test]
-    fn prerendered_tweets_match_a_fresh_rendering() {
+    fn rendered_tweets_match_a_fresh_rendering_and_are_made_once() {
         let all = timelines();
         let tweet = &all[2][0];
-        let prerendered = Prerendered::default();
+        let json = TweetJson::default();
         for (extended, trim_user) in [(false, false), (false, true), (true, false), (true, true)] {
             let rendering = Rendering {
                 extended,
                 trim_user,
             };
-            let text = prerendered.get(tweet, rendering, "/a/");
+            let text = json.get(tweet, rendering, "/a/");
             assert!(
-                std::ptr::eq(text, prerendered.get(tweet, rendering, "/a/")),
+                std::ptr::eq(text, json.get(tweet, rendering, "/a/")),
                 "rendered once"
             );
             let parsed: Value = serde_json::from_str(text).unwrap();
             assert_eq!(parsed, tweet_json(tweet, rendering, "/a/"));
         }
-        let array =
-            json_array([prerendered.get(tweet, Rendering::default(), "/a/"); 2].into_iter());
+        let array = json_array([json.get(tweet, Rendering::default(), "/a/"); 2].into_iter());
         let parsed: Vec<Value> = serde_json::from_str(&array).unwrap();
         assert_eq!(parsed.len(), 2);
         assert_eq!(json_array(std::iter::empty()), "[]");
