@@ -115,6 +115,17 @@ cpu_us() {
     echo $(((fields[11] + fields[12]) * 1000000 / ticks_per_second))
 }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# Allocated and file-backed resident kB of process $1: "anon file".
+rss_split() { awk '$1 == "RssAnon:" { a = $2 } $1 == "RssFile:" { f = $2 } END { print a + 0, f + 0 }' "/proc/$1/status"; }
+
+# Samples rss_split of process $1 into file $2 every 200 ms until killed:
+# VmHWM gives the peak but not what it was made of.
+sample_memory() {
+    while kill -0 "$1" 2>/dev/null; do
+        rss_split "$1" >>"$2" 2>/dev/null || true
+        sleep 0.2
+    done
+}
 
 stub_port=$("$driver" free-port)
 stub=http://$host:$stub_port
@@ -262,13 +273,20 @@ for ((r = 1; r <= runs; r++)); do
     start_app "$dir"
     sleep 1
     idle_kb=$(status_kb "$app_pid" VmRSS)
+    idle_split=$(rss_split "$app_pid")
     cookie=$(login "$dir/jar") || die "the scripted login failed; see $dir/app.log"
     say "run $r of $runs: app on $origin (pid $app_pid), started in $startup_ms ms"
+    sample_memory "$app_pid" "$dir/memory.txt" &
+    sampler_pid=$!
     login_row=$(drive "$dir" login /login/github 303 - -)
     repos_row=$(drive "$dir" repos /repos 200 'class="card repo"' "$cookie")
     peak_kb=$(status_kb "$app_pid" VmHWM)
+    kill "$sampler_pid" 2>/dev/null || true
+    wait "$sampler_pid" 2>/dev/null || true
+    # The sample with the largest resident set, split.
+    busiest_split=$(awk '$1 + $2 > best { best = $1 + $2; row = $1 " " $2 } END { print (row == "" ? "0 0" : row) }' "$dir/memory.txt")
     [ "$keep" = 1 ] && cp "/proc/$app_pid/smaps" "$dir/smaps.txt"
-    echo "$r $login_row $repos_row $startup_ms $idle_kb $peak_kb" >>"$results"
+    echo "$r $login_row $repos_row $startup_ms $idle_kb $peak_kb $idle_split $busiest_split" >>"$results"
     stop_app
 done
 
@@ -277,6 +295,7 @@ column_median() { awk -v c="$1" '{ print $c }' "$results" | median; }
 
 echo
 echo "trilogin pages: wrk -t$threads -c$connections, ${duration} s per route, $runs run(s) on $(nproc) cores"
+echo "app: $app ($(awk -v b="$(stat -c %s "$app")" 'BEGIN { printf "%.1f", b / 1048576 }') MB)"
 echo "stand-in GitHub: nginx on $stub (30 repositories, $(wc -c <"$work/nginx/api/user/repos") bytes of JSON)"
 echo
 printf '%-4s | %-44s | %-44s | %8s | %8s | %8s\n' run "GET /login/github" "GET /repos (logged in)" start-up "idle RSS" "peak RSS"
@@ -290,8 +309,20 @@ medians=med
 for c in $(seq 2 14); do medians+=" $(column_median "$c")"; done
 row median <<<"$medians"
 echo
+printf '%-6s | %-21s | %-21s\n' memory "idle" "busiest sample"
+printf '%-6s | %10s %10s | %10s %10s\n' "" "anon MB" "file MB" "anon MB" "file MB"
+split_row() {
+    awk -v label="$1" '{ printf "%-6s | %10.1f %10.1f | %10.1f %10.1f\n", label, $15 / 1024, $16 / 1024, $17 / 1024, $18 / 1024 }'
+}
+while read -r line; do split_row "${line%% *}" <<<"$line"; done <"$results"
+medians=med
+for c in $(seq 2 18); do medians+=" $(column_median "$c")"; done
+split_row median <<<"$medians"
+echo
 echo "cpu_us: the app's CPU time (user + system) per request; bad: answers that were not the expected"
 echo "status and page, and socket errors. The median of each column is taken on its own."
+echo "memory: RssAnon (allocated) and RssFile (mapped from files, the binary's code and data first),"
+echo "a second after start and at the sample (every 200 ms through both routes) with the largest sum."
 
 bad_total=$(awk '{ s += $6 + $11 } END { print s + 0 }' "$results")
 if [ "$bad_total" = 0 ]; then verdict=0; else verdict=1; fi
